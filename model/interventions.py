@@ -1,0 +1,45 @@
+"""Interventions a user schedules (model brief, 'Interventions'): at a week, or on a condition.
+
+The same actions are the live view's buttons. :meth:`model.model.PartnershipModel.intervene` applies
+one now; scheduled ones are applied at the start of their week, or at the start of the week after
+their condition first holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ACTIONS: dict[str, str] = {
+    "funding_award": "an external funding award arrives for the project (amount in £k; default: external_funding)",
+    "champion_leaves": "the project's champion leaves their organisation",
+    "representative_leaves": "the named organisation's representative leaves and is replaced",
+    "partner_withdraws": "a partner withdraws from the project (default: the least committed member)",
+    "obstacle": "an obstacle hits the project (amount in weeks of full effort; default: 3 x obstacle_severity)",
+    "policy_shock": "a policy shock raises financial pressure on everyone (amount: extra share of capacity lost, default 0.2)",
+}
+CONDITIONS: dict[str, str] = {
+    "first_stall": "the week after the project (any project, if none is named) first stalls",
+}
+DEFAULT_AWARD = 50.0  # £k, used when external_funding is 0 (the programme is off) but an award is scheduled
+DEFAULT_SHOCK = 0.2
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """One intervention: an action, when it happens (a week or a condition), and what it acts on."""
+
+    action: str
+    week: int | None = None
+    when: str | None = None
+    project: int | None = None
+    organisation: int | None = None
+    amount: float | None = None
+
+    def describe(self) -> str:
+        target = []
+        if self.project is not None:
+            target.append(f"project {self.project}")
+        if self.organisation is not None:
+            target.append(f"organisation {self.organisation}")
+        timing = f"week {self.week}" if self.week is not None else f"when {self.when}"
+        return f"{self.action} ({', '.join(target) or 'default target'}) at {timing}"

@@ -1,0 +1,25 @@
+"""Numba-compiled interaction kernels, one module per process of the model brief.
+
+Kernels are pure functions over NumPy arrays: no Mesa, no I/O, no global state. Random numbers
+arrive as pre-drawn arrays, so each kernel has a plain-Python twin in ``tests/reference`` that,
+fed the same arrays, gives the same result. Arrays passed in are updated in place; counts are
+returned.
+"""
+
+from model.kernels.benefits import realise_benefits
+from model.kernels.decisions import decide_stage_gates
+from model.kernels.funding import award_funding, funding_call
+from model.kernels.meetings import capacity_share, hold_meetings
+from model.kernels.membership import withdraw_uncommitted
+from model.kernels.obstacles import obstacles_arrive_and_resolve
+from model.kernels.stalls import update_stalls
+from model.kernels.trust import embed_institutional_trust, project_trust, shift_project_trust
+from model.kernels.turnover import champions_emerge, forget_interpersonal_trust, lose_champions, replace_representatives
+from model.kernels.work import work_between_meetings
+
+__all__ = [
+    "award_funding", "capacity_share", "champions_emerge", "decide_stage_gates", "embed_institutional_trust",
+    "forget_interpersonal_trust", "funding_call", "hold_meetings", "lose_champions", "obstacles_arrive_and_resolve",
+    "project_trust", "realise_benefits", "replace_representatives", "shift_project_trust", "update_stalls",
+    "withdraw_uncommitted", "work_between_meetings",
+]

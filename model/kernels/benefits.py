@@ -1,0 +1,54 @@
+"""Benefits and their fairness (model brief process 8; 002: equitable shares; Huxham and Vangen)."""
+
+import numpy as np
+from numba import njit
+
+from model.kernels.stages import DELIVERED, REALISING_BENEFITS
+
+BENEFIT_PERIOD = 52  # weeks a delivered project spends realising benefits before it closes (assumption)
+BENEFIT_PER_MEMBER_WEEK = 1.0  # £k of benefit per member per week at advantage 1, ambition 1 (assumption)
+
+
+@njit(cache=True)
+def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, progress, momentum, ambition,
+                     equitable, benefits, closed_week, mem_project, mem_org, mem_active, commitment, contribution,
+                     benefit, selflessness):
+    """Projects realising benefits earn and share them; partners short-changed lose commitment.
+
+    A project earns ``BENEFIT_PER_MEMBER_WEEK * members * ambition * advantage * (0.5 + 0.5 momentum)``
+    £k a week, shared equally or in proportion to contribution. A member whose share of benefits falls
+    below ``(1 - fairness_tolerance)`` times its share of contributions loses ``0.02 * (1 -
+    selflessness)`` commitment a week. After ``BENEFIT_PERIOD`` weeks the project closes as delivered.
+    Returns how many closed.
+    """
+    n_projects = stage.shape[0]
+    members = np.zeros(n_projects)
+    total_contribution = np.zeros(n_projects)
+    value = np.zeros(n_projects)
+    for m in range(mem_project.shape[0]):
+        p = mem_project[m]
+        if mem_active[m] and stage[p] == REALISING_BENEFITS:
+            members[p] += 1.0
+            total_contribution[p] += contribution[m]
+    for p in range(n_projects):
+        if stage[p] == REALISING_BENEFITS:
+            value[p] = BENEFIT_PER_MEMBER_WEEK * members[p] * ambition[p] * collaborative_advantage * (0.5 + 0.5 * momentum[p])
+            benefits[p] += value[p]
+    for m in range(mem_project.shape[0]):
+        p = mem_project[m]
+        if not mem_active[m] or stage[p] != REALISING_BENEFITS:
+            continue
+        contribution_share = contribution[m] / total_contribution[p] if total_contribution[p] > 0 else 1.0 / members[p]
+        benefit[m] += value[p] * (contribution_share if equitable[p] else 1.0 / members[p])
+        benefit_share = benefit[m] / benefits[p] if benefits[p] > 0 else 0.0
+        if benefit_share < (1.0 - fairness_tolerance) * contribution_share:
+            commitment[m] = max(0.0, commitment[m] - 0.02 * (1.0 - selflessness[mem_org[m]]))
+    n_closed = 0
+    for p in range(n_projects):
+        if stage[p] == REALISING_BENEFITS:
+            progress[p] += 1.0 / BENEFIT_PERIOD
+            if progress[p] >= 1.0 - 1e-9:
+                stage[p] = DELIVERED
+                closed_week[p] = week
+                n_closed += 1
+    return n_closed

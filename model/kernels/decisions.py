@@ -1,0 +1,116 @@
+"""Stage-gate decisions (model brief process 3; 001 'speed of the slowest partner'; 002 governance)."""
+
+import numpy as np
+from numba import njit
+
+from model.kernels.stages import DESIGN_AND_FEASIBILITY
+
+MAX_REFERRAL_WEEKS = 8  # weeks a fully hierarchical culture takes to approve a referral (001: '50-page business cases')
+
+
+@njit(cache=True)
+def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalytic_strength, trust_gain,
+                       trust_loss_ratio, work_cost, held, stage, progress, momentum, ambition, deferred_until,
+                       catalyst_until, lead, lead_decides, equitable, external_funds, pooled_funds, gate_refusals, mem_project,
+                       mem_org, mem_active, commitment, contribution, member_trust, risk_appetite, selflessness,
+                       culture, rep_autonomy, u_refer, consent_noise, consent_out, trust_delta_out):
+    """Decide the gates of projects that finished a stage's work and met this week.
+
+    Returns ``(passed, refused, deferred)`` counts. At a gate, a representative who is not empowered
+    (``u_refer > autonomy``) refers back home, which takes ``1 + 8 * (1 - culture)`` weeks: the gate
+    waits for the slowest partner, then is decided at the next meeting. Each member consents when
+
+    ``advantage * min(fair share ratio, 2) - cost - risk + 0.4 * selflessness + 0.5 * (commitment - 0.5)
+    + catalyst + 0.3 * noise > 0``
+
+    with cost ``1 - 0.5 * funded share`` (award money and pooled funds over the stage's cost), perceived risk ``(1 - trust) * (1 - risk appetite) * (0.6 +
+    0.2 * stage)`` and catalyst ``0.5 * catalytic_strength`` while an award deadline runs. Under
+    consensus every member must consent; under a lead who decides (and is still a member), the lead's
+    consent suffices and
+    dissenters lose commitment (perceived misuse of power, 002). A pass is a small win (trust up by
+    ``trust_gain``, momentum up); a refusal is a failure (trust down ``trust_loss_ratio`` times as much,
+    rework). ``trust_delta_out[p]`` is for :func:`shift_project_trust`.
+    """
+    n_projects = stage.shape[0]
+    ready = np.zeros(n_projects, dtype=np.bool_)
+    delay = np.zeros(n_projects, dtype=np.int64)
+    members = np.zeros(n_projects)
+    total_contribution = np.zeros(n_projects)
+    all_consent = np.ones(n_projects, dtype=np.bool_)
+    lead_consent = np.zeros(n_projects, dtype=np.bool_)
+    lead_present = np.zeros(n_projects, dtype=np.bool_)
+    dissenters = np.zeros(n_projects)
+    for p in range(n_projects):
+        trust_delta_out[p] = 0.0
+        ready[p] = held[p] and stage[p] <= DESIGN_AND_FEASIBILITY and progress[p] >= 1.0
+    for m in range(mem_project.shape[0]):
+        consent_out[m] = False
+        p = mem_project[m]
+        if not ready[p] or not mem_active[m]:
+            continue
+        o = mem_org[m]
+        members[p] += 1.0
+        total_contribution[p] += contribution[m]
+        if deferred_until[p] < 0 and u_refer[m] > rep_autonomy[o]:
+            delay[p] = max(delay[p], 1 + int(MAX_REFERRAL_WEEKS * (1.0 - culture[o])))
+    n_deferred = 0
+    for p in range(n_projects):
+        if not ready[p]:
+            continue
+        if deferred_until[p] < 0 and delay[p] > 0:
+            deferred_until[p] = week + delay[p]
+            ready[p] = False
+            n_deferred += 1
+        elif week < deferred_until[p]:
+            ready[p] = False
+    for m in range(mem_project.shape[0]):
+        p = mem_project[m]
+        if not ready[p] or not mem_active[m]:
+            continue
+        o = mem_org[m]
+        n = members[p]
+        contribution_share = contribution[m] / total_contribution[p] if total_contribution[p] > 0 else 1.0 / n
+        benefit_share = contribution_share if equitable[p] else 1.0 / n
+        fair_ratio = benefit_share / contribution_share if contribution_share > 0 else 2.0
+        funded = min(1.0, (external_funds[p] + pooled_funds[p]) / (work_cost * ambition[p]))
+        risk = (1.0 - member_trust[m]) * (1.0 - risk_appetite[o]) * (0.6 + 0.2 * stage[p])
+        utility = (collaborative_advantage * min(fair_ratio, 2.0) - (1.0 - 0.5 * funded) - risk
+                   + 0.4 * selflessness[o] + 0.5 * (commitment[m] - 0.5) + 0.3 * consent_noise[m])
+        if catalytic_effect and catalyst_until[p] >= week:
+            utility += 0.5 * catalytic_strength
+        consent_out[m] = utility > 0.0
+        if not consent_out[m]:
+            all_consent[p] = False
+            dissenters[p] += 1.0
+        if o == lead[p]:
+            lead_consent[p] = consent_out[m]
+            lead_present[p] = True
+    n_passed = 0
+    n_refused = 0
+    for p in range(n_projects):
+        if not ready[p]:
+            continue
+        deferred_until[p] = -1
+        passed = lead_consent[p] if lead_decides[p] and lead_present[p] else all_consent[p]
+        if passed:
+            stage[p] += 1
+            progress[p] = 0.0
+            momentum[p] += 0.1 * (1.0 - momentum[p])
+            trust_delta_out[p] = trust_gain
+            n_passed += 1
+        else:
+            gate_refusals[p] += 1
+            progress[p] = 0.7
+            momentum[p] = max(0.0, momentum[p] - 0.1)
+            trust_delta_out[p] = -0.5 * trust_gain * trust_loss_ratio
+            n_refused += 1
+    for m in range(mem_project.shape[0]):
+        p = mem_project[m]
+        if not ready[p] or not mem_active[m]:
+            continue
+        if trust_delta_out[p] > 0.0:
+            if lead_decides[p] and not consent_out[m]:
+                commitment[m] = max(0.0, commitment[m] - 0.1)
+            else:
+                commitment[m] += 0.05 * (1.0 - commitment[m])
+    return n_passed, n_refused, n_deferred

@@ -1,0 +1,80 @@
+"""Leadership turnover (model brief process 6; 001: 'projects can fail when this leadership changes')."""
+
+import numpy as np
+from numba import njit
+
+from model.kernels.stages import is_open
+
+
+@njit(cache=True)
+def replace_representatives(u_leave, weekly_hazard, new_autonomy, new_presence, new_skill, rep_tenure, rep_autonomy,
+                            rep_presence, rep_skill, rep_generation, left):
+    """Each representative leaves with probability ``weekly_hazard`` (``u_leave[i] < weekly_hazard``).
+
+    A successor takes the seat with the pre-drawn ``new_*`` attributes and tenure 0. Sets
+    ``left[i]``; returns how many left. Those who stay gain a week of tenure.
+    """
+    n_left = 0
+    for i in range(u_leave.shape[0]):
+        if u_leave[i] < weekly_hazard:
+            left[i] = True
+            rep_tenure[i] = 0
+            rep_autonomy[i] = new_autonomy[i]
+            rep_presence[i] = new_presence[i]
+            rep_skill[i] = new_skill[i]
+            rep_generation[i] += 1
+            n_left += 1
+        else:
+            left[i] = False
+            rep_tenure[i] += 1
+    return n_left
+
+
+@njit(cache=True)
+def forget_interpersonal_trust(left, rel_a, rel_b, interpersonal):
+    """A successor starts without the interpersonal trust its predecessor held; returns pairs reset."""
+    n = 0
+    for r in range(rel_a.shape[0]):
+        if left[rel_a[r]] or left[rel_b[r]]:
+            if interpersonal[r] > 0.0:
+                n += 1
+            interpersonal[r] = 0.0
+    return n
+
+
+@njit(cache=True)
+def lose_champions(left, champion, stage, momentum, champion_loss):
+    """A project whose champion's representative left loses its champion and ``champion_loss`` momentum."""
+    n = 0
+    for p in range(champion.shape[0]):
+        c = champion[p]
+        if c >= 0 and left[c]:
+            champion[p] = -1
+            if is_open(stage[p]):
+                momentum[p] = max(0.0, momentum[p] - champion_loss)
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def champions_emerge(u_emerge, emergence_rate, stage, champion, mem_project, mem_org, mem_active, rep_skill):
+    """A project without a champion gains one with weekly chance ``emergence_rate`` times the best skill.
+
+    The most skilled active member's representative steps up (001: boundary spanners become
+    champions). Returns how many projects gained a champion.
+    """
+    n_projects = champion.shape[0]
+    best_org = np.full(n_projects, -1, dtype=np.int64)
+    best_skill = np.full(n_projects, -1.0)
+    for m in range(mem_project.shape[0]):
+        p = mem_project[m]
+        if mem_active[m] and rep_skill[mem_org[m]] > best_skill[p]:
+            best_skill[p] = rep_skill[mem_org[m]]
+            best_org[p] = mem_org[m]
+    n = 0
+    for p in range(n_projects):
+        if champion[p] < 0 and is_open(stage[p]) and best_org[p] >= 0:
+            if u_emerge[p] < emergence_rate * best_skill[p]:
+                champion[p] = best_org[p]
+                n += 1
+    return n

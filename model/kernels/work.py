@@ -1,0 +1,79 @@
+"""Work between meetings and momentum (model brief process 2; 002 on follow-up 'by whom and when')."""
+
+import numpy as np
+from numba import njit
+
+from model.kernels.meetings import DEMAND_PER_MEMBERSHIP
+from model.kernels.stages import DELIVERY, REALISING_BENEFITS, is_open
+
+OFFICER_DAY_COST = 0.35  # £k per officer-day given to partnership work (assumption: a senior officer's day)
+
+
+@njit(cache=True)
+def work_between_meetings(week, meeting_discipline, work_rate, momentum_rate, coordination_cost, work_cost,
+                          resource_effect, catalytic_effect, catalytic_strength, stage, momentum, progress, ambition,
+                          has_manager, champion, obstacle, catalyst_until, action_quality, external_funds, costs,
+                          delivered_week, mem_project, mem_org, mem_active, commitment, contribution, cap_share,
+                          done_out):
+    """One week of work on every open project; returns how many projects finished delivery this week.
+
+    Members put in ``commitment * capacity share`` of what the partnership asks (costed at
+    ``OFFICER_DAY_COST``). The share of agreed actions done is that effort times the quality of the
+    last meeting and the follow-up factor ``0.4 + 0.6 * discipline``. Momentum moves a fraction
+    ``momentum_rate`` of the way to a target set by the work done, a champion, a project manager and
+    a live award deadline; while an obstacle blocks the project nothing gets done and only the
+    deadline holds momentum up (undone actions bleed momentum). Progress through the stage grows with
+    momentum and work done, slowed by ambition and coordination cost; award money (resource effect)
+    buys extra work at ``work_cost`` per stage.
+    """
+    n_projects = stage.shape[0]
+    effort = np.zeros(n_projects)
+    members = np.zeros(n_projects)
+    for m in range(mem_project.shape[0]):
+        p = mem_project[m]
+        if not mem_active[m] or not is_open(stage[p]):
+            continue
+        e = commitment[m] * cap_share[mem_org[m]]
+        effort[p] += e
+        members[p] += 1.0
+        spend = e * DEMAND_PER_MEMBERSHIP * OFFICER_DAY_COST
+        contribution[m] += spend
+        costs[p] += spend
+    follow_up = 0.4 + 0.6 * meeting_discipline
+    n_delivered = 0
+    for p in range(n_projects):
+        s = stage[p]
+        done_out[p] = 0.0
+        if not is_open(s):
+            continue
+        done = 0.0
+        if members[p] > 0:
+            done = follow_up * (effort[p] / members[p]) * (0.4 + 0.6 * action_quality[p])
+        catalyst = catalytic_effect and catalyst_until[p] >= week
+        blocked = obstacle[p] > 0.0
+        target = 0.0 if blocked else 0.2 + 0.6 * done + 0.15 * (champion[p] >= 0) + 0.1 * has_manager[p]
+        if catalyst:
+            target += 0.3 * catalytic_strength
+        target = min(1.0, target)
+        momentum[p] += momentum_rate * (target - momentum[p])
+        if blocked:
+            continue
+        done_out[p] = done
+        if s <= DELIVERY:
+            pairs = members[p] * (members[p] - 1.0) / 2.0
+            rate = work_rate * (0.25 + 0.75 * momentum[p]) * done / (ambition[p] * (1.0 + coordination_cost * pairs))
+            if has_manager[p]:
+                rate *= 1.3
+            if resource_effect and external_funds[p] > 0.0:
+                spend = min(external_funds[p], work_cost * work_rate)
+                external_funds[p] -= spend
+                costs[p] += spend
+                rate += spend / (work_cost * ambition[p])
+            progress[p] = min(1.0, progress[p] + rate)
+            if s == DELIVERY and progress[p] >= 1.0:
+                stage[p] = REALISING_BENEFITS
+                progress[p] = 0.0
+                delivered_week[p] = week
+                momentum[p] += 0.1 * (1.0 - momentum[p])
+                n_delivered += 1
+    return n_delivered

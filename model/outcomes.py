@@ -1,0 +1,179 @@
+"""Outcomes of a run: the per-project table, the weekly series and the one-line summary.
+
+Definitions (docs/ODD.md, 'Outputs'): a project is *delivered* once it finishes its delivery stage;
+it *works well* at the end of the run if delivered, or open, not stalled and with momentum of at
+least 0.5; it *clearly does not work* if abandoned or stalled. Shares are over the projects the run
+started with; follow-ons are counted separately.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from model.codes import OrgKind, Stage, Theme
+from model.state import combined_trust
+
+if TYPE_CHECKING:
+    from model.model import PartnershipModel
+
+WORKING_WELL_MOMENTUM = 0.5
+
+SUMMARY_FIELDS = {
+    "delivered_share": "share of the starting projects that finished their delivery stage (0-1)",
+    "abandoned_share": "share of the starting projects abandoned (0-1)",
+    "working_well_share": "share working well at the end: delivered, or open, not stalled, momentum >= 0.5",
+    "not_working_share": "share clearly not working at the end: abandoned or stalled",
+    "median_weeks_to_delivery": "median weeks from start to the end of delivery, over delivered projects (null if none)",
+    "mean_momentum": "mean momentum (0-1) of open projects, averaged over the weeks of the run",
+    "mean_trust": "mean trust (0-1) among members of the starting projects at the end",
+    "benefit_cost_ratio": "benefits realised over costs (officer time and award money), all projects",
+    "stalls": "number of times a project stalled, all projects",
+    "follow_on_projects": "number of follow-on projects started",
+    "health_working_well_share": "working-well share of health-and-care projects (null if none)",
+    "community_safety_working_well_share": "working-well share of community-safety projects (null if none)",
+    "representatives_left": "number of representatives who left during the run",
+    "awards": "number of external funding awards made",
+}
+
+
+def working_well(model: PartnershipModel) -> np.ndarray:
+    proj = model.projects
+    open_unstalled = proj.stage <= Stage.REALISING_BENEFITS
+    return (proj.delivered_week >= 0) | (open_unstalled & (proj.momentum >= WORKING_WELL_MOMENTUM))
+
+
+def not_working(model: PartnershipModel) -> np.ndarray:
+    stage = model.projects.stage
+    return (stage == Stage.ABANDONED) | (stage == Stage.STALLED)
+
+
+def project_table(model: PartnershipModel) -> pd.DataFrame:
+    """One row per project: what it was, where it got to, and what it cost and achieved."""
+    proj, mem = model.projects, model.memberships
+    n = len(proj)
+    members = np.bincount(mem.project[mem.active], minlength=n)
+    delivered = proj.delivered_week >= 0
+    fairness = _fairness(model)
+    return pd.DataFrame({
+        "project": np.arange(n),
+        "theme": [Theme(t).label for t in proj.theme],
+        "follow_on": proj.parent >= 0,
+        "parent": proj.parent,
+        "lead_kind": [OrgKind(model.orgs.kind[o]).label for o in proj.lead],
+        "members": members,
+        "has_champion_at_end": proj.champion >= 0,
+        "has_manager": proj.has_manager,
+        "lead_decides": proj.lead_decides,
+        "equitable_shares": proj.equitable,
+        "governance_level": proj.governance_level,
+        "ambition": proj.ambition,
+        "stage": [Stage(s).label for s in proj.stage],
+        "started_week": proj.started,
+        "delivered": delivered,
+        "abandoned": proj.stage == Stage.ABANDONED,
+        "weeks_to_delivery": np.where(delivered, proj.delivered_week - proj.started, -1),
+        "working_well": working_well(model),
+        "not_working": not_working(model),
+        "stalls": proj.stalls,
+        "first_stall_week": proj.first_stall_week,
+        "gate_refusals": proj.gate_refusals,
+        "momentum": proj.momentum,
+        "trust_mean": model.project_trust_mean,
+        "trust_min": model.project_trust_min,
+        **_trust_parts(model),
+        "external_received": proj.external_received,
+        "costs": proj.costs,
+        "benefits": proj.benefits,
+        "benefit_cost_ratio": np.divide(proj.benefits, proj.costs, out=np.zeros(n), where=proj.costs > 0),
+        "fairness": fairness,
+    })
+
+
+def _trust_parts(model: PartnershipModel) -> dict[str, np.ndarray]:
+    """Mean interpersonal and institutional trust among each project's active members."""
+    pairs, mem, rel = model.pairs, model.memberships, model.relationships
+    live = mem.active[pairs.ma] & mem.active[pairs.mb]
+    n = len(model.projects)
+    count = np.bincount(pairs.project[live], minlength=n)
+    out = {}
+    for name in ("interpersonal", "institutional"):
+        total = np.bincount(pairs.project[live], weights=getattr(rel, name)[pairs.rel[live]], minlength=n)
+        out[f"trust_{name}"] = np.divide(total, count, out=np.zeros(n), where=count > 0)
+    return out
+
+
+def _fairness(model: PartnershipModel) -> np.ndarray:
+    """1 minus the largest gap between a member's share of benefits and of contributions (1 = fair)."""
+    proj, mem = model.projects, model.memberships
+    n = len(proj)
+    contrib_total = np.bincount(mem.project, weights=mem.contribution, minlength=n)
+    benefit_total = np.bincount(mem.project, weights=mem.benefit, minlength=n)
+    c_share = np.divide(mem.contribution, contrib_total[mem.project], out=np.zeros(len(mem)),
+                        where=contrib_total[mem.project] > 0)
+    b_share = np.divide(mem.benefit, benefit_total[mem.project], out=np.zeros(len(mem)),
+                        where=benefit_total[mem.project] > 0)
+    gap = np.zeros(n)
+    np.maximum.at(gap, mem.project, np.abs(b_share - c_share))
+    return np.where(benefit_total > 0, 1.0 - gap, np.nan)
+
+
+def weekly_series(model: PartnershipModel) -> pd.DataFrame:
+    """Tidy weekly series: one row per project per week (momentum, trust, stage) while it existed."""
+    if not model.record_series:
+        return pd.DataFrame(columns=["week", "project", "stage", "momentum", "trust_mean"])
+    frames = []
+    for week, (momentum, trust, stage) in enumerate(zip(model.series["momentum"], model.series["trust_mean"],
+                                                        model.series["stage"])):
+        frames.append(pd.DataFrame({"week": week, "project": np.arange(len(momentum)), "stage": stage,
+                                    "momentum": momentum, "trust_mean": trust}))
+    table = pd.concat(frames, ignore_index=True)
+    table["stage"] = pd.Categorical.from_codes(table["stage"].astype(int), [s.label for s in Stage])
+    return table
+
+
+def model_series(model: PartnershipModel) -> pd.DataFrame:
+    """Weekly whole-model series: mean momentum and trust, counts by state, departures, awards."""
+    return pd.DataFrame(model.weekly)
+
+
+def summary(model: PartnershipModel) -> dict[str, Any]:
+    """The run's headline outcomes (see :data:`SUMMARY_FIELDS`)."""
+    proj = model.projects
+    first = np.arange(len(proj)) < model.n_initial_projects
+    delivered = (proj.delivered_week >= 0) & first
+    weeks = (proj.delivered_week - proj.started)[delivered]
+    well = working_well(model)
+    theme = proj.theme
+
+    def share(mask: np.ndarray, of: np.ndarray) -> float | None:
+        return float(mask[of].mean()) if of.any() else None
+
+    costs = float(proj.costs.sum())
+    momentum = np.array(model.weekly["mean_momentum"][1:] or model.weekly["mean_momentum"])
+    return {
+        "delivered_share": float(delivered.sum() / first.sum()),
+        "abandoned_share": float(((proj.stage == Stage.ABANDONED) & first).sum() / first.sum()),
+        "working_well_share": share(well, first),
+        "not_working_share": share(not_working(model), first),
+        "median_weeks_to_delivery": float(np.median(weeks)) if len(weeks) else None,
+        "mean_momentum": float(np.nanmean(momentum)) if np.isfinite(momentum).any() else 0.0,
+        "mean_trust": float(model.project_trust_mean[first].mean()),
+        "benefit_cost_ratio": float(proj.benefits.sum() / costs) if costs > 0 else 0.0,
+        "stalls": int(proj.stalls.sum()),
+        "follow_on_projects": int((~first).sum()),
+        "health_working_well_share": share(well, first & (theme == Theme.HEALTH_AND_CARE)),
+        "community_safety_working_well_share": share(well, first & (theme == Theme.COMMUNITY_SAFETY)),
+        "representatives_left": int(np.sum(model.weekly["representatives_left"])),
+        "awards": int(np.sum(model.weekly["awards"])),
+    }
+
+
+def member_trust_pairs(model: PartnershipModel) -> pd.DataFrame:
+    """Every relationship with its trust parts (for the live view's network)."""
+    rel = model.relationships
+    return pd.DataFrame({"a": rel.a, "b": rel.b, "interpersonal": rel.interpersonal,
+                         "institutional": rel.institutional,
+                         "trust": combined_trust(rel.interpersonal, rel.institutional)})

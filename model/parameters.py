@@ -1,0 +1,265 @@
+"""The one registry of model parameters.
+
+Every parameter is defined here once, with its type, default, allowed range, unit, meaning and
+source. The CLI (`partnerships params`, `--set`), the live view's sliders, the SALib problem of the
+sensitivity study and the ODD's parameter table are all generated from :data:`PARAMETERS`.
+
+Sources cite the seed documents by number (000-004, see ``shared/seeds/README.md``) or published
+literature; "assumption" marks a value that is our own choice, documented in ``docs/ODD.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["float", "int", "bool"]
+Group = Literal["headline", "funding", "meetings", "trust", "leadership", "obstacles", "project", "partners", "benefits"]
+
+
+class ParameterError(ValueError):
+    """A parameter name or value that the model does not accept (message is one line)."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter: its name, type, default, allowed range [low, high], unit and meaning."""
+
+    name: str
+    kind: Kind
+    default: float
+    low: float
+    high: float
+    unit: str
+    meaning: str
+    source: str
+    group: Group
+    label: str
+
+    def validate(self, value: object) -> float | int | bool:
+        """Return ``value`` converted to this parameter's type, or raise :class:`ParameterError`."""
+        converted = _convert(self, value)
+        if not (self.low <= float(converted) <= self.high):
+            raise ParameterError(
+                f"parameter '{self.name}' = {value!r} is out of range: allowed {self.range_text()} ({self.unit})"
+            )
+        return converted
+
+    def range_text(self) -> str:
+        if self.kind == "bool":
+            return "true or false"
+        fmt = "{:g}"
+        return f"{fmt.format(self.low)} to {fmt.format(self.high)}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "type": self.kind,
+            "default": self.default,
+            "low": self.low,
+            "high": self.high,
+            "unit": self.unit,
+            "meaning": self.meaning,
+            "source": self.source,
+            "group": self.group,
+        }
+
+
+def _convert(p: Parameter, value: object) -> float | int | bool:
+    if p.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise ParameterError(f"parameter '{p.name}' = {value!r} is not a boolean: allowed true or false")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"parameter '{p.name}' = {value!r} is not a number: allowed {p.range_text()} ({p.unit})"
+        ) from None
+    if p.kind == "int":
+        if number != int(number):
+            raise ParameterError(f"parameter '{p.name}' = {value!r} is not a whole number: allowed {p.range_text()}")
+        return int(number)
+    return number
+
+
+def _p(name: str, kind: Kind, default: float, low: float, high: float, unit: str, meaning: str,
+       source: str, group: Group, label: str) -> Parameter:
+    return Parameter(name, kind, default, low, high, unit, meaning, source, group, label)
+
+
+_ALL = [
+    # --- the four headline levers ------------------------------------------------------------
+    _p("external_funding", "float", 50.0, 0.0, 1000.0, "£ thousand per award",
+       "Size of one external funding award (0 switches the funding programme off).",
+       "001: small TCA awards 'unlock the project'; 002: PAS funding paid for a project manager",
+       "headline", "External funding award (£k)"),
+    _p("leader_turnover", "float", 0.15, 0.0, 0.6, "probability per year",
+       "Yearly chance that an organisation's representative leaves and is replaced.",
+       "001: 'projects can fail when this leadership changes'", "headline", "Leadership turnover (per year)"),
+    _p("meeting_interval", "int", 4, 1, 26, "weeks",
+       "Weeks between partnership meetings of each project.",
+       "002: meeting cadence and attendance; assumption: monthly by default", "headline", "Meeting interval (weeks)"),
+    _p("meeting_discipline", "float", 0.5, 0.0, 1.0, "0-1 score",
+       "Meeting discipline: attendance expected, agendas sent in advance, actions followed up by whom and when.",
+       "002: Greater Manchester waste DPD protocol (agendas in advance, follow-up by whom and when)",
+       "headline", "Meeting discipline (0-1)"),
+    # --- funding ----------------------------------------------------------------------------------
+    _p("funding_call_interval", "int", 26, 4, 104, "weeks",
+       "Weeks between calls of the external funding programme.", "001: TCA rounds; assumption: twice a year",
+       "funding", "Funding call interval (weeks)"),
+    _p("funding_success_chance", "float", 0.35, 0.0, 1.0, "probability",
+       "Chance that a project's bid to a funding call succeeds.", "assumption", "funding", "Bid success chance"),
+    _p("funding_resource_effect", "bool", True, 0, 1, "switch",
+       "Whether an award adds money that buys project work (the resource effect).",
+       "model brief, process 5", "funding", "Funding buys work"),
+    _p("funding_catalytic_effect", "bool", True, 0, 1, "switch",
+       "Whether an award's rules and deadline move reluctant partners (the catalytic effect).",
+       "001: funds and 'the rules that surround it' as 'the positive mirror image of statutory compulsion'",
+       "funding", "Funding is a catalyst"),
+    _p("catalytic_strength", "float", 0.5, 0.0, 1.0, "0-1 score",
+       "How strongly an award's deadline lifts momentum and consent while it runs.", "001 (TCA); assumption for size",
+       "funding", "Catalytic strength"),
+    _p("award_deadline", "int", 39, 8, 104, "weeks",
+       "Weeks an award's deadline and rules keep pressure on the partners.", "001; assumption",
+       "funding", "Award deadline (weeks)"),
+    _p("work_cost", "float", 100.0, 10.0, 500.0, "£ thousand per stage",
+       "Cost of buying one whole stage of project work with money.", "assumption (a year of a project officer)",
+       "funding", "Cost of a stage of work (£k)"),
+    # --- meetings and work ------------------------------------------------------------------------
+    _p("coordination_cost", "float", 0.04, 0.0, 0.2, "fraction per member pair",
+       "Productivity lost for each extra pair of members to keep in step.",
+       "002: 'determining membership' (more partners, more to keep in step)", "meetings", "Coordination cost per pair"),
+    _p("work_rate", "float", 0.1, 0.02, 0.3, "stages per week",
+       "Progress a fully committed, well-resourced partnership makes per week on a stage of work.",
+       "assumption (a stage takes months)", "meetings", "Work rate (stages/week)"),
+    _p("momentum_rate", "float", 0.05, 0.01, 0.3, "fraction per week",
+       "Share of the gap between momentum and what the week's work supports that closes each week.",
+       "001: momentum theme; 002: undone actions bleed momentum", "meetings", "Momentum response rate"),
+    # --- trust ------------------------------------------------------------------------------------
+    _p("trust_gain", "float", 0.03, 0.0, 0.2, "trust per meeting",
+       "Interpersonal trust gained by two representatives who meet together (scaled by room to grow).",
+       "002: trust-building loop (Huxham and Vangen)", "trust", "Trust gain per meeting"),
+    _p("trust_loss_ratio", "float", 3.0, 1.0, 10.0, "ratio",
+       "How many times faster trust is lost by a failure than gained by a success.",
+       "002: trust is fragile; Slovic (1993) asymmetry principle", "trust", "Trust loss / gain ratio"),
+    _p("absence_penalty", "float", 0.01, 0.0, 0.1, "trust per missed meeting",
+       "Trust the absentee loses with each partner at a meeting it misses.",
+       "002: 'treating your partners with respect'", "trust", "Absence penalty"),
+    _p("embedding_rate", "float", 0.01, 0.0, 0.1, "fraction per week",
+       "Rate at which interpersonal trust embeds into institutional trust through joint working.",
+       "001: Thames Gateway Kent (embedded ways of working survive turnover)", "trust", "Embedding rate"),
+    _p("sector_trust_gap", "float", 0.15, 0.0, 0.4, "trust",
+       "How much lower baseline trust is between councils and health bodies or central agencies.",
+       "001, 003: health and DWP the hardest partners", "trust", "Sector trust gap"),
+    # --- leadership -------------------------------------------------------------------------------
+    _p("champion_share", "float", 0.5, 0.0, 1.0, "probability",
+       "Chance that a new project starts with a collaborative champion.",
+       "001: collaborative champions, 'audacious leadership'", "leadership", "Projects with a champion"),
+    _p("project_manager_share", "float", 0.4, 0.0, 1.0, "probability",
+       "Chance that a new project has a dedicated project manager.",
+       "002: 'the project manager plays a critical role in ensuring progress and momentum'",
+       "leadership", "Projects with a project manager"),
+    _p("autonomy_mean", "float", 0.55, 0.0, 1.0, "0-1 score",
+       "Average empowerment of representatives to decide in the room without referring back home.",
+       "002: 'ensure that participants are ... empowered to represent their organisation'", "leadership",
+       "Representative autonomy"),
+    _p("champion_loss", "float", 0.2, 0.0, 0.5, "momentum",
+       "Momentum a project loses when its champion's representative leaves.",
+       "001: 'projects can fail when this leadership changes'", "leadership", "Momentum lost with champion"),
+    _p("champion_emergence", "float", 0.02, 0.0, 0.2, "probability per week",
+       "Weekly chance that a skilled representative steps up as champion of a project that has none.",
+       "001: champions emerge from boundary spanners; assumption for rate", "leadership", "Champion emergence"),
+    # --- partners ---------------------------------------------------------------------------------
+    _p("risk_appetite_mean", "float", 0.4, 0.0, 1.0, "0-1 score",
+       "Average risk appetite of organisations (above 0.7 counts as an 'upbeat' view of risk).",
+       "001: 'at least one party needs to take an upbeat view of risk'", "partners", "Risk appetite"),
+    _p("selflessness_mean", "float", 0.3, 0.0, 1.0, "0-1 score",
+       "Average selflessness: willingness to contribute beyond expected benefit (districts score higher).",
+       "001: selflessness theme; districts as place-shapers", "partners", "Selflessness"),
+    _p("financial_pressure", "float", 0.3, 0.0, 0.9, "fraction of capacity",
+       "Share of partnership capacity squeezed out by the day job and budget pressure.",
+       "002: 'it does distract from the day job'; 000: capacity limits", "partners", "Financial pressure"),
+    # --- obstacles --------------------------------------------------------------------------------
+    _p("obstacle_rate", "float", 3.0, 0.0, 12.0, "obstacles per project per year",
+       "Expected number of obstacles that hit an active project in a year.", "001: 'small problems'; assumption",
+       "obstacles", "Obstacles per year"),
+    _p("obstacle_severity", "float", 1.0, 0.1, 5.0, "weeks of full effort",
+       "Mean size of an obstacle (exponentially distributed: mostly small).", "001: mostly small issues",
+       "obstacles", "Obstacle severity"),
+    _p("risk_aversion_amplifier", "float", 2.0, 0.0, 5.0, "ratio",
+       "How much bigger an obstacle looks to a partnership with no upbeat risk-taker.",
+       "001: an upbeat view 'turns project-killing issues into manageable risks'", "obstacles",
+       "Risk-aversion amplifier"),
+    _p("stall_threshold", "float", 0.15, 0.01, 0.5, "momentum",
+       "Momentum below which a project stalls.", "assumption", "obstacles", "Stall threshold"),
+    _p("patience", "int", 40, 4, 156, "weeks",
+       "Weeks a stalled project is tolerated before the partners abandon it.",
+       "001: 'projects with good potential are too often abandoned'", "obstacles", "Patience when stalled (weeks)"),
+    # --- project ----------------------------------------------------------------------------------
+    _p("ambition", "float", 1.0, 0.3, 3.0, "stages of work",
+       "Amount of work in each stage of a first project, relative to a standard stage.",
+       "002: modest early aims", "project", "Ambition"),
+    _p("lead_decides_share", "float", 0.3, 0.0, 1.0, "probability",
+       "Chance that a project is governed by a lead who decides rather than by consensus.",
+       "002: 'democracy versus pragmatism'", "project", "Lead-decides governance"),
+    _p("membership_change_rate", "float", 0.3, 0.0, 2.0, "changes per project per year",
+       "Expected number of partners asking to join an active project in a year.",
+       "002: 'determining membership'", "project", "Late joiners per year"),
+    _p("follow_on_chance", "float", 0.5, 0.0, 1.0, "probability",
+       "Chance that a delivered project leads to a follow-on among the same partners.",
+       "002: success breeds success", "project", "Follow-on chance"),
+    # --- benefits ---------------------------------------------------------------------------------
+    _p("collaborative_advantage", "float", 1.5, 0.5, 3.0, "ratio",
+       "Benefit of joint delivery relative to what the partners could achieve alone.",
+       "002: Huxham and Vangen, collaborative advantage", "benefits", "Collaborative advantage"),
+    _p("equitable_share", "float", 0.5, 0.0, 1.0, "probability",
+       "Chance that a project shares benefits in proportion to contribution rather than equally.",
+       "002: equitable benefit shares", "benefits", "Equitable sharing"),
+    _p("fairness_tolerance", "float", 0.3, 0.0, 1.0, "fraction",
+       "Shortfall of benefit share below contribution share that a partner tolerates.",
+       "002; Adams (1965) equity theory", "benefits", "Fairness tolerance"),
+]
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in _ALL}
+HEADLINE_LEVERS: tuple[str, ...] = ("external_funding", "leader_turnover", "meeting_interval", "meeting_discipline")
+
+
+def defaults() -> dict[str, float | int | bool]:
+    """Every parameter at its default value."""
+    return {p.name: _convert(p, p.default) for p in PARAMETERS.values()}
+
+
+def lookup(name: str, names: Iterable[str] | None = None, what: str = "parameter") -> str:
+    """Return ``name`` if known, else raise a one-line error suggesting the closest known name."""
+    known = list(PARAMETERS) if names is None else list(names)
+    if name in known:
+        return name
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(known)}"
+    raise ParameterError(f"unknown {what} '{name}': {hint}")
+
+
+def validate(overrides: Mapping[str, object] | None = None) -> dict[str, float | int | bool]:
+    """Defaults updated with ``overrides``, every name and value checked."""
+    values = defaults()
+    for name, value in (overrides or {}).items():
+        values[lookup(name)] = PARAMETERS[name].validate(value)
+    return values
+
+
+def parse_assignment(text: str) -> tuple[str, float | int | bool]:
+    """Parse a command-line ``NAME=VALUE`` into a validated pair."""
+    if "=" not in text:
+        raise ParameterError(f"--set expects NAME=VALUE, got '{text}'")
+    name, _, value = text.partition("=")
+    name = lookup(name.strip())
+    return name, PARAMETERS[name].validate(value.strip())

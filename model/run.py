@@ -1,0 +1,52 @@
+"""One function builds and runs a model, for the CLI, the sweeps, the validation and the tests."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from model.interventions import Intervention
+from model.model import DEFAULT_WEEKS, PartnershipModel
+from model.outcomes import model_series, project_table, summary, weekly_series
+from model.scenarios import ScenarioSpec
+
+
+@dataclass
+class RunResult:
+    """What one run produced: the summary row, the project table and the weekly series."""
+
+    summary: dict[str, Any]
+    projects: pd.DataFrame
+    weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    model_weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def run_one(parameters: dict[str, Any] | None = None, seed: int = 0, weeks: int = DEFAULT_WEEKS,
+            scenario: str | Path | ScenarioSpec = "county", interventions: tuple[Intervention, ...] = (),
+            series: bool = True) -> RunResult:
+    """Build a :class:`PartnershipModel` with ``parameters`` and ``seed``, step it ``weeks`` times.
+
+    The summary holds every outcome of :data:`model.outcomes.SUMMARY_FIELDS`, the seed, the weeks
+    and every parameter's value. ``series=False`` skips the per-project weekly table.
+    """
+    model = PartnershipModel(scenario, rng=seed, interventions=interventions, record_series=series,
+                             **(parameters or {}))
+    model.run_for(weeks)
+    row = summary(model) | {"seed": seed, "weeks": weeks, "scenario": model.spec.name} | model.params
+    return RunResult(row, project_table(model), weekly_series(model) if series else pd.DataFrame(), model_series(model))
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and the packages a result depends on (for provenance)."""
+    out = {"python": platform.python_version()}
+    for package in ("partnerships", "mesa", "numpy", "numba", "pandas", "pyarrow"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    return out
