@@ -138,7 +138,7 @@ _ALL = [
     _p("coordination_cost", "float", 0.04, 0.0, 0.2, "fraction per member pair",
        "Productivity lost for each extra pair of members to keep in step.",
        "002: 'determining membership' (more partners, more to keep in step)", "meetings", "Coordination cost per pair"),
-    _p("work_rate", "float", 0.1, 0.02, 0.3, "stages per week",
+    _p("work_rate", "float", 0.3, 0.05, 1.0, "stages per week",
        "Progress a fully committed, well-resourced partnership makes per week on a stage of work.",
        "assumption (a stage takes months)", "meetings", "Work rate (stages/week)"),
     _p("momentum_rate", "float", 0.05, 0.01, 0.3, "fraction per week",
@@ -192,7 +192,7 @@ _ALL = [
     _p("obstacle_rate", "float", 3.0, 0.0, 12.0, "obstacles per project per year",
        "Expected number of obstacles that hit an active project in a year.", "001: 'small problems'; assumption",
        "obstacles", "Obstacles per year"),
-    _p("obstacle_severity", "float", 1.0, 0.1, 5.0, "weeks of full effort",
+    _p("obstacle_severity", "float", 3.0, 0.1, 10.0, "weeks of full effort",
        "Mean size of an obstacle (exponentially distributed: mostly small).", "001: mostly small issues",
        "obstacles", "Obstacle severity"),
     _p("risk_aversion_amplifier", "float", 2.0, 0.0, 5.0, "ratio",
@@ -252,7 +252,8 @@ def validate(overrides: Mapping[str, object] | None = None) -> dict[str, float |
     """Defaults updated with ``overrides``, every name and value checked."""
     values = defaults()
     for name, value in (overrides or {}).items():
-        values[lookup(name)] = PARAMETERS[name].validate(value)
+        name = lookup(name)
+        values[name] = PARAMETERS[name].validate(value)
     return values
 
 

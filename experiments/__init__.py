@@ -1,0 +1,1 @@
+"""Experiments: the command line, sweeps, sensitivity analysis, validation and reports."""

@@ -1,0 +1,126 @@
+"""The `partnerships` command line: thin glue over the model and the experiment modules.
+
+Every error a user can cause (unknown parameter, value out of range, malformed file, unwritable
+folder) prints one line naming the field and what is allowed, exits with code 2 and writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from experiments.errors import UserError
+from experiments.output import atomic_directory, check_writable
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Agent-based simulation of collaborative partnerships between public bodies.")
+
+USER_ERROR_EXIT = 2
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(USER_ERROR_EXIT)
+
+
+def user_errors(func):
+    """Turn the model's and the experiments' input errors into one line and exit code 2."""
+    import functools
+
+    from model.parameters import ParameterError
+    from model.scenarios import ScenarioError
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (ParameterError, ScenarioError, UserError) as err:
+            fail(str(err))
+
+    return wrapper
+
+
+@app.command()
+@user_errors
+def params(as_json: Annotated[bool, typer.Option("--json", help="Print the parameters as JSON.")] = False) -> None:
+    """List every parameter: default, allowed range, unit, meaning and source."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from model.parameters import PARAMETERS
+
+    if as_json:
+        typer.echo(json.dumps([p.as_dict() for p in PARAMETERS.values()], indent=2))
+        return
+    table = Table(title="Model parameters (set with --set NAME=VALUE)", show_lines=False)
+    for column in ("name", "default", "range", "unit", "meaning (source)"):
+        table.add_column(column, overflow="fold")
+    for p in PARAMETERS.values():
+        table.add_row(p.name, f"{p.default:g}" if p.kind != "bool" else str(bool(p.default)).lower(),
+                      p.range_text(), p.unit, f"{p.meaning} ({p.source})")
+    Console(width=200).print(table)
+
+
+@app.command()
+@user_errors
+def run(
+    scenario: Annotated[str, typer.Option(help="Scenario TOML file, or a built-in name (county).")] = "county",
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: NAME=VALUE (repeatable).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same run bit for bit.", min=0)] = 0,
+    weeks: Annotated[int, typer.Option(help="Weeks to simulate (260 = five years).", min=1, max=5200)] = 260,
+    out: Annotated[Path | None, typer.Option(help="Folder for projects.parquet, weekly.parquet and run.json.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run's outcomes as one JSON object.")] = False,
+) -> None:
+    """Run one simulation and print (or write) its outcomes."""
+    from model.parameters import parse_assignment
+    from model.run import run_one, versions
+    from model.scenarios import load_scenario
+
+    overrides = dict(parse_assignment(text) for text in (set_ or []))
+    spec = load_scenario(scenario)
+    if out is not None:
+        check_writable(out)
+    result = run_one({**spec.parameters, **overrides}, seed=seed, weeks=weeks, scenario=spec)
+    if out is not None:
+        with atomic_directory(out) as tmp:
+            result.projects.to_parquet(tmp / "projects.parquet", index=False)
+            result.weekly.to_parquet(tmp / "weekly.parquet", index=False)
+            result.model_weekly.to_parquet(tmp / "model_weekly.parquet", index=False)
+            (tmp / "run.json").write_text(json.dumps({
+                "summary": result.summary, "seed": seed, "weeks": weeks, "scenario": spec.name,
+                "scenario_source": scenario, "overrides": overrides, "versions": versions(),
+            }, indent=2, default=str))
+    if as_json:
+        typer.echo(json.dumps(result.summary, default=str))
+    elif out is None:
+        _print_summary(result.summary)
+    else:
+        typer.echo(f"wrote {out}/projects.parquet, weekly.parquet, model_weekly.parquet and run.json")
+
+
+def _print_summary(summary: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from model.outcomes import SUMMARY_FIELDS
+
+    table = Table(title=f"One run (seed {summary['seed']}, {summary['weeks']} weeks, scenario {summary['scenario']})")
+    table.add_column("outcome")
+    table.add_column("value", justify="right")
+    table.add_column("meaning")
+    for name, meaning in SUMMARY_FIELDS.items():
+        value = summary[name]
+        table.add_row(name, "-" if value is None else (f"{value:.3g}" if isinstance(value, float) else str(value)), meaning)
+    Console(width=160).print(table)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
