@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from experiments.errors import UserError
 from experiments.output import atomic_directory, check_writable
+
+if TYPE_CHECKING:
+    from model.parameters import Parameter
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Agent-based simulation of collaborative partnerships between public bodies.")
@@ -46,7 +49,9 @@ def user_errors(func):
 
 @app.command()
 @user_errors
-def params(as_json: Annotated[bool, typer.Option("--json", help="Print the parameters as JSON.")] = False) -> None:
+def params(as_json: Annotated[bool, typer.Option("--json", help="Print the parameters as JSON.")] = False,
+           markdown: Annotated[bool, typer.Option("--markdown", help="Print the parameter table as Markdown "
+                                                  "(the table embedded in docs/ODD.md).")] = False) -> None:
     """List every parameter: default, allowed range, unit, meaning and source."""
     from rich.console import Console
     from rich.table import Table
@@ -56,13 +61,32 @@ def params(as_json: Annotated[bool, typer.Option("--json", help="Print the param
     if as_json:
         typer.echo(json.dumps([p.as_dict() for p in PARAMETERS.values()], indent=2))
         return
+    if markdown:
+        typer.echo(parameters_markdown(), nl=False)
+        return
     table = Table(title="Model parameters (set with --set NAME=VALUE)", show_lines=False)
     for column in ("name", "default", "range", "unit", "meaning (source)"):
         table.add_column(column, overflow="fold")
     for p in PARAMETERS.values():
-        table.add_row(p.name, f"{p.default:g}" if p.kind != "bool" else str(bool(p.default)).lower(),
-                      p.range_text(), p.unit, f"{p.meaning} ({p.source})")
+        table.add_row(p.name, _default_text(p), p.range_text(), p.unit, f"{p.meaning} ({p.source})")
     Console(width=200).print(table)
+
+
+def _default_text(p: Parameter) -> str:
+    return f"{p.default:g}" if p.kind != "bool" else str(bool(p.default)).lower()
+
+
+def parameters_markdown() -> str:
+    """The parameter table as Markdown, one row per entry of ``model.parameters.PARAMETERS`` in registry order."""
+    from model.parameters import PARAMETERS
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| name | default | range | unit | meaning | source |", "|---|---|---|---|---|---|"]
+    lines += [f"| `{p.name}` | {_default_text(p)} | {p.range_text()} | {cell(p.unit)} | {cell(p.meaning)} | "
+              f"{cell(p.source)} |" for p in PARAMETERS.values()]
+    return "\n".join(lines) + "\n"
 
 
 @app.command()
