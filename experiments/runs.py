@@ -1,0 +1,382 @@
+"""Run many simulations: seeds, a local process pool or a Dask cluster, streaming to a results folder.
+
+The one run-execution path of the project, shared by sweeps, sensitivity analysis and validation.
+A study is a list of :class:`RunSpec` (one per run, each with its own seed from :func:`run_seed`);
+:func:`execute` runs those not already stored in the results folder and returns the run table. The
+results are the same bit for bit with one worker, many workers or a cluster, because every run's
+seed is fixed before any run starts and nothing else is shared between runs.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import functools
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import traceback
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.errors import UserError
+from experiments.output import check_writable
+from experiments.store import Store
+from model.outcomes import SUMMARY_FIELDS
+
+#: Per-run tables a study can keep beside the run table: the whole-model weekly series, the
+#: per-project weekly series, and the per-project end-of-run table.
+TABLES = ("model_weekly", "project_weekly", "projects")
+SEED_RULE = "seed = SeedSequence(base_seed, spawn_key=(run_id,)).generate_state(2, uint32) as one 64-bit integer"
+FLUSH_SECONDS = 2.0  # a part file at least this often while runs finish
+FLUSH_RUNS = 256  # ... or once this many runs are waiting
+DASK_RETRIES = 2  # re-runs of a task that raised on a Dask worker
+
+
+class SweepInterrupted(RuntimeError):
+    """The study stopped early (Ctrl-C or a lost worker pool); finished runs are stored and it can resume."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a study.
+
+    Attributes:
+        run_id: 0..n-1, unique within one study; the resume key.
+        replication: replication index within its design point.
+        point: design-point index (row of the design).
+        seed: from :func:`run_seed` (base seed, run_id).
+        parameters: overrides for :func:`model.run.run_one` (validated).
+        weeks: weeks to simulate.
+        scenario: built-in scenario name or scenario file path.
+    """
+
+    run_id: int
+    replication: int
+    point: int
+    seed: int
+    parameters: dict
+    weeks: int
+    scenario: str
+
+
+def run_seed(base_seed: int, run_id: int) -> int:
+    """The seed of run ``run_id``: ``SeedSequence(base_seed, spawn_key=(run_id,))`` as one 64-bit integer.
+
+    Independent streams for every run, computed on the driver, so where a run executes never matters.
+    """
+    low, high = np.random.SeedSequence(base_seed, spawn_key=(run_id,)).generate_state(2, np.uint32)
+    return int(low) | (int(high) << 32)
+
+
+def tables_to_keep(keep_series: bool | Collection[str]) -> tuple[str, ...]:
+    """Normalise ``keep_series``: False keeps none, True keeps model_weekly, or name tables from :data:`TABLES`."""
+    if isinstance(keep_series, bool):
+        return ("model_weekly",) if keep_series else ()
+    unknown = set(keep_series) - set(TABLES)
+    if unknown:
+        raise UserError(f"unknown table '{sorted(unknown)[0]}': allowed {', '.join(TABLES)}")
+    return tuple(t for t in TABLES if t in keep_series)
+
+
+# --- one run, in whichever process executes it ----------------------------------------------------
+@functools.lru_cache(maxsize=16)
+def _scenario(source: str):
+    from model.scenarios import load_scenario
+
+    return load_scenario(source)
+
+
+def run_spec(spec: RunSpec, tables: tuple[str, ...] = ()) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """Run one spec; return its run-table row and the per-run tables asked for.
+
+    An error inside the model is caught and recorded (status 'failed' and the error) rather than raised.
+    """
+    from model.run import run_one
+
+    row: dict[str, Any] = {"run_id": spec.run_id, "point": spec.point, "replication": spec.replication,
+                           "seed": spec.seed, **spec.parameters}
+    try:
+        result = run_one(spec.parameters, seed=spec.seed, weeks=spec.weeks, scenario=_scenario(spec.scenario),
+                         series="project_weekly" in tables)
+    except Exception as err:  # noqa: BLE001 - a failed run is a result, not a crash of the study
+        return _failed(row, err), {}
+    frames = {"model_weekly": result.model_weekly, "project_weekly": result.weekly, "projects": result.projects}
+    out = {t: frames[t].assign(run_id=spec.run_id)[["run_id", *frames[t].columns]] for t in tables}
+    return row | {k: result.summary[k] for k in SUMMARY_FIELDS} | {"status": "ok", "error": ""}, out
+
+
+def _failed(row: dict[str, Any], err: BaseException) -> dict[str, Any]:
+    where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+    at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+    message = f"{type(err).__name__}: {err}{at}".replace("\n", " ")
+    return row | dict.fromkeys(SUMMARY_FIELDS) | {"status": "failed", "error": message}
+
+
+def run_batch(specs: Sequence[RunSpec], tables: tuple[str, ...] = ()) -> list[tuple[dict, dict]]:
+    """Run several specs in turn (one task of the pool or cluster)."""
+    return [run_spec(spec, tables) for spec in specs]
+
+
+def _worker_start() -> None:
+    """Pool worker set-up: leave Ctrl-C to the driver, and load the compiled kernels once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import model.run  # noqa: F401 - compiles or loads the Numba cache
+
+
+# --- the driver ------------------------------------------------------------------------------------
+def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, scheduler: str | None = None,
+            resume: bool = False, manifest: dict, keep_series: bool | Collection[str] = False,
+            label: str = "runs") -> pd.DataFrame:
+    """Run every spec not already stored in ``out`` and return the full run table sorted by run_id.
+
+    Args:
+        specs: the study's runs (unique run_ids).
+        out: results folder (see :mod:`experiments.store`); created if missing.
+        workers: local processes (None: one per core; 1: in this process). Ignored with ``scheduler``.
+        scheduler: address of a Dask scheduler (``tcp://127.0.0.1:8786``); runs go to its workers, a
+            worker that dies has its runs rescheduled by Dask, a task that raised is retried.
+        resume: continue a study already in ``out`` (its manifest hash must match); without it an
+            existing study in ``out`` is refused.
+        manifest: at least ``text`` (the study file) and ``kind``; ``sha256`` is computed from the text
+            if absent. Versions, git commit, start time, host and the seed rule are added.
+        keep_series: tables to keep beside the run table (see :func:`tables_to_keep`).
+        label: what the progress bar calls the runs.
+
+    Returns:
+        columns run_id, point, replication, seed, every overridden parameter, every
+        :data:`~model.outcomes.SUMMARY_FIELDS` outcome (float; null if undefined or failed), status
+        ('ok' or 'failed') and error. ``out/runs.parquet`` and ``out/<table>.parquet`` hold the same.
+
+    Raises:
+        UserError: unusable folder, a different study in ``out``, an unreachable scheduler.
+        SweepInterrupted: Ctrl-C or a broken pool; finished runs are stored, run again to resume.
+    """
+    specs = sorted(specs, key=lambda s: s.run_id)
+    if len({s.run_id for s in specs}) != len(specs):
+        raise ValueError("run_ids must be unique within a study")
+    tables = tables_to_keep(keep_series)
+    manifest = _full_manifest(manifest, len(specs), tables)
+    store = _open(Store(Path(out)), manifest, resume)
+    stored = store.scan()
+    for name in stored.dropped:
+        _console().print(f"[yellow]{name}: unreadable or incomplete part file set aside; its runs are redone")
+    done = set(stored.runs["run_id"].tolist())
+    todo = _interleaved([s for s in specs if s.run_id not in done])
+    part_of = dict(stored.part_of)
+    if todo:
+        writer = _Writer(store, part_of)
+        results = _results(todo, tables, workers, scheduler)
+        with _progress(label, len(specs), len(specs) - len(todo)) as advance:
+            try:
+                for finished in results:
+                    writer.add(finished)
+                    advance(len(finished))
+            except KeyboardInterrupt:
+                results.close()
+                writer.flush()
+                raise SweepInterrupted(_stopped("interrupted", store, part_of, len(specs))) from None
+            except cf.process.BrokenProcessPool:
+                results.close()
+                writer.flush()
+                raise SweepInterrupted(_stopped("a worker process died", store, part_of, len(specs))) from None
+            writer.flush()
+    final = store.scan()
+    runs = _run_table(final.runs, {s.run_id for s in specs})
+    store.consolidate(runs, final.part_of, tables)
+    return runs
+
+
+def _stopped(why: str, store: Store, part_of: dict, total: int) -> str:
+    return (f"{why}: {len(part_of)} of {total} runs are stored in {store.root}; "
+            "run the same command again (or add --resume) to finish the rest")
+
+
+def _open(store: Store, manifest: dict, resume: bool) -> Store:
+    """Check the folder and write the manifest (first start) or check it matches (resume)."""
+    check_writable(store.root)
+    if store.has_study():
+        old = store.read_manifest()
+        if not resume:
+            raise UserError(f"'{store.root}' already holds a study: resume it, or choose a new --out folder")
+        if old.get("sha256") != manifest["sha256"]:
+            raise UserError(f"'{store.root}' holds results of a different {old.get('kind', 'study')} file "
+                            f"(sha256 {str(old.get('sha256'))[:12]}, now {manifest['sha256'][:12]}): resume with the "
+                            "unchanged file, or choose a new --out folder")
+        old.setdefault("resumed", []).append(manifest["started"])
+        store.write_manifest(old)
+    else:
+        if store.root.is_dir() and any(store.root.iterdir()):
+            raise UserError(f"'{store.root}' is not empty and holds no study: allowed a new or empty --out folder")
+        store.write_manifest(manifest)
+    return store
+
+
+def _full_manifest(manifest: dict, n_runs: int, tables: tuple[str, ...]) -> dict:
+    text = manifest.get("text", "")
+    return {"kind": "study", **manifest, "sha256": manifest.get("sha256") or hashlib.sha256(text.encode()).hexdigest(),
+            "runs": n_runs, "tables": ["runs", *tables], "seed_rule": SEED_RULE, "versions": versions(),
+            "git_commit": git_commit(), "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "host": socket.gethostname()}
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, the model's packages and the experiment machinery's (for provenance)."""
+    from model.run import versions as model_versions
+
+    out = model_versions()
+    for package in ("dask", "distributed", "SALib", "scipy"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    return out
+
+
+def git_commit() -> str | None:
+    """The source tree's git commit (with ``-dirty`` if it has uncommitted changes), or None."""
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("-dirty" if dirty else "")
+
+
+def _interleaved(specs: list[RunSpec]) -> list[RunSpec]:
+    """Replication-major order (every point's first replication, then every point's second, ...)."""
+    return sorted(specs, key=lambda s: (s.replication, s.point, s.run_id))
+
+
+def _chunks(specs: list[RunSpec], workers: int) -> Iterator[list[RunSpec]]:
+    """Tasks of a few runs each: enough tasks to balance the load, few enough to keep overhead small."""
+    size = max(1, min(8, len(specs) // (workers * 16)))
+    for start in range(0, len(specs), size):
+        yield specs[start:start + size]
+
+
+def _results(todo: list[RunSpec], tables: tuple[str, ...], workers: int | None,
+             scheduler: str | None) -> Iterator[list[tuple[dict, dict]]]:
+    """Yield finished batches as they complete, from this process, a process pool or a Dask cluster."""
+    if scheduler is None and (workers or os.cpu_count() or 1) <= 1:
+        for chunk in _chunks(todo, 1):
+            yield run_batch(chunk, tables)
+        return
+    if scheduler is not None:
+        executor, n_workers, close = _dask_executor(scheduler)
+    else:
+        import multiprocessing
+
+        n_workers = workers or os.cpu_count() or 1
+        executor = cf.ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
+                                          initializer=_worker_start)
+        close = functools.partial(executor.shutdown, wait=True, cancel_futures=True)
+    futures = {executor.submit(run_batch, chunk, tables): chunk for chunk in _chunks(todo, n_workers)}
+    try:
+        for future in cf.as_completed(futures):
+            try:
+                yield future.result()
+            except (cf.process.BrokenProcessPool, KeyboardInterrupt):
+                raise
+            except Exception as err:  # noqa: BLE001 - e.g. Dask's KilledWorker after repeated worker deaths
+                yield [(_failed({"run_id": s.run_id, "point": s.point, "replication": s.replication, "seed": s.seed,
+                                 **s.parameters}, err), {}) for s in futures[future]]
+    finally:
+        for future in futures:
+            future.cancel()
+        close()
+
+
+def _dask_executor(address: str):
+    from dask.distributed import Client
+
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as err:
+        raise UserError(f"--scheduler '{address}' cannot be reached ({err}): allowed the address of a running "
+                        "Dask scheduler, such as tcp://127.0.0.1:8786") from None
+    n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+    return client.get_executor(pure=False, retries=DASK_RETRIES), n_workers, client.close
+
+
+class _Writer:
+    """Collects finished runs and writes them as part files every few seconds."""
+
+    def __init__(self, store: Store, part_of: dict[int, str]) -> None:
+        self.store, self.part_of = store, part_of
+        self.rows: list[dict] = []
+        self.frames: dict[str, list[pd.DataFrame]] = {}
+        self.last = time.monotonic()
+
+    def add(self, finished: list[tuple[dict, dict]]) -> None:
+        if not self.rows:
+            self.last = time.monotonic()
+        for row, frames in finished:
+            self.rows.append(row)
+            for table, frame in frames.items():
+                self.frames.setdefault(table, []).append(frame)
+        if len(self.rows) >= FLUSH_RUNS or time.monotonic() - self.last >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            runs = _typed(pd.DataFrame(self.rows))
+            tables = {t: pd.concat(f, ignore_index=True) for t, f in self.frames.items()}
+            name = self.store.write_part(runs, tables)
+            self.part_of.update(dict.fromkeys(runs["run_id"].tolist(), name))
+        self.rows, self.frames, self.last = [], {}, time.monotonic()
+
+
+def _typed(runs: pd.DataFrame) -> pd.DataFrame:
+    """Fixed column types, so parts and the consolidated table agree whatever the batch held."""
+    for name in SUMMARY_FIELDS:
+        runs[name] = pd.to_numeric(runs[name], errors="coerce").astype("float64")
+    for name in ("run_id", "point", "replication"):
+        runs[name] = runs[name].astype("int64")
+    runs["seed"] = runs["seed"].astype("uint64")
+    return runs
+
+
+def _run_table(runs: pd.DataFrame, ids: set[int]) -> pd.DataFrame:
+    """The study's rows in a fixed column order: ids and seed, parameters, outcomes, status."""
+    runs = runs[runs["run_id"].isin(ids)]
+    fixed = ["run_id", "point", "replication", "seed"]
+    tail = [*SUMMARY_FIELDS, "status", "error"]
+    middle = [c for c in runs.columns if c not in fixed and c not in tail]
+    return runs[fixed + middle + tail].sort_values("run_id", ignore_index=True)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+class _progress:
+    """A rich progress bar on stderr; ``advance(n)`` moves it on by n runs."""
+
+    def __init__(self, label: str, total: int, completed: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=_console(), transient=False)
+        self.task = self.bar.add_task(label, total=total, completed=completed)
+
+    def __enter__(self):
+        self.bar.__enter__()
+        return lambda n: self.bar.advance(self.task, n)
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
