@@ -40,6 +40,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
     lead_consent = np.zeros(n_projects, dtype=np.bool_)
     lead_present = np.zeros(n_projects, dtype=np.bool_)
     dissenters = np.zeros(n_projects)
+    gate_passed = np.zeros(n_projects, dtype=np.bool_)
     for p in range(n_projects):
         trust_delta_out[p] = 0.0
         ready[p] = held[p] and stage[p] <= DESIGN_AND_FEASIBILITY and progress[p] >= 1.0
@@ -93,6 +94,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
         deferred_until[p] = -1
         passed = lead_consent[p] if lead_decides[p] and lead_present[p] else all_consent[p]
         if passed:
+            gate_passed[p] = True
             stage[p] += 1
             progress[p] = 0.0
             momentum[p] += 0.1 * (1.0 - momentum[p])
@@ -108,7 +110,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
         p = mem_project[m]
         if not ready[p] or not mem_active[m]:
             continue
-        if trust_delta_out[p] > 0.0:
+        if gate_passed[p]:
             if lead_decides[p] and not consent_out[m]:
                 commitment[m] = max(0.0, commitment[m] - 0.1)
             else:
