@@ -1,0 +1,44 @@
+"""Plain-Python twins of the Numba kernels in :mod:`model.kernels`, one module per kernel module.
+
+Each twin has the kernel's signature, in-place effects and return value, written from the kernel's
+documented rule (per-project lists of members and pairs) rather than from its loops. The tests feed
+both the same arrays and compare; :func:`reference_kernels` swaps the twins into the model, which is
+how the whole-model agreement test and ``benchmarks/kernels.py`` get a reference step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FunctionType
+
+import model.kernels as compiled
+
+from . import benefits, decisions, funding, meetings, membership, obstacles, stalls, trust, turnover, work
+
+#: kernel name -> plain-Python reference, for every kernel :mod:`model.kernels` exports
+REFERENCES: dict[str, FunctionType] = {
+    name: getattr(module, name)
+    for module in (turnover, meetings, work, decisions, obstacles, stalls, funding, trust, benefits, membership)
+    for name in dir(module)
+    if name in compiled.__all__
+}
+
+#: kernel name -> the compiled kernel (taken at import, so it stays the kernel while the model is patched)
+COMPILED: dict[str, object] = {name: getattr(compiled, name) for name in compiled.__all__}
+
+_missing = set(compiled.__all__) - set(REFERENCES)
+if _missing:
+    raise ImportError(f"kernels without a plain-Python reference: {sorted(_missing)}")
+
+
+@contextmanager
+def reference_kernels() -> Iterator[dict[str, FunctionType]]:
+    """Within the block, the model's kernel namespace (``model.model.k``) runs the references."""
+    try:
+        for name, function in REFERENCES.items():
+            setattr(compiled, name, function)
+        yield REFERENCES
+    finally:
+        for name, function in COMPILED.items():
+            setattr(compiled, name, function)

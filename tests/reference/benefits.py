@@ -1,0 +1,34 @@
+"""Reference for :mod:`model.kernels.benefits`: benefits earned, shared, felt fair or not; projects close."""
+
+from __future__ import annotations
+
+from model.kernels.benefits import BENEFIT_PER_MEMBER_WEEK, BENEFIT_PERIOD
+
+from ._common import DELIVERED, REALISING_BENEFITS, active_members
+
+
+def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, progress, momentum, ambition,
+                     equitable, benefits, closed_week, mem_project, mem_org, mem_active, commitment, contribution,
+                     benefit, selflessness):
+    """Returns how many projects closed as delivered."""
+    realising = [p for p in range(len(stage)) if stage[p] == REALISING_BENEFITS]
+    members = active_members(mem_project, mem_active, lambda p: stage[p] == REALISING_BENEFITS)
+    for p in realising:
+        ms = members.get(p, [])
+        value = BENEFIT_PER_MEMBER_WEEK * len(ms) * ambition[p] * collaborative_advantage * (0.5 + 0.5 * momentum[p])
+        benefits[p] += value
+        total_contribution = sum(contribution[m] for m in ms)
+        for m in ms:
+            contribution_share = contribution[m] / total_contribution if total_contribution > 0 else 1.0 / len(ms)
+            benefit[m] += value * (contribution_share if equitable[p] else 1.0 / len(ms))
+            benefit_share = benefit[m] / benefits[p] if benefits[p] > 0 else 0.0
+            if benefit_share < (1.0 - fairness_tolerance) * contribution_share:  # short-changed
+                commitment[m] = max(0.0, commitment[m] - 0.02 * (1.0 - selflessness[mem_org[m]]))
+    closed = 0
+    for p in realising:
+        progress[p] += 1.0 / BENEFIT_PERIOD
+        if progress[p] >= 1.0 - 1e-9:
+            stage[p] = DELIVERED
+            closed_week[p] = week
+            closed += 1
+    return closed

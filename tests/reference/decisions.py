@@ -1,0 +1,85 @@
+"""Reference for :mod:`model.kernels.decisions`: stage gates, referral home, consent and its aftermath."""
+
+from __future__ import annotations
+
+from model.kernels.decisions import MAX_REFERRAL_WEEKS
+
+from ._common import DESIGN_AND_FEASIBILITY, active_members
+
+
+def _referral_weeks(culture: float) -> int:
+    """Weeks an organisation takes to approve a referral: 1 for a fully adaptive culture, 9 for a hierarchical one."""
+    return 1 + int(MAX_REFERRAL_WEEKS * (1.0 - culture))
+
+
+def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalytic_strength, trust_gain,
+                       trust_loss_ratio, work_cost, held, stage, progress, momentum, ambition, deferred_until,
+                       catalyst_until, lead, lead_decides, equitable, external_funds, pooled_funds, gate_refusals,
+                       mem_project, mem_org, mem_active, commitment, contribution, member_trust, risk_appetite,
+                       selflessness, culture, rep_autonomy, u_refer, consent_noise, consent_out, trust_delta_out):
+    """Returns ``(passed, refused, deferred)``; see the kernel's docstring for the rule."""
+    consent_out[:] = False
+    trust_delta_out[:] = 0.0
+    at_gate = [p for p in range(len(stage))
+               if held[p] and stage[p] <= DESIGN_AND_FEASIBILITY and progress[p] >= 1.0]
+    gate_set = set(at_gate)
+    members = active_members(mem_project, mem_active, lambda p: p in gate_set)
+
+    deciding = []
+    deferred = 0
+    for p in at_gate:
+        ms = members.get(p, [])
+        if deferred_until[p] < 0:
+            referrals = [_referral_weeks(culture[mem_org[m]]) for m in ms if u_refer[m] > rep_autonomy[mem_org[m]]]
+            if referrals:  # the gate waits for the slowest partner's approval at home
+                deferred_until[p] = week + max(referrals)
+                deferred += 1
+                continue
+        elif week < deferred_until[p]:
+            continue  # still waiting for approval
+        deciding.append(p)
+
+    passed_count = refused_count = 0
+    for p in deciding:
+        ms = members.get(p, [])
+        n = len(ms)
+        total_contribution = sum(contribution[m] for m in ms)
+        funded = min(1.0, (external_funds[p] + pooled_funds[p]) / (work_cost * ambition[p]))
+        deadline_running = bool(catalytic_effect) and catalyst_until[p] >= week
+        votes = {}
+        for m in ms:
+            o = mem_org[m]
+            contribution_share = contribution[m] / total_contribution if total_contribution > 0 else 1.0 / n
+            benefit_share = contribution_share if equitable[p] else 1.0 / n
+            fair_ratio = benefit_share / contribution_share if contribution_share > 0 else 2.0
+            risk = (1.0 - member_trust[m]) * (1.0 - risk_appetite[o]) * (0.6 + 0.2 * stage[p])
+            utility = (collaborative_advantage * min(fair_ratio, 2.0) - (1.0 - 0.5 * funded) - risk
+                       + 0.4 * selflessness[o] + 0.5 * (commitment[m] - 0.5) + 0.3 * consent_noise[m])
+            if deadline_running:
+                utility += 0.5 * catalytic_strength
+            votes[m] = utility > 0.0
+            consent_out[m] = votes[m]
+        lead_votes = [votes[m] for m in ms if mem_org[m] == lead[p]]
+        if lead_decides[p] and lead_votes:
+            passed = lead_votes[-1]  # 'pragmatism': the lead's word is enough
+        else:
+            passed = all(votes.values())  # 'democracy': everyone must agree
+        deferred_until[p] = -1
+        if passed:
+            stage[p] += 1
+            progress[p] = 0.0
+            momentum[p] += 0.1 * (1.0 - momentum[p])
+            trust_delta_out[p] = trust_gain
+            passed_count += 1
+            for m in ms:
+                if votes[m]:
+                    commitment[m] += 0.05 * (1.0 - commitment[m])
+                else:  # overruled by the lead: perceived misuse of power
+                    commitment[m] = max(0.0, commitment[m] - 0.1)
+        else:
+            gate_refusals[p] += 1
+            progress[p] = 0.7
+            momentum[p] = max(0.0, momentum[p] - 0.1)
+            trust_delta_out[p] = -0.5 * trust_gain * trust_loss_ratio
+            refused_count += 1
+    return passed_count, refused_count, deferred

@@ -1,0 +1,25 @@
+"""Reference for :mod:`model.kernels.membership`: uncommitted partners withdraw; a lone member cannot go on."""
+
+from __future__ import annotations
+
+from model.kernels.membership import WITHDRAWAL_COMMITMENT
+
+from ._common import ABANDONED, active_members, is_open
+
+
+def withdraw_uncommitted(week, stage, closed_week, mem_project, mem_active, commitment):
+    """Returns ``(withdrawn, abandoned)``."""
+    members = active_members(mem_project, mem_active, lambda p: is_open(stage[p]))
+    withdrawn = abandoned = 0
+    for p in range(len(stage)):
+        if not is_open(stage[p]):
+            continue
+        leaving = [m for m in members.get(p, []) if commitment[m] < WITHDRAWAL_COMMITMENT]
+        for m in leaving:
+            mem_active[m] = False
+        withdrawn += len(leaving)
+        if len(members.get(p, [])) - len(leaving) < 2:
+            stage[p] = ABANDONED
+            closed_week[p] = week
+            abandoned += 1
+    return withdrawn, abandoned

@@ -1,0 +1,55 @@
+"""Reference for :mod:`model.kernels.turnover`: representatives leave, trust is forgotten, champions go and emerge."""
+
+from __future__ import annotations
+
+from ._common import active_members, is_open
+
+
+def replace_representatives(u_leave, weekly_hazard, new_autonomy, new_presence, new_skill, rep_tenure, rep_autonomy,
+                            rep_presence, rep_skill, rep_generation, left):
+    """Leavers (``u < hazard``) are replaced by a successor with tenure 0; stayers gain a week."""
+    leavers = {i for i, u in enumerate(u_leave.tolist()) if u < weekly_hazard}
+    for i in range(len(u_leave)):
+        left[i] = i in leavers
+        if i in leavers:
+            rep_tenure[i] = 0
+            rep_autonomy[i], rep_presence[i], rep_skill[i] = new_autonomy[i], new_presence[i], new_skill[i]
+            rep_generation[i] = rep_generation[i] + 1
+        else:
+            rep_tenure[i] = rep_tenure[i] + 1
+    return len(leavers)
+
+
+def forget_interpersonal_trust(left, rel_a, rel_b, interpersonal):
+    """Every relationship touching a leaver drops to zero interpersonal trust; count those that had some."""
+    gone = {i for i, has_left in enumerate(left.tolist()) if has_left}
+    touched = [r for r, (a, b) in enumerate(zip(rel_a.tolist(), rel_b.tolist())) if a in gone or b in gone]
+    had_trust = sum(1 for r in touched if interpersonal[r] > 0.0)
+    for r in touched:
+        interpersonal[r] = 0.0
+    return had_trust
+
+
+def lose_champions(left, champion, stage, momentum, champion_loss):
+    """A champion who left is gone; an open project also loses ``champion_loss`` momentum (floor 0)."""
+    lost = [p for p, c in enumerate(champion.tolist()) if c >= 0 and left[c]]
+    for p in lost:
+        champion[p] = -1
+        if is_open(stage[p]):
+            momentum[p] = max(0.0, momentum[p] - champion_loss)
+    return len(lost)
+
+
+def champions_emerge(u_emerge, emergence_rate, stage, champion, mem_project, mem_org, mem_active, rep_skill):
+    """An open project without a champion gains its most skilled active member (first on ties) with
+    chance ``emergence_rate * best skill``."""
+    members = active_members(mem_project, mem_active)
+    gained = 0
+    for p, ms in members.items():
+        if champion[p] >= 0 or not is_open(stage[p]):
+            continue
+        best = max(ms, key=lambda m: rep_skill[mem_org[m]])  # max() keeps the first of equals
+        if u_emerge[p] < emergence_rate * rep_skill[mem_org[best]]:
+            champion[p] = mem_org[best]
+            gained += 1
+    return gained

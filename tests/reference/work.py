@@ -1,0 +1,61 @@
+"""Reference for :mod:`model.kernels.work`: a week of work on every open project."""
+
+from __future__ import annotations
+
+from model.kernels.meetings import DEMAND_PER_MEMBERSHIP
+from model.kernels.work import OFFICER_DAY_COST
+
+from ._common import DELIVERY, REALISING_BENEFITS, active_members, is_open
+
+
+def work_between_meetings(week, meeting_discipline, work_rate, momentum_rate, coordination_cost, work_cost,
+                          resource_effect, catalytic_effect, catalytic_strength, stage, momentum, progress, ambition,
+                          has_manager, champion, obstacle, catalyst_until, action_quality, external_funds, costs,
+                          delivered_week, mem_project, mem_org, mem_active, commitment, contribution, cap_share,
+                          done_out):
+    """Effort, spending, momentum and progress of each open project; returns how many finished delivery."""
+    follow_up = 0.4 + 0.6 * meeting_discipline
+    members = active_members(mem_project, mem_active, lambda p: is_open(stage[p]))
+    finished = 0
+    for p in range(len(stage)):
+        done_out[p] = 0.0
+        if not is_open(stage[p]):
+            continue
+        ms = members.get(p, [])
+        efforts = [commitment[m] * cap_share[mem_org[m]] for m in ms]
+        for m, e in zip(ms, efforts):
+            spend = e * DEMAND_PER_MEMBERSHIP * OFFICER_DAY_COST  # officer time, costed
+            contribution[m] += spend
+            costs[p] += spend
+        done = follow_up * (sum(efforts) / len(ms)) * (0.4 + 0.6 * action_quality[p]) if ms else 0.0
+
+        blocked = obstacle[p] > 0.0
+        deadline_running = bool(catalytic_effect) and catalyst_until[p] >= week
+        target = 0.0
+        if not blocked:
+            target = 0.2 + 0.6 * done + (0.15 if champion[p] >= 0 else 0.0) + (0.1 if has_manager[p] else 0.0)
+        if deadline_running:
+            target += 0.3 * catalytic_strength
+        momentum[p] += momentum_rate * (min(1.0, target) - momentum[p])
+        if blocked:
+            continue  # an obstacle stops all work; nothing is done
+        done_out[p] = done
+        if stage[p] > DELIVERY:
+            continue  # realising benefits or stalled: no stage work to progress
+        n = len(ms)
+        rate = work_rate * (0.25 + 0.75 * momentum[p]) * done / (ambition[p] * (1.0 + coordination_cost * (n * (n - 1) / 2)))
+        if has_manager[p]:
+            rate *= 1.3
+        if resource_effect and external_funds[p] > 0.0:
+            bought = min(external_funds[p], work_cost * work_rate)
+            external_funds[p] -= bought
+            costs[p] += bought
+            rate += bought / (work_cost * ambition[p])
+        progress[p] = min(1.0, progress[p] + rate)
+        if stage[p] == DELIVERY and progress[p] >= 1.0:
+            stage[p] = REALISING_BENEFITS
+            progress[p] = 0.0
+            delivered_week[p] = week
+            momentum[p] += 0.1 * (1.0 - momentum[p])
+            finished += 1
+    return finished
