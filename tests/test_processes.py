@@ -1,0 +1,304 @@
+"""Each process of the model brief does what the brief says, tested in isolation.
+
+Kernel-level tests build a tiny hand-made partnership (named arrays, passed to the kernel by its
+parameter names); model-level tests use :class:`PartnershipModel` and its interventions.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+import pytest
+
+from model import kernels as k
+from model.codes import Stage
+from model.model import PartnershipModel
+from model.state import combined_trust
+
+
+def call(kernel, **values: Any):
+    """Call a compiled kernel with its arguments given by name."""
+    return kernel(*[values[name] for name in inspect.signature(kernel.py_func).parameters])
+
+
+def three_partners(**overrides: Any) -> dict[str, Any]:
+    """One project (index 0) of three organisations 0, 1, 2; every pair of them has a relationship."""
+    values: dict[str, Any] = dict(
+        week=10, stage=np.array([Stage.AGREEING_GOALS], dtype=np.int8), mem_project=np.zeros(3, dtype=np.int32),
+        mem_org=np.arange(3, dtype=np.int32), mem_active=np.ones(3, dtype=np.bool_),
+        pair_project=np.zeros(3, dtype=np.int32), pair_rel=np.arange(3, dtype=np.int32),
+        pair_ma=np.array([0, 0, 1], dtype=np.int32), pair_mb=np.array([1, 2, 2], dtype=np.int32),
+        interpersonal=np.full(3, 0.4), rep_skill=np.full(3, 0.5), rep_presence=np.ones(3),
+    )
+    values.update(overrides)
+    return values
+
+
+# --- meetings ------------------------------------------------------------------------------------
+def meeting(u_attend: list[float]) -> dict[str, Any]:
+    values = three_partners(meeting_interval=4, meeting_discipline=1.0, trust_gain=0.05, absence_penalty=0.02,
+                            coordination_cost=0.04, u_attend=np.array(u_attend), next_meeting=np.array([10], dtype=np.int32),
+                            attended=np.zeros(3, dtype=np.bool_), cap_share=np.ones(3), held=np.zeros(1, dtype=np.bool_),
+                            quality=np.zeros(1))
+    values["n_held"] = call(k.hold_meetings, **values)
+    return values
+
+
+def test_a_meeting_everyone_attends_raises_trust_among_them():
+    after = meeting([0.0, 0.0, 0.0])
+    assert after["n_held"] == 1 and after["held"][0] and after["attended"].all()
+    assert (after["interpersonal"] > 0.4).all()
+    assert after["next_meeting"][0] == 10 + 4 and after["quality"][0] > 0
+
+
+def test_an_absent_member_loses_trust_with_those_present():
+    after = meeting([0.0, 0.0, 1.0])  # organisation 2 stays away
+    assert after["attended"].tolist() == [True, True, False]
+    together, with_absentee = after["interpersonal"][0], after["interpersonal"][1:]
+    assert together > 0.4
+    np.testing.assert_allclose(with_absentee, 0.4 - 0.02)
+    assert after["quality"][0] < meeting([0.0, 0.0, 0.0])["quality"][0]  # fewer in the room, less agreed
+
+
+# --- turnover ------------------------------------------------------------------------------------
+def test_a_champions_departure_removes_the_champion_and_costs_momentum(base_seed):
+    model = PartnershipModel(rng=base_seed, champion_share=1.0)
+    champion = int(model.projects.champion[0])
+    led = np.flatnonzero(model.projects.champion == champion)
+    model.projects.momentum[led] = 0.6
+    model.intervene("champion_leaves", project=0)
+    assert (model.projects.champion[led] == -1).all()
+    np.testing.assert_allclose(model.projects.momentum[led], 0.6 - model.params["champion_loss"])
+    others = np.setdiff1d(np.arange(len(model.projects)), led)
+    assert (model.projects.champion[others] >= 0).all()
+
+
+def test_turnover_resets_interpersonal_but_not_institutional_trust(base_seed):
+    model = PartnershipModel(rng=base_seed, leader_turnover=0.0)
+    model.run_for(20)
+    rel = model.relationships
+    organisation = int(rel.a[0])
+    interpersonal, institutional = rel.interpersonal.copy(), rel.institutional.copy()
+    generation = int(model.orgs.rep_generation[organisation])
+    model.intervene("representative_leaves", organisation=organisation)
+    touched = (rel.a == organisation) | (rel.b == organisation)
+    assert touched.any() and (interpersonal[touched] > 0).all()
+    assert (rel.interpersonal[touched] == 0.0).all()
+    np.testing.assert_array_equal(rel.interpersonal[~touched], interpersonal[~touched])
+    np.testing.assert_array_equal(rel.institutional, institutional)
+    assert (combined_trust(rel.interpersonal, rel.institutional)[touched] == institutional[touched]).all()
+    assert model.orgs.rep_generation[organisation] == generation + 1 and model.orgs.rep_tenure[organisation] == 0
+
+
+# --- external funding ----------------------------------------------------------------------------
+def stalled_project_gets_award(base_seed: int, **switches: bool) -> tuple[PartnershipModel, dict[str, Any]]:
+    model = PartnershipModel(rng=base_seed, external_funding=0.0, **switches)
+    model.run_for(5)
+    proj = model.projects
+    proj.stage_before_stall[0] = Stage.AGREEING_GOALS
+    proj.stage[0] = Stage.STALLED
+    proj.stalled_since[0] = model.week
+    proj.momentum[0] = 0.1
+    before = {name: getattr(proj, name)[0].copy() for name in ("momentum", "external_funds", "external_received",
+                                                                 "catalyst_until", "stage")}
+    model.intervene("funding_award", project=0, amount=40.0)
+    return model, before
+
+
+def test_funding_without_the_catalytic_effect_adds_money_only(base_seed):
+    model, before = stalled_project_gets_award(base_seed, funding_catalytic_effect=False)
+    proj = model.projects
+    assert proj.external_funds[0] == before["external_funds"] + 40.0
+    assert proj.external_received[0] == before["external_received"] + 40.0
+    assert proj.momentum[0] == before["momentum"]  # no jump
+    assert proj.catalyst_until[0] == before["catalyst_until"] == -1  # no deadline
+    assert proj.stage[0] == Stage.STALLED
+    model.step()
+    assert proj.stage[0] in (Stage.STALLED, Stage.ABANDONED)  # money alone does not restart a stalled project
+
+
+def test_funding_without_the_resource_effect_adds_no_money(base_seed):
+    model, before = stalled_project_gets_award(base_seed, funding_resource_effect=False)
+    proj = model.projects
+    assert proj.external_funds[0] == before["external_funds"] == 0.0
+    assert proj.external_received[0] == before["external_received"] + 40.0  # recorded, but buys nothing
+    assert proj.momentum[0] > before["momentum"]
+    assert proj.catalyst_until[0] == model.week + model.params["award_deadline"]
+    assert proj.stage[0] == Stage.AGREEING_GOALS  # the deadline restarts the stalled project
+
+
+# --- stage gates ---------------------------------------------------------------------------------
+def gate(**overrides: Any) -> dict[str, Any]:
+    """Project 0 has finished its stage's work and meets this week; organisation 0 leads."""
+    values = three_partners(
+        collaborative_advantage=1.5, catalytic_effect=False, catalytic_strength=0.5, trust_gain=0.03,
+        trust_loss_ratio=3.0, work_cost=100.0, held=np.ones(1, dtype=np.bool_), progress=np.ones(1),
+        momentum=np.full(1, 0.5), ambition=np.ones(1), deferred_until=np.full(1, -1, dtype=np.int32),
+        catalyst_until=np.full(1, -1, dtype=np.int32), lead=np.zeros(1, dtype=np.int32),
+        lead_decides=np.zeros(1, dtype=np.bool_), equitable=np.ones(1, dtype=np.bool_), external_funds=np.zeros(1),
+        pooled_funds=np.full(1, 50.0), gate_refusals=np.zeros(1, dtype=np.int32), commitment=np.full(3, 0.6),
+        contribution=np.ones(3), member_trust=np.full(3, 0.6), risk_appetite=np.full(3, 0.5),
+        selflessness=np.full(3, 0.3), culture=np.array([0.5, 0.9, 0.1]), rep_autonomy=np.ones(3),
+        u_refer=np.full(3, 0.5), consent_noise=np.zeros(3), consent_out=np.zeros(3, dtype=np.bool_),
+        trust_delta_out=np.zeros(1),
+    )
+    values.update(overrides)
+    values["counts"] = call(k.decide_stage_gates, **values)
+    return values
+
+
+def referral_delay(autonomy: list[float]) -> int:
+    after = gate(rep_autonomy=np.array(autonomy))
+    assert after["counts"] == (0, 0, 1) and after["stage"][0] == Stage.AGREEING_GOALS
+    return int(after["deferred_until"][0]) - after["week"]
+
+
+def test_an_unempowered_representatives_referral_delays_the_gate_by_the_slowest_partners_culture():
+    assert gate()["counts"] == (1, 0, 0)  # everyone empowered: decided in the room
+    adaptive_only = referral_delay([1.0, 0.0, 1.0])  # organisation 1's culture is adaptive (0.9)
+    hierarchical_only = referral_delay([1.0, 1.0, 0.0])  # organisation 2's is hierarchical (0.1)
+    both = referral_delay([1.0, 0.0, 0.0])
+    assert 1 <= adaptive_only < hierarchical_only == both
+    waiting = gate(rep_autonomy=np.array([1.0, 0.0, 0.0]), deferred_until=np.array([10 + both], dtype=np.int32),
+                   week=10 + both - 1)
+    assert waiting["counts"] == (0, 0, 0) and waiting["stage"][0] == Stage.AGREEING_GOALS
+    decided = gate(rep_autonomy=np.array([1.0, 0.0, 0.0]), deferred_until=np.array([10 + both], dtype=np.int32),
+                   week=10 + both)
+    assert decided["counts"] == (1, 0, 0) and decided["deferred_until"][0] == -1  # no second referral
+
+
+def test_consensus_needs_everyone_while_a_lead_who_decides_does_not_and_dissenters_lose_commitment():
+    one_dissenter = np.array([3.0, 3.0, -10.0])  # organisation 2 will not consent
+    consensus = gate(consent_noise=one_dissenter)
+    assert consensus["counts"] == (0, 1, 0) and consensus["consent_out"].tolist() == [True, True, False]
+    assert consensus["stage"][0] == Stage.AGREEING_GOALS and consensus["gate_refusals"][0] == 1
+    assert consensus["trust_delta_out"][0] < 0
+    pragmatic = gate(consent_noise=one_dissenter, lead_decides=np.ones(1, dtype=np.bool_))
+    assert pragmatic["counts"] == (1, 0, 0) and pragmatic["stage"][0] == Stage.DESIGN_AND_FEASIBILITY
+    assert pragmatic["trust_delta_out"][0] > 0
+    assert (pragmatic["commitment"][:2] > 0.6).all() and pragmatic["commitment"][2] < 0.6
+    lead_refuses = gate(consent_noise=np.array([-10.0, 3.0, 3.0]), lead_decides=np.ones(1, dtype=np.bool_))
+    assert lead_refuses["counts"] == (0, 1, 0)
+
+
+# --- obstacles and stalls ------------------------------------------------------------------------
+def test_an_obstacle_looks_bigger_without_an_upbeat_risk_taker():
+    def obstacle_size(appetites: list[float], amplifier: float = 2.0) -> float:
+        values = dict(obstacle_rate=3.0, obstacle_severity=3.0, risk_aversion_amplifier=amplifier,
+                      catalytic_effect=False, catalytic_strength=0.5, week=10, u_arrive=np.zeros(1),
+                      z_size=np.zeros(1), stage=np.array([Stage.DELIVERY], dtype=np.int8), obstacle=np.zeros(1),
+                      momentum=np.full(1, 0.5), champion=np.full(1, -1, dtype=np.int32),
+                      has_manager=np.zeros(1, dtype=np.bool_), catalyst_until=np.full(1, -1, dtype=np.int32),
+                      trust_mean=np.full(1, 0.5), mem_project=np.zeros(2, dtype=np.int32),
+                      mem_org=np.arange(2, dtype=np.int32), mem_active=np.ones(2, dtype=np.bool_),
+                      risk_appetite=np.array(appetites))
+        assert call(k.obstacles_arrive_and_resolve, **values) == 1
+        return float(values["obstacle"][0])
+
+    upbeat = obstacle_size([0.8, 0.1])
+    cautious = obstacle_size([0.3, 0.1])
+    very_cautious = obstacle_size([0.1, 0.1])
+    assert upbeat < cautious < very_cautious
+    assert obstacle_size([0.3, 0.1], amplifier=0.0) == upbeat  # no amplifier: risk appetite does not matter
+
+
+def test_a_project_stalls_below_the_threshold_resumes_at_twice_it_and_is_abandoned_after_patience():
+    threshold, patience = 0.15, 6
+    values = dict(stall_threshold=threshold, patience=patience, trust_gain=0.03, trust_loss_ratio=3.0,
+                  stage=np.array([Stage.DESIGN_AND_FEASIBILITY], dtype=np.int8),
+                  stage_before_stall=np.zeros(1, dtype=np.int8), momentum=np.zeros(1),
+                  stalls=np.zeros(1, dtype=np.int32), stalled_since=np.full(1, -1, dtype=np.int32),
+                  first_stall_week=np.full(1, -1, dtype=np.int32), closed_week=np.full(1, -1, dtype=np.int32),
+                  trust_delta_out=np.zeros(1))
+
+    def week(w: int, momentum: float):
+        values["momentum"][0] = momentum
+        return call(k.update_stalls, week=w, **values)
+
+    assert week(1, threshold + 0.01) == (0, 0, 0)
+    assert week(2, threshold - 0.01) == (1, 0, 0) and values["stage"][0] == Stage.STALLED
+    assert values["trust_delta_out"][0] < 0 and values["first_stall_week"][0] == 2
+    assert week(3, 2 * threshold - 0.01) == (0, 0, 0) and values["stage"][0] == Stage.STALLED
+    assert week(4, 2 * threshold) == (0, 1, 0) and values["stage"][0] == Stage.DESIGN_AND_FEASIBILITY
+    assert week(5, 0.0) == (1, 0, 0) and values["stalls"][0] == 2 and values["first_stall_week"][0] == 2
+    for w in range(6, 5 + patience):
+        assert week(w, 0.0) == (0, 0, 0)
+    assert week(5 + patience, 0.0) == (0, 0, 1) and values["stage"][0] == Stage.ABANDONED
+    assert values["closed_week"][0] == 5 + patience
+
+
+# --- benefits and membership ---------------------------------------------------------------------
+def commitment_after_a_year_of_benefits(equitable: bool, selflessness: float = 0.0) -> np.ndarray:
+    values = dict(week=100, collaborative_advantage=1.5, fairness_tolerance=0.3,
+                  stage=np.array([Stage.REALISING_BENEFITS], dtype=np.int8), progress=np.zeros(1),
+                  momentum=np.full(1, 0.5), ambition=np.ones(1), equitable=np.array([equitable]), benefits=np.zeros(1),
+                  closed_week=np.full(1, -1, dtype=np.int32), mem_project=np.zeros(2, dtype=np.int32),
+                  mem_org=np.arange(2, dtype=np.int32), mem_active=np.ones(2, dtype=np.bool_),
+                  commitment=np.full(2, 0.8), contribution=np.array([9.0, 1.0]), benefit=np.zeros(2),
+                  selflessness=np.array([selflessness, 0.0]))
+    for _ in range(40):
+        call(k.realise_benefits, **values)
+    return values["commitment"]
+
+
+def test_equal_sharing_lowers_a_high_contributors_commitment_while_equitable_sharing_does_not():
+    equal = commitment_after_a_year_of_benefits(equitable=False)
+    assert equal[0] < 0.8 and equal[1] == 0.8  # the partner who gave 90% gets half and feels short-changed
+    np.testing.assert_array_equal(commitment_after_a_year_of_benefits(equitable=True), [0.8, 0.8])
+    assert commitment_after_a_year_of_benefits(equitable=False, selflessness=1.0)[0] == 0.8  # unless selfless
+
+
+def test_uncommitted_partners_withdraw_and_a_project_left_with_one_member_is_abandoned():
+    values = dict(week=30, stage=np.array([Stage.INITIATING, Stage.DELIVERY], dtype=np.int8),
+                  closed_week=np.full(2, -1, dtype=np.int32), mem_project=np.array([0, 0, 0, 1, 1], dtype=np.int32),
+                  mem_active=np.ones(5, dtype=np.bool_), commitment=np.array([0.1, 0.5, 0.6, 0.1, 0.9]))
+    assert call(k.withdraw_uncommitted, **values) == (2, 1)
+    assert values["mem_active"].tolist() == [False, True, True, False, True]
+    assert values["stage"].tolist() == [Stage.INITIATING, Stage.ABANDONED] and values["closed_week"][1] == 30
+
+
+def test_a_partner_withdrawing_from_a_pair_ends_the_project(base_seed):
+    model = PartnershipModel(rng=base_seed)
+    mem = model.memberships
+    sizes = np.bincount(mem.project[mem.active], minlength=len(model.projects))
+    project = int(np.argmin(sizes))
+    for _ in range(sizes[project] - 1):
+        model.intervene("partner_withdraws", project=project)
+    assert model.projects.stage[project] == Stage.ABANDONED
+    assert ((mem.project == project) & mem.active).sum() == 1
+
+
+# --- trust embedding and follow-ons --------------------------------------------------------------
+def test_joint_working_embeds_institutional_trust(base_seed):
+    def institutional_after_a_year(embedding_rate: float) -> tuple[np.ndarray, np.ndarray]:
+        model = PartnershipModel(rng=base_seed, embedding_rate=embedding_rate, leader_turnover=0.0)
+        start = model.relationships.institutional.copy()
+        model.run_for(52)
+        return start, model.relationships.institutional[: len(start)]  # late joiners add relationships
+
+    start, embedded = institutional_after_a_year(0.05)
+    assert (embedded >= start).all() and (embedded > start).mean() > 0.5
+    start, unchanged = institutional_after_a_year(0.0)
+    np.testing.assert_array_equal(unchanged, start)
+
+
+def test_a_delivered_project_may_spawn_a_follow_on_among_the_same_members(base_seed):
+    fast = dict(work_rate=1.0, obstacle_rate=0.0, autonomy_mean=1.0, collaborative_advantage=3.0, meeting_interval=1,
+                leader_turnover=0.0, membership_change_rate=0.0)
+    model = PartnershipModel(rng=base_seed, follow_on_chance=1.0, **fast)
+    model.run_for(150)
+    proj, mem = model.projects, model.memberships
+    closed = np.flatnonzero(proj.stage[: model.n_initial_projects] == Stage.DELIVERED)
+    assert len(closed) > 0
+    for parent in closed:
+        children = np.flatnonzero(proj.parent == parent)
+        assert len(children) == 1
+        child = children[0]
+        assert proj.started[child] == proj.closed_week[parent]
+        parent_members = set(mem.org[(mem.project == parent) & mem.active].tolist())
+        assert set(mem.org[(mem.project == child) & (mem.joined == proj.started[child])].tolist()) == parent_members
+    never = PartnershipModel(rng=base_seed, follow_on_chance=0.0, **fast)
+    never.run_for(150)
+    assert (never.projects.stage == Stage.DELIVERED).any() and (never.projects.parent == -1).all()
