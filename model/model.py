@@ -218,8 +218,8 @@ class PartnershipModel(mesa.Model):
         chance = self.params["membership_change_rate"] / WEEKS_PER_YEAR
         for p in np.flatnonzero((u_join < chance) & (proj.stage <= Stage.DESIGN_AND_FEASIBILITY)):
             area = self.region.area_of_org[proj.lead[p]]
-            current = mem.org[(mem.project == p) & mem.active]
-            candidates = np.setdiff1d(np.flatnonzero(self.region.area_of_org == area), current)
+            past_and_present = mem.org[mem.project == p]  # a partner that withdrew does not rejoin
+            candidates = np.setdiff1d(np.flatnonzero(self.region.area_of_org == area), past_and_present)
             if len(candidates):
                 add_member(self.region, int(p), int(self.rng.choice(candidates)), week, self.params, self.rng)
         self._resize_membership_scratch()

@@ -193,7 +193,7 @@ _ALL = [
        "Expected number of obstacles that hit an active project in a year.", "001: 'small problems'; assumption",
        "obstacles", "Obstacles per year"),
     _p("obstacle_severity", "float", 3.0, 0.1, 10.0, "weeks of full effort",
-       "Mean size of an obstacle (exponentially distributed: mostly small).", "001: mostly small issues",
+       "Mean size of an obstacle (log-normally distributed: mostly small, a few large).", "001: mostly small issues",
        "obstacles", "Obstacle severity"),
     _p("risk_aversion_amplifier", "float", 2.0, 0.0, 5.0, "ratio",
        "How much bigger an obstacle looks to a partnership with no upbeat risk-taker.",
