@@ -142,6 +142,66 @@ def _print_summary(summary: dict) -> None:
     Console(width=160).print(table)
 
 
+SWEEP_INTERRUPTED_EXIT = 130
+
+
+@app.command()
+@user_errors
+def sweep(
+    file: Annotated[str, typer.Argument(help="Experiment TOML file, or a built-in experiment name (headline).")],
+    out: Annotated[Path | None, typer.Option(help="Results folder (default results/<experiment name>).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core; 1 = in this process).", min=1)] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (runs go to its workers).")] = None,
+    resume: Annotated[bool, typer.Option(help="Insist on resuming an existing results folder (running again resumes anyway).")] = False,
+    replications: Annotated[int | None, typer.Option(help="Override the file's replications (a pilot; recorded as a different study).", min=1)] = None,
+) -> None:
+    """Run every run of an experiment file, streaming results to OUT; run again to resume."""
+    from experiments.runs import SweepInterrupted
+    from experiments.sweep import run_sweep
+
+    try:
+        result = run_sweep(file, out, workers=workers, scheduler=scheduler, resume=resume, replications=replications)
+    except SweepInterrupted as err:
+        typer.echo(f"stopped: {err}", err=True)
+        raise typer.Exit(SWEEP_INTERRUPTED_EXIT) from None
+    failed = int((result.runs["status"] != "ok").sum())
+    typer.echo(f"{len(result.runs)} runs ({failed} failed) in {result.out}/runs.parquet; "
+               f"next: partnerships report {result.out}")
+
+
+@app.command()
+@user_errors
+def report(folder: Annotated[Path, typer.Argument(help="Results folder written by 'partnerships sweep'.")]) -> None:
+    """Write FOLDER/report.html (self-contained) and CSV tables of the lever effects beside it."""
+    from experiments.report import write_report
+
+    path = write_report(folder)
+    typer.echo(f"wrote {path} and CSV tables in {path.parent}")
+
+
+@app.command()
+@user_errors
+def sensitivity(
+    file: Annotated[Path, typer.Argument(help="Sensitivity study TOML file (see experiments/sensitivity.toml).")],
+    out: Annotated[Path | None, typer.Option(help="Results folder (default results/<study file name>).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core; 1 = in this process).", min=1)] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")] = None,
+    resume: Annotated[bool, typer.Option(help="Insist on resuming an existing results folder (running again resumes anyway).")] = False,
+) -> None:
+    """Which levers matter: Morris screening and Sobol indices (SALib), then OUT/report.html for policy teams."""
+    from experiments.runs import SweepInterrupted
+    from experiments.sensitivity import run_file
+    from experiments.sensitivity_report import write_report
+
+    try:
+        results, folder = run_file(file, out, workers=workers, scheduler=scheduler, resume=resume)
+    except SweepInterrupted as err:
+        typer.echo(f"stopped: {err}", err=True)
+        raise typer.Exit(SWEEP_INTERRUPTED_EXIT) from None
+    path = write_report(results, folder)
+    typer.echo(f"{sum(results.runs.values())} runs; wrote {path} and CSV tables in {folder}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

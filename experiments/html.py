@@ -35,8 +35,8 @@ h1 { font-size: 1.8em; margin-bottom: .2em; } h2 { margin-top: 2em; border-botto
 figure { margin: 1.5em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #e3e7ec; }
 figcaption { font-size: .95em; color: #3b4a5a; margin-top: .4em; }
 table { border-collapse: collapse; margin: 1em 0; font-size: .88em; }
-th, td { border: 1px solid #d5dbe3; padding: .25em .6em; text-align: right; }
-th { background: #eef2f6; } td:first-child, th:first-child { text-align: left; }
+th, td { border: 1px solid #d5dbe3; padding: .25em .6em; text-align: left; vertical-align: top; }
+th { background: #eef2f6; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding-bottom: .3em; }
 pre { background: #f5f7f9; padding: .8em; overflow-x: auto; font-size: .85em; }
 .note { color: #55606c; font-size: .92em; }
@@ -83,7 +83,7 @@ class Page:
 
     def table(self, frame: pd.DataFrame, caption: str = "", digits: int = 3, index: bool = False) -> None:
         """A table of ``frame``; floats shown to ``digits`` significant figures, missing values as '-'."""
-        body = frame.to_html(index=index, border=0, na_rep="-", escape=True,
+        body = frame.to_html(index=index, border=0, na_rep="-", escape=True, justify="left",
                              float_format=lambda x: f"{x:.{digits}g}")
         if caption:
             body = body.replace(">", f"><caption>{html.escape(caption)}</caption>", 1)
