@@ -1,0 +1,131 @@
+"""Figures of the sensitivity report: Morris screening, Sobol indices, interactions, convergence, response curves.
+
+Each function takes the tidy tables of :mod:`experiments.sensitivity` for one outcome and returns a
+``matplotlib.figure.Figure`` (never pyplot state), labelled with the parameters' plain-English labels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+INDEX_COLOURS = {"S1": "#1f77b4", "ST": "#ff7f0e"}
+
+
+def morris_figure(morris: pd.DataFrame, title: str) -> Figure:
+    """Left: mu* (typical effect across the range) with its bootstrap interval, largest first.
+    Right: sigma against mu* (points far above the diagonal act through interactions or curvature)."""
+    table = morris.sort_values("mu_star", kind="stable")
+    fig = Figure(figsize=(11, max(3.0, 0.28 * len(table) + 1.2)), layout="constrained")
+    bars, scatter = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
+    y = np.arange(len(table))
+    bars.barh(y, table["mu_star"], xerr=table["mu_star_conf"], color="#4c72b0", ecolor="#333333", capsize=2)
+    bars.set_yticks(y, table["label"], fontsize=8)
+    bars.set_xlabel("mu*: typical change in the outcome across the parameter's range")
+    bars.set_title(f"{title}: how much each parameter matters")
+    scatter.scatter(table["mu_star"], table["sigma"], color="#4c72b0")
+    top = table.tail(6)
+    for _, row in top.iterrows():
+        scatter.annotate(row["label"], (row["mu_star"], row["sigma"]), fontsize=7, xytext=(3, 3),
+                         textcoords="offset points")
+    limit = float(max(table["mu_star"].max(), table["sigma"].max(), 1e-12)) * 1.05
+    scatter.plot([0, limit], [0, limit], color="#999999", linestyle="--", linewidth=1, label="sigma = mu*")
+    scatter.set_xlim(0, limit)
+    scatter.set_ylim(0, limit)
+    scatter.set_xlabel("mu* (size of effect)")
+    scatter.set_ylabel("sigma (spread of its effects)")
+    scatter.set_title("Direct or entangled?")
+    scatter.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def sobol_figure(indices: pd.DataFrame, title: str) -> Figure:
+    """First-order (alone) and total (alone plus interactions) indices with their 95% intervals."""
+    table = indices.sort_values("ST", kind="stable")
+    fig = Figure(figsize=(9, max(2.8, 0.42 * len(table) + 1.2)), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(table))
+    for offset, key, name in ((-0.2, "S1", "first order (alone)"), (0.2, "ST", "total (alone + interactions)")):
+        ax.barh(y + offset, table[key], height=0.38, xerr=table[f"{key}_conf"], color=INDEX_COLOURS[key],
+                ecolor="#333333", capsize=2, label=name)
+    ax.set_yticks(y, table["label"], fontsize=9)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_xlabel("share of the outcome's variation (0 = none, 1 = all)")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title)
+    return fig
+
+
+def interaction_figure(second: pd.DataFrame, names: list[str], labels: list[str], title: str) -> Figure:
+    """Heat map of second-order indices: the share of variation due to each pair acting together."""
+    n = len(names)
+    grid = np.full((n, n), np.nan)
+    where = {name: i for i, name in enumerate(names)}
+    for _, row in second.iterrows():
+        i, j = where[row["a"]], where[row["b"]]
+        grid[i, j] = grid[j, i] = row["S2"]
+    fig = Figure(figsize=(1.0 + 0.75 * n + 2.5, 0.75 * n + 2.2), layout="constrained")
+    ax = fig.subplots()
+    top = max(float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 0.0, 0.05)
+    image = ax.imshow(grid, cmap="RdBu_r", vmin=-top, vmax=top)
+    for i in range(n):
+        for j in range(n):
+            if np.isfinite(grid[i, j]):
+                ax.text(j, i, f"{grid[i, j]:.2f}", ha="center", va="center", fontsize=8,
+                        color="white" if abs(grid[i, j]) > 0.6 * top else "black")
+    ax.set_xticks(range(n), labels, rotation=40, ha="right", fontsize=8)
+    ax.set_yticks(range(n), labels, fontsize=8)
+    fig.colorbar(image, ax=ax, label="second-order index (pair acting together)")
+    ax.set_title(title)
+    return fig
+
+
+def convergence_figure(conv: pd.DataFrame, title: str) -> Figure:
+    """Total and first-order indices against the number of base samples N, with 95% bands."""
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    colours = dict(zip(conv["parameter"].unique(), _palette(conv["parameter"].nunique())))
+    for ax, key, name in ((axes[0], "ST", "total index"), (axes[1], "S1", "first-order index")):
+        for parameter, table in conv.groupby("parameter", sort=False):
+            table = table.sort_values("n")
+            colour = colours[parameter]
+            ax.plot(table["n"], table[key], marker="o", markersize=3, color=colour, label=table["label"].iloc[0])
+            ax.fill_between(table["n"], table[key] - table[f"{key}_conf"], table[key] + table[f"{key}_conf"],
+                            color=colour, alpha=0.15)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("base samples N (model evaluations grow in proportion)")
+        ax.set_title(name)
+        ax.axhline(0, color="#333333", linewidth=0.8)
+    axes[0].set_ylabel("index (share of variation)")
+    axes[1].legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def curves_figure(curves: pd.DataFrame, outcomes: list[str], outcome_names: dict[str, str],
+                  defaults: dict[str, float]) -> Figure:
+    """One-at-a-time response: each top lever over its range (others at defaults), mean and 95% interval."""
+    levers = list(dict.fromkeys(curves["lever"]))
+    fig = Figure(figsize=(3.6 * len(levers) + 0.6, 2.9 * len(outcomes) + 0.6), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(len(outcomes), len(levers), squeeze=False))
+    for row, outcome in enumerate(outcomes):
+        for col, lever in enumerate(levers):
+            ax = axes[row, col]
+            table = curves[(curves["lever"] == lever) & (curves["outcome"] == outcome)].sort_values("value")
+            ax.plot(table["value"], table["mean"], marker="o", color="#4c72b0")
+            ax.fill_between(table["value"], table["ci_low"], table["ci_high"], color="#4c72b0", alpha=0.2)
+            if lever in defaults:
+                ax.axvline(float(defaults[lever]), color="#999999", linestyle=":", linewidth=1)
+            if row == len(outcomes) - 1:
+                ax.set_xlabel(table["label"].iloc[0] if len(table) else lever)
+            if col == 0:
+                ax.set_ylabel(outcome_names[outcome], fontsize=8)
+    return fig
+
+
+def _palette(n: int) -> list:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
