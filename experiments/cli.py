@@ -181,6 +181,36 @@ def report(folder: Annotated[Path, typer.Argument(help="Results folder written b
 
 @app.command()
 @user_errors
+def live(
+    host: Annotated[str, typer.Option(help="Address to serve on (127.0.0.1: this computer only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.", min=1, max=65535)] = 8765,
+) -> None:
+    """Open the live view for trainers: serves viz/app.py with Solara at http://HOST:PORT (Ctrl-C stops)."""
+    import importlib.util
+    import socket
+    import subprocess
+
+    from viz.live_assets import prepare
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise UserError(f"port {port} on {host} is not free ({err.strerror}): choose another with --port") from None
+    note = prepare()
+    if note:
+        typer.echo(note, err=True)
+    typer.echo(f"live view: open http://{host}:{port} in a browser (Ctrl-C stops it)")
+    command = [sys.executable, "-m", "solara", "run", importlib.util.find_spec("viz.app").origin, "--host", host,
+               "--port", str(port), "--production", "--no-open"]
+    try:
+        raise typer.Exit(subprocess.call(command))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
+@app.command()
+@user_errors
 def sensitivity(
     file: Annotated[Path, typer.Argument(help="Sensitivity study TOML file (see experiments/sensitivity.toml).")],
     out: Annotated[Path | None, typer.Option(help="Results folder (default results/<study file name>).")] = None,
