@@ -77,6 +77,18 @@ def ensure_assets() -> list[str]:
     return missing
 
 
+def prepare() -> str | None:
+    """Before serving: fetch missing assets when npm is at hand; a one-line note if that failed
+    (Solara will then try its CDN, which works on a computer with ordinary internet access)."""
+    if not missing_packages() or shutil.which("npm") is None:
+        return None
+    try:
+        ensure_assets()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as err:
+        return f"note: could not fetch Solara's browser assets with npm ({err}); Solara will try its CDN"
+    return None
+
+
 if __name__ == "__main__":  # pragma: no cover - `python -m viz.live_assets`
     fetched = ensure_assets()
     print(f"fetched {', '.join(fetched)} into {cache_dir()}" if fetched else f"all present in {cache_dir()}")
