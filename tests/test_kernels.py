@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import fields
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -65,7 +65,8 @@ def random_world(rng: np.random.Generator, n_orgs: int, n_projects: int, most_me
     w.update(
         stage=stage, stage_before_stall=rng.integers(0, 4, n_projects).astype(np.int8),
         momentum=np.where(rng.random(n_projects) < 0.3, rng.uniform(0.0, 0.2, n_projects), rng.random(n_projects)),
-        ambition=rng.uniform(0.3, 3.0, n_projects), progress=np.where(rng.random(n_projects) < 0.5, 1.0, rng.random(n_projects)),
+        ambition=rng.uniform(0.3, 3.0, n_projects),
+        progress=np.where(rng.random(n_projects) < 0.5, 1.0, rng.random(n_projects)),
         has_manager=rng.random(n_projects) < 0.5, lead_decides=rng.random(n_projects) < 0.5,
         equitable=rng.random(n_projects) < 0.5, governance_level=rng.integers(1, 7, n_projects).astype(np.int8),
         next_meeting=(week + rng.integers(-2, 3, n_projects)).astype(np.int32),
@@ -101,7 +102,8 @@ def random_world(rng: np.random.Generator, n_orgs: int, n_projects: int, most_me
             outsiders = sorted(set(range(n_orgs)) - {mem_org[m] for m in members_of[p]})
             if outsiders:
                 late.append((int(p), int(rng.choice(outsiders))))
-    grouped_pairs = [(p, ma, mb) for p in range(n_projects) for j, mb in enumerate(members_of[p]) for ma in members_of[p][:j]]
+    grouped_pairs = [(p, ma, mb) for p in range(n_projects)
+                     for j, mb in enumerate(members_of[p]) for ma in members_of[p][:j]]
     late_pairs = []
     for p, o in late:
         m = len(mem_org)
@@ -133,7 +135,8 @@ def random_world(rng: np.random.Generator, n_orgs: int, n_projects: int, most_me
     keys = sorted(relationships, key=relationships.get)
     pairs = np.array(pair_rows, dtype=np.int32).reshape(-1, 4)
     w.update(rel_a=np.array([a for a, _ in keys], dtype=np.int32), rel_b=np.array([b for _, b in keys], dtype=np.int32),
-             interpersonal=np.where(rng.random(n_rel) < 0.1, 0.0, rng.random(n_rel)), institutional=rng.random(n_rel) * 0.6,
+             interpersonal=np.where(rng.random(n_rel) < 0.1, 0.0, rng.random(n_rel)),
+             institutional=rng.random(n_rel) * 0.6,
              pair_project=pairs[:, 0].copy(), pair_rel=pairs[:, 1].copy(), pair_ma=pairs[:, 2].copy(),
              pair_mb=pairs[:, 3].copy())
     return w
@@ -190,7 +193,7 @@ def kernel_arguments(name: str, w: dict[str, Any], P: dict[str, Any], rng: np.ra
                 w["stage_before_stall"], w["momentum"], w["stalls"], w["stalled_since"], w["first_stall_week"],
                 w["closed_week"], np.full(n_projects, 9.0)]
     if name == "award_funding":
-        return [int(rng.integers(n_projects)), week, rng.choice([0.0, P["external_funding"]]), *award[:3], award[3], *funding]
+        return [int(rng.integers(n_projects)), week, rng.choice([0.0, P["external_funding"]]), *award, *funding]
     if name == "funding_call":
         return [week, P["funding_success_chance"], P["external_funding"], *award, rng.random(n_projects), *funding]
     if name == "project_trust":

@@ -10,7 +10,6 @@ import inspect
 from typing import Any
 
 import numpy as np
-import pytest
 
 from model import kernels as k
 from model.codes import Stage
@@ -39,9 +38,9 @@ def three_partners(**overrides: Any) -> dict[str, Any]:
 # --- meetings ------------------------------------------------------------------------------------
 def meeting(u_attend: list[float]) -> dict[str, Any]:
     values = three_partners(meeting_interval=4, meeting_discipline=1.0, trust_gain=0.05, absence_penalty=0.02,
-                            coordination_cost=0.04, u_attend=np.array(u_attend), next_meeting=np.array([10], dtype=np.int32),
-                            attended=np.zeros(3, dtype=np.bool_), cap_share=np.ones(3), held=np.zeros(1, dtype=np.bool_),
-                            quality=np.zeros(1))
+                            coordination_cost=0.04, u_attend=np.array(u_attend),
+                            next_meeting=np.array([10], dtype=np.int32), attended=np.zeros(3, dtype=np.bool_),
+                            cap_share=np.ones(3), held=np.zeros(1, dtype=np.bool_), quality=np.zeros(1))
     values["n_held"] = call(k.hold_meetings, **values)
     return values
 

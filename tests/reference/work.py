@@ -43,7 +43,8 @@ def work_between_meetings(week, meeting_discipline, work_rate, momentum_rate, co
         if stage[p] > DELIVERY:
             continue  # realising benefits or stalled: no stage work to progress
         n = len(ms)
-        rate = work_rate * (0.25 + 0.75 * momentum[p]) * done / (ambition[p] * (1.0 + coordination_cost * (n * (n - 1) / 2)))
+        pairs = n * (n - 1) / 2  # member pairs to keep in step
+        rate = work_rate * (0.25 + 0.75 * momentum[p]) * done / (ambition[p] * (1.0 + coordination_cost * pairs))
         if has_manager[p]:
             rate *= 1.3
         if resource_effect and external_funds[p] > 0.0:

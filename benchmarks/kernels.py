@@ -1,0 +1,247 @@
+"""Compiled kernels against their plain-Python references, on the model's own arrays.
+
+Run by hand (not part of the tests)::
+
+    .venv/bin/python benchmarks/kernels.py [--json] [--sizes 1000,10000,100000] [--clock cpu|wall]
+
+For each size n it builds ``synthetic_region(n, n // 10)``, runs it 25 weeks, records the real
+arguments of every kernel during the next step (a funding call week, plus an award), then times
+each kernel and its reference on copies of those arguments (median of repeats; fewer repeats for a
+slow reference), and whole weeks of the model compiled and, on an identical twin stepped in
+lockstep, with every kernel swapped for its reference. It also times a year (52 steps) of the
+100,000-organisation region after compilation, and the cold compile time of all kernels in a
+subprocess with an empty ``NUMBA_CACHE_DIR``.
+Targets: a compiled step at least 50x faster than the reference at 10,000 organisations; a year
+at 100,000 organisations under 10 s. Times are this process's CPU time by default, which other
+work on a shared machine disturbs far less than wall time (``--clock wall`` for elapsed time);
+everything runs on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))  # the references live with the tests
+
+import model.kernels as k  # noqa: E402
+from reference import COMPILED, REFERENCES, reference_kernels  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from model.model import PartnershipModel  # noqa: E402
+from model.scenarios import synthetic_region  # noqa: E402
+
+SEED = 20261126
+Clock = Callable[[], float]
+CLOCKS: dict[str, Clock] = {"cpu": time.process_time, "wall": time.perf_counter}
+WARM_UP_WEEKS = 25  # the next step is week 26, which holds a funding call: every kernel runs
+STEP_TARGET_SIZE, STEP_TARGET_RATIO = 10_000, 50.0
+YEAR_SIZE, YEAR_WEEKS, YEAR_TARGET_S = 100_000, 52, 10.0
+
+
+def build(n: int) -> PartnershipModel:
+    return PartnershipModel(synthetic_region(n, n // 10), rng=SEED, record_series=False)
+
+
+@contextmanager
+def recording(captured: dict[str, tuple]) -> Iterator[None]:
+    """Within the block, the model's kernels record (a copy of) the arguments of their first call."""
+    def recorder(name: str, kernel: Callable) -> Callable:
+        def call(*args: Any) -> Any:
+            captured.setdefault(name, copy.deepcopy(args))
+            return kernel(*args)
+        return call
+
+    try:
+        for name, kernel in COMPILED.items():
+            setattr(k, name, recorder(name, kernel))
+        yield
+    finally:
+        for name, kernel in COMPILED.items():
+            setattr(k, name, kernel)
+
+
+def capture_arguments(model: PartnershipModel, twin: PartnershipModel) -> dict[str, tuple]:
+    """Real arguments of every kernel, taken while the model steps (a few extra weeks if nobody left).
+
+    ``twin`` (built with the same seed) is taken through the same weeks, so the two stay identical.
+    """
+    captured: dict[str, tuple] = {}
+    with recording(captured):
+        for m in (model, twin):
+            m.intervene("funding_award", project=0)
+        for _ in range(20):
+            model.step()
+            twin.step()
+            if captured.keys() >= COMPILED.keys():
+                break
+    missing = COMPILED.keys() - captured.keys()
+    if missing:
+        raise RuntimeError(f"kernels not called during the recorded steps: {sorted(missing)}")
+    return captured
+
+
+def median_ms(function: Callable, args: tuple, budget_s: float, most: int, clock: Clock) -> float:
+    """Median time (ms) of ``function`` on fresh copies of ``args``; repeats fit ``budget_s``."""
+    times: list[float] = []
+    while True:
+        fresh = copy.deepcopy(args)
+        start = clock()
+        function(*fresh)
+        times.append(clock() - start)
+        if len(times) >= most or sum(times) + times[-1] > budget_s:
+            return 1000.0 * statistics.median(times)
+
+
+def timed_step(model: PartnershipModel, clock: Clock) -> float:
+    start = clock()
+    model.step()
+    return clock() - start
+
+
+def median_step_ms(model: PartnershipModel, twin: PartnershipModel, budget_s: float,
+                   clock: Clock) -> tuple[float, float]:
+    """Median time (ms) of a week compiled (``model``) and with reference kernels (``twin``).
+
+    The two identical models step in lockstep, so both are timed on the same weeks and the same state
+    (the tests check that the reference kernels give the same state bit for bit). At least 3 weeks,
+    at most 15, as many as the reference fits in ``budget_s``.
+    """
+    compiled: list[float] = []
+    reference: list[float] = []
+    while len(reference) < 3 or (len(reference) < 15 and sum(reference) + reference[-1] < budget_s):
+        compiled.append(timed_step(model, clock))
+        with reference_kernels():
+            reference.append(timed_step(twin, clock))
+    return 1000.0 * statistics.median(compiled), 1000.0 * statistics.median(reference)
+
+
+def bench_size(n: int, clock: Clock) -> dict[str, Any]:
+    model, twin = build(n), build(n)
+    model.run_for(WARM_UP_WEEKS)
+    twin.run_for(WARM_UP_WEEKS)
+    captured = capture_arguments(model, twin)
+    kernels = {}
+    for name in sorted(captured):
+        compiled_ms = median_ms(COMPILED[name], captured[name], budget_s=0.5, most=50, clock=clock)
+        reference_ms = median_ms(REFERENCES[name], captured[name], budget_s=2.0, most=10, clock=clock)
+        kernels[name] = {"compiled_ms": compiled_ms, "reference_ms": reference_ms, "ratio": reference_ms / compiled_ms}
+    compiled_step, reference_step = median_step_ms(model, twin, budget_s=10.0, clock=clock)
+    return {"organisations": len(model.orgs), "projects": len(model.projects), "memberships": len(model.memberships),
+            "pairs": len(model.pairs),
+            "step": {"compiled_ms": compiled_step, "reference_ms": reference_step,
+                     "ratio": reference_step / compiled_step},
+            "kernels": kernels}
+
+
+def time_year(clock: Clock, n: int = YEAR_SIZE) -> float:
+    """Seconds for 52 weekly steps of a freshly built region (kernels already compiled in this process)."""
+    model = build(n)
+    start = clock()
+    model.run_for(YEAR_WEEKS)
+    return clock() - start
+
+
+COMPILE_PROBE = """
+import json, sys, time
+clock = time.process_time if sys.argv[1] == "cpu" else time.perf_counter
+start = clock()
+from model.model import PartnershipModel
+imported = clock()
+def run():
+    model = PartnershipModel(rng=1, leader_turnover=0.6, funding_call_interval=4)
+    model.intervene("funding_award", project=0)
+    model.intervene("champion_leaves", project=0)
+    model.intervene("partner_withdraws", project=1)
+    model.run_for(30)
+first = clock(); run(); first = clock() - first
+again = clock(); run(); again = clock() - again
+import model.kernels as k
+print(json.dumps({"import_s": imported - start, "first_run_s": first, "second_run_s": again,
+                  "uncompiled": [name for name in k.__all__ if not getattr(k, name).signatures]}))
+"""
+
+
+def time_compilation(clock_name: str) -> dict[str, float]:
+    """Compile time with a cold cache (fresh ``NUMBA_CACHE_DIR``) and load time with this repo's warm cache.
+
+    Each is the first 30-week county run in a new process minus the second identical run.
+    """
+    result = {}
+    with tempfile.TemporaryDirectory() as cache:
+        for label, env in (("cold", {"NUMBA_CACHE_DIR": cache}), ("warm", {})):
+            out = subprocess.run([sys.executable, "-c", COMPILE_PROBE, clock_name], capture_output=True, text=True,
+                                 check=True,
+                                 cwd=REPO, env={**os.environ, **env}).stdout
+            probe = json.loads(out.strip().splitlines()[-1])
+            if probe["uncompiled"]:
+                raise RuntimeError(f"the compile probe did not reach {probe['uncompiled']}")
+            result[f"{label}_compile_s"] = probe["first_run_s"] - probe["second_run_s"]
+            result[f"{label}_import_s"] = probe["import_s"]
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated numbers of organisations")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
+                        help="cpu: this process's CPU time (steady on a shared machine); wall: elapsed time")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    console = Console(stderr=args.json, width=100)
+
+    clock = CLOCKS[args.clock]
+    compilation = time_compilation(args.clock)
+    results: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpu_count": os.cpu_count(),
+                               "clock": args.clock, "load_average": os.getloadavg()[0], "compilation": compilation,
+                               "sizes": {}}
+    for n in sizes:
+        console.log(f"benchmarking {n:,} organisations")
+        results["sizes"][str(n)] = bench_size(n, clock)
+    console.log(f"timing a year of {YEAR_SIZE:,} organisations")
+    results["year"] = {"organisations": YEAR_SIZE, "weeks": YEAR_WEEKS, "seconds": time_year(clock)}
+    step_ratio = results["sizes"].get(str(STEP_TARGET_SIZE), {}).get("step", {}).get("ratio")
+    results["targets"] = {
+        f"step_ratio_at_{STEP_TARGET_SIZE}_at_least_{STEP_TARGET_RATIO:g}":
+            None if step_ratio is None else step_ratio >= STEP_TARGET_RATIO,
+        f"year_at_{YEAR_SIZE}_under_{YEAR_TARGET_S:g}_s": results["year"]["seconds"] < YEAR_TARGET_S,
+    }
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+
+    table = Table(title=f"Compiled kernels vs plain-Python references ({results['date']}, {args.clock} time, "
+                        f"load average {results['load_average']:.1f} on {results['cpu_count']} cores)")
+    for column in ("organisations", "kernel", "compiled ms", "reference ms", "ratio"):
+        table.add_column(column, justify="left" if column == "kernel" else "right")
+    for n, result in results["sizes"].items():
+        rows = [("whole step", result["step"])] + sorted(result["kernels"].items())
+        for i, (name, t) in enumerate(rows):
+            table.add_row(f"{int(n):,}" if i == 0 else "", f"[bold]{name}[/bold]" if i == 0 else name,
+                          f"{t['compiled_ms']:.3f}", f"{t['reference_ms']:.2f}", f"{t['ratio']:,.0f}x")
+        table.add_section()
+    console.print(table)
+    console.print(f"A year ({YEAR_WEEKS} steps) of {YEAR_SIZE:,} organisations, compiled: "
+                  f"[bold]{results['year']['seconds']:.2f} s[/bold] (target < {YEAR_TARGET_S:g} s)")
+    console.print(f"Compilation of all kernels, cold cache: [bold]{compilation['cold_compile_s']:.1f} s[/bold]; "
+                  f"loading them from the warm cache: {compilation['warm_compile_s']:.2f} s")
+    for target, met in results["targets"].items():
+        console.print(f"target {target}: {'not measured' if met is None else 'met' if met else '[red]MISSED[/red]'}")
+
+
+if __name__ == "__main__":
+    main()
