@@ -23,7 +23,7 @@ from viz.live_vega import template, with_data
 
 MAX_PROJECT_ROWS = 30  # stage rows and per-project lines drawn in a big region (the selected one always)
 MIN_WEEKS_SHOWN = 52  # the week axis starts a year wide and grows with the run
-WIDTH, HEIGHT = 620, 300  # px of one chart
+WIDTH, HEIGHT = 560, 300  # px of one chart
 THEME_SHORT = {Theme.COMMUNITY_SAFETY: "safety", Theme.HEALTH_AND_CARE: "health", Theme.ECONOMIC_GROWTH: "growth",
                Theme.HOUSING_AND_PLANNING: "housing", Theme.ENVIRONMENT_AND_WASTE: "waste",
                Theme.SHARED_SERVICES: "shared services"}

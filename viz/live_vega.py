@@ -20,6 +20,8 @@ def template(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """The chart's Vega-Lite spec with the project's look (validated once, when it is built)."""
     spec = chart.to_dict()
     spec["config"] = {**spec.get("config", {}), **VEGA_CONFIG}
+    # SVG: sharp on a projector, and its labels are text a browser test can read; no export menu
+    spec["usermeta"] = {"embedOptions": {"renderer": "svg", "actions": False}}
     return spec
 
 

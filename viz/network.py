@@ -27,7 +27,7 @@ from viz.live_vega import template, with_data
 
 LONER_PULL = 0.15  # weight of the pull between organisations that share no project (1 when they do)
 MAX_NODES = 120  # larger regions: draw only the area of the selected project's lead
-WIDTH, HEIGHT = 520, 470  # px, plus the legends on the right
+WIDTH, HEIGHT = 470, 450  # px, plus the legends on the right
 STAR = "M0,-1L0.235,-0.324L0.951,-0.309L0.38,0.124L0.588,0.809L0,0.4L-0.588,0.809L-0.38,0.124L-0.951,-0.309L-0.235,-0.324Z"
 MARKERS = ("champion", "project manager")
 IN_PROJECT = ("in selected project", "not in it")
