@@ -39,7 +39,6 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
     all_consent = np.ones(n_projects, dtype=np.bool_)
     lead_consent = np.zeros(n_projects, dtype=np.bool_)
     lead_present = np.zeros(n_projects, dtype=np.bool_)
-    dissenters = np.zeros(n_projects)
     gate_passed = np.zeros(n_projects, dtype=np.bool_)
     for p in range(n_projects):
         trust_delta_out[p] = 0.0
@@ -82,7 +81,6 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
         consent_out[m] = utility > 0.0
         if not consent_out[m]:
             all_consent[p] = False
-            dissenters[p] += 1.0
         if o == lead[p]:
             lead_consent[p] = consent_out[m]
             lead_present[p] = True
