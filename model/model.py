@@ -170,11 +170,11 @@ class PartnershipModel(mesa.Model):
         k.decide_stage_gates(week, p["collaborative_advantage"], p["funding_catalytic_effect"], p["catalytic_strength"],
                              p["trust_gain"], p["trust_loss_ratio"], p["work_cost"], held, proj.stage, proj.progress,
                              proj.momentum, proj.ambition, proj.deferred_until, proj.catalyst_until, proj.lead,
-                             proj.lead_decides, proj.equitable, proj.external_funds, proj.pooled_funds,
+                             proj.sponsor, proj.lead_decides, proj.equitable, proj.external_funds, proj.pooled_funds,
                              proj.gate_refusals, mem.project, mem.org, mem.active, mem.commitment, mem.contribution,
                              self.member_trust, orgs.risk_appetite, orgs.selflessness, orgs.culture,
-                             orgs.rep_autonomy, rng.random(len(mem)), rng.standard_normal(len(mem)), consent,
-                             trust_delta)
+                             orgs.rep_autonomy, pairs.project, pairs.rel, pairs.ma, pairs.mb, rel.interpersonal,
+                             rng.random(len(mem)), rng.standard_normal(len(mem)), consent, trust_delta)
         k.shift_project_trust(trust_delta, pairs.project, pairs.rel, pairs.ma, pairs.mb, mem.active, rel.interpersonal)
         k.update_stalls(week, p["stall_threshold"], p["patience"], p["trust_gain"], p["trust_loss_ratio"], proj.stage,
                         proj.stage_before_stall, proj.momentum, proj.stalls, proj.stalled_since, proj.first_stall_week,

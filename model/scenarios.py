@@ -393,7 +393,8 @@ def _start_project(region: Region, rows, params: dict[str, Any], rng: np.random.
     has_champion = rng.random() < params["champion_share"]
     rows["projects"].append(dict(
         theme=theme, stage=int(Stage.INITIATING), stage_before_stall=int(Stage.INITIATING), momentum=0.5,
-        ambition=ambition, progress=0.0, lead=lead, sponsor=lead,
+        ambition=ambition, progress=0.0, lead=lead,
+        sponsor=int(members[np.argmax(orgs.resources[members])]),  # 002 l. 531: the partner investing most sponsors
         champion=int(members[np.argmax(orgs.rep_skill[members])]) if has_champion else -1,
         has_manager=bool(rng.random() < params["project_manager_share"]), lead_decides=lead_decides,
         equitable=bool(rng.random() < params["equitable_share"]),

@@ -114,14 +114,17 @@ def random_world(rng: np.random.Generator, n_orgs: int, n_projects: int, most_me
     n_mem = len(mem_org)
     champion = np.full(n_projects, -1, dtype=np.int32)
     lead = np.zeros(n_projects, dtype=np.int32)
+    sponsor = np.zeros(n_projects, dtype=np.int32)
     for p in range(n_projects):
         if members_of[p]:
             lead[p] = mem_org[members_of[p][int(rng.integers(len(members_of[p])))]]
+            sponsor[p] = mem_org[members_of[p][int(rng.integers(len(members_of[p])))]]
             if rng.random() < 0.5:
                 champion[p] = mem_org[members_of[p][int(rng.integers(len(members_of[p])))]]
         else:
             lead[p] = rng.integers(n_orgs)
-    w.update(lead=lead, champion=champion,
+            sponsor[p] = rng.integers(n_orgs)
+    w.update(lead=lead, sponsor=sponsor, champion=champion,
              mem_project=np.array(mem_project, dtype=np.int32), mem_org=np.array(mem_org, dtype=np.int32),
              mem_active=rng.random(n_mem) < 0.8, commitment=rng.random(n_mem),
              contribution=np.where(rng.random(n_mem) < 0.2, 0.0, rng.uniform(0.0, 5.0, n_mem)),
@@ -179,9 +182,10 @@ def kernel_arguments(name: str, w: dict[str, Any], P: dict[str, Any], rng: np.ra
         return [week, P["collaborative_advantage"], P["funding_catalytic_effect"], P["catalytic_strength"],
                 P["trust_gain"], P["trust_loss_ratio"], P["work_cost"], rng.random(n_projects) < 0.7, w["stage"],
                 w["progress"], w["momentum"], w["ambition"], w["deferred_until"], w["catalyst_until"], w["lead"],
-                w["lead_decides"], w["equitable"], w["external_funds"], w["pooled_funds"], w["gate_refusals"],
-                *mem, w["commitment"], w["contribution"], w["member_trust"], w["risk_appetite"], w["selflessness"],
-                w["culture"], w["rep_autonomy"], rng.random(n_mem), rng.standard_normal(n_mem),
+                w["sponsor"], w["lead_decides"], w["equitable"], w["external_funds"], w["pooled_funds"],
+                w["gate_refusals"], *mem, w["commitment"], w["contribution"], w["member_trust"], w["risk_appetite"],
+                w["selflessness"], w["culture"], w["rep_autonomy"], *pairs, w["interpersonal"], rng.random(n_mem),
+                rng.standard_normal(n_mem),
                 np.ones(n_mem, dtype=np.bool_), np.full(n_projects, 9.0)]
     if name == "obstacles_arrive_and_resolve":
         return [rng.uniform(0.0, 26.0), P["obstacle_severity"], P["risk_aversion_amplifier"],

@@ -136,6 +136,7 @@ def gate(**overrides: Any) -> dict[str, Any]:
         trust_loss_ratio=3.0, work_cost=100.0, held=np.ones(1, dtype=np.bool_), progress=np.ones(1),
         momentum=np.full(1, 0.5), ambition=np.ones(1), deferred_until=np.full(1, -1, dtype=np.int32),
         catalyst_until=np.full(1, -1, dtype=np.int32), lead=np.zeros(1, dtype=np.int32),
+        sponsor=np.full(1, -1, dtype=np.int32),
         lead_decides=np.zeros(1, dtype=np.bool_), equitable=np.ones(1, dtype=np.bool_), external_funds=np.zeros(1),
         pooled_funds=np.full(1, 50.0), gate_refusals=np.zeros(1, dtype=np.int32), commitment=np.full(3, 0.6),
         contribution=np.ones(3), member_trust=np.full(3, 0.6), risk_appetite=np.full(3, 0.5),
@@ -180,6 +181,24 @@ def test_consensus_needs_everyone_while_a_lead_who_decides_does_not_and_dissente
     assert (pragmatic["commitment"][:2] > 0.6).all() and pragmatic["commitment"][2] < 0.6
     lead_refuses = gate(consent_noise=np.array([-10.0, 3.0, 3.0]), lead_decides=np.ones(1, dtype=np.bool_))
     assert lead_refuses["counts"] == (0, 1, 0)
+
+
+def test_a_sponsor_in_the_partnership_lowers_perceived_risk_enough_to_win_consent():
+    hesitant = np.array([3.0, 3.0, -1.2])  # organisation 2 is close to the line; risk tips it
+    risky = dict(member_trust=np.full(3, 0.1), risk_appetite=np.full(3, 0.1), consent_noise=hesitant)
+    without = gate(**risky)
+    with_sponsor = gate(**risky, sponsor=np.array([1], dtype=np.int32))
+    assert without["consent_out"].tolist() == [True, True, False] and without["counts"] == (0, 1, 0)
+    assert with_sponsor["consent_out"].all() and with_sponsor["counts"] == (1, 0, 0)
+    withdrawn = gate(**risky, sponsor=np.array([1], dtype=np.int32), mem_active=np.array([True, False, True]))
+    assert withdrawn["consent_out"].tolist() == [True, False, False]  # a sponsor who left reassures no one
+
+
+def test_a_lead_who_overrules_a_dissenter_loses_that_partners_trust():
+    pragmatic = gate(consent_noise=np.array([3.0, 3.0, -10.0]), lead_decides=np.ones(1, dtype=np.bool_))
+    loss = 0.5 * 0.03 * 3.0
+    # pairs: (0,1), (0,2), (1,2); organisation 0 leads and overrules organisation 2
+    np.testing.assert_allclose(pragmatic["interpersonal"], [0.4, 0.4 - loss, 0.4])
 
 
 # --- obstacles and stalls ------------------------------------------------------------------------
@@ -247,6 +266,44 @@ def test_equal_sharing_lowers_a_high_contributors_commitment_while_equitable_sha
     assert equal[0] < 0.8 and equal[1] == 0.8  # the partner who gave 90% gets half and feels short-changed
     np.testing.assert_array_equal(commitment_after_a_year_of_benefits(equitable=True), [0.8, 0.8])
     assert commitment_after_a_year_of_benefits(equitable=False, selflessness=1.0)[0] == 0.8  # unless selfless
+
+
+def test_benefits_start_to_flow_during_delivery_in_proportion_to_progress():
+    def first_week_value(stage: Stage, progress: float) -> float:
+        values = dict(week=100, collaborative_advantage=1.5, fairness_tolerance=0.3,
+                      stage=np.array([stage], dtype=np.int8), progress=np.array([progress]), momentum=np.ones(1),
+                      ambition=np.ones(1), equitable=np.ones(1, dtype=np.bool_), benefits=np.zeros(1),
+                      closed_week=np.full(1, -1, dtype=np.int32), mem_project=np.zeros(2, dtype=np.int32),
+                      mem_org=np.arange(2, dtype=np.int32), mem_active=np.ones(2, dtype=np.bool_),
+                      commitment=np.full(2, 0.8), contribution=np.ones(2), benefit=np.zeros(2),
+                      selflessness=np.zeros(2))
+        call(k.realise_benefits, **values)
+        return float(values["benefits"][0])
+
+    realising = first_week_value(Stage.REALISING_BENEFITS, 0.0)
+    assert realising > 0 and first_week_value(Stage.DESIGN_AND_FEASIBILITY, 0.9) == 0.0
+    assert first_week_value(Stage.DELIVERY, 0.0) == 0.0
+    assert abs(first_week_value(Stage.DELIVERY, 0.8) - 0.4 * realising) < 1e-12
+
+
+def test_a_project_realising_benefits_left_with_one_member_closes_as_delivered_not_abandoned():
+    values = dict(week=40, stage=np.array([Stage.REALISING_BENEFITS], dtype=np.int8),
+                  closed_week=np.full(1, -1, dtype=np.int32), mem_project=np.zeros(2, dtype=np.int32),
+                  mem_active=np.ones(2, dtype=np.bool_), commitment=np.array([0.1, 0.9]))
+    assert call(k.withdraw_uncommitted, **values) == (1, 0)
+    assert values["stage"][0] == Stage.DELIVERED and values["closed_week"][0] == 40
+
+
+def test_a_champion_whose_organisation_withdrew_is_no_longer_the_champion():
+    values = dict(u_emerge=np.ones(1), emergence_rate=0.0, stage=np.array([Stage.DELIVERY], dtype=np.int8),
+                  champion=np.array([2], dtype=np.int32), mem_project=np.zeros(3, dtype=np.int32),
+                  mem_org=np.arange(3, dtype=np.int32), mem_active=np.array([True, True, False]),
+                  rep_skill=np.full(3, 0.5))
+    assert call(k.champions_emerge, **values) == 0 and values["champion"][0] == -1
+    values["mem_active"][:] = True
+    values["champion"][0] = 2
+    call(k.champions_emerge, **values)
+    assert values["champion"][0] == 2
 
 
 def test_uncommitted_partners_withdraw_and_a_project_left_with_one_member_is_abandoned():

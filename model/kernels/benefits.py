@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from model.kernels.stages import DELIVERED, REALISING_BENEFITS
+from model.kernels.stages import DELIVERED, DELIVERY, REALISING_BENEFITS
 
 BENEFIT_PERIOD = 52  # weeks a delivered project spends realising benefits before it closes (assumption)
 BENEFIT_PER_MEMBER_WEEK = 1.0  # £k of benefit per member per week at advantage 1, ambition 1 (assumption)
@@ -13,10 +13,12 @@ BENEFIT_PER_MEMBER_WEEK = 1.0  # £k of benefit per member per week at advantage
 def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, progress, momentum, ambition,
                      equitable, benefits, closed_week, mem_project, mem_org, mem_active, commitment, contribution,
                      benefit, selflessness):
-    """Projects realising benefits earn and share them; partners short-changed lose commitment.
+    """Projects in delivery or realising benefits earn and share them; partners short-changed lose commitment.
 
-    A project earns ``BENEFIT_PER_MEMBER_WEEK * members * ambition * advantage * (0.5 + 0.5 momentum)``
-    £k a week, shared equally or in proportion to contribution. A member whose share of benefits falls
+    A project realising benefits earns ``BENEFIT_PER_MEMBER_WEEK * members * ambition * advantage *
+    (0.5 + 0.5 momentum)`` £k a week; one in delivery earns that times ``0.5 * progress`` (early
+    benefits as parts are delivered; model brief process 8). Benefits are shared equally or in
+    proportion to contribution. A member whose share of benefits falls
     below ``(1 - fairness_tolerance)`` times its share of contributions loses ``0.02 * (1 -
     selflessness)`` commitment a week. After ``BENEFIT_PERIOD`` weeks the project closes as delivered.
     Returns how many closed.
@@ -27,16 +29,18 @@ def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, p
     value = np.zeros(n_projects)
     for m in range(mem_project.shape[0]):
         p = mem_project[m]
-        if mem_active[m] and stage[p] == REALISING_BENEFITS:
+        if mem_active[m] and (stage[p] == DELIVERY or stage[p] == REALISING_BENEFITS):
             members[p] += 1.0
             total_contribution[p] += contribution[m]
     for p in range(n_projects):
-        if stage[p] == REALISING_BENEFITS:
+        if stage[p] == DELIVERY or stage[p] == REALISING_BENEFITS:
             value[p] = BENEFIT_PER_MEMBER_WEEK * members[p] * ambition[p] * collaborative_advantage * (0.5 + 0.5 * momentum[p])
+            if stage[p] == DELIVERY:
+                value[p] *= 0.5 * progress[p]
             benefits[p] += value[p]
     for m in range(mem_project.shape[0]):
         p = mem_project[m]
-        if not mem_active[m] or stage[p] != REALISING_BENEFITS:
+        if not mem_active[m] or not (stage[p] == DELIVERY or stage[p] == REALISING_BENEFITS):
             continue
         contribution_share = contribution[m] / total_contribution[p] if total_contribution[p] > 0 else 1.0 / members[p]
         benefit[m] += value[p] * (contribution_share if equitable[p] else 1.0 / members[p])

@@ -6,14 +6,16 @@ from numba import njit
 from model.kernels.stages import DESIGN_AND_FEASIBILITY
 
 MAX_REFERRAL_WEEKS = 8  # weeks a fully hierarchical culture takes to approve a referral (001: '50-page business cases')
+SPONSOR_CONFIDENCE = 0.25  # share of perceived risk a sponsor still in the partnership takes away (002, project sponsor)
 
 
 @njit(cache=True)
 def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalytic_strength, trust_gain,
                        trust_loss_ratio, work_cost, held, stage, progress, momentum, ambition, deferred_until,
-                       catalyst_until, lead, lead_decides, equitable, external_funds, pooled_funds, gate_refusals, mem_project,
-                       mem_org, mem_active, commitment, contribution, member_trust, risk_appetite, selflessness,
-                       culture, rep_autonomy, u_refer, consent_noise, consent_out, trust_delta_out):
+                       catalyst_until, lead, sponsor, lead_decides, equitable, external_funds, pooled_funds,
+                       gate_refusals, mem_project, mem_org, mem_active, commitment, contribution, member_trust,
+                       risk_appetite, selflessness, culture, rep_autonomy, pair_project, pair_rel, pair_ma, pair_mb,
+                       interpersonal, u_refer, consent_noise, consent_out, trust_delta_out):
     """Decide the gates of projects that finished a stage's work and met this week.
 
     Returns ``(passed, refused, deferred)`` counts. At a gate, a representative who is not empowered
@@ -23,11 +25,13 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
     ``advantage * min(fair share ratio, 2) - cost - risk + 0.4 * selflessness + 0.5 * (commitment - 0.5)
     + catalyst + 0.3 * noise > 0``
 
-    with cost ``1 - 0.5 * funded share`` (award money and pooled funds over the stage's cost), perceived risk ``(1 - trust) * (1 - risk appetite) * (0.6 +
-    0.2 * stage)`` and catalyst ``0.5 * catalytic_strength`` while an award deadline runs. Under
+    with cost ``1 - 0.5 * funded share`` (award money and pooled funds over the stage's cost), perceived
+    risk ``(1 - trust) * (1 - risk appetite) * (0.6 + 0.2 * stage)``, cut by ``SPONSOR_CONFIDENCE`` while
+    the sponsor is an active member (002: the sponsor instils confidence and has options that 'seemed
+    risky' investigated), and catalyst ``0.5 * catalytic_strength`` while an award deadline runs. Under
     consensus every member must consent; under a lead who decides (and is still a member), the lead's
-    consent suffices and
-    dissenters lose commitment (perceived misuse of power, 002). A pass is a small win (trust up by
+    consent suffices, and each overruled dissenter loses 0.1 commitment and ``0.5 * trust_gain *
+    trust_loss_ratio`` interpersonal trust with the lead (perceived misuse of power, 002). A pass is a small win (trust up by
     ``trust_gain``, momentum up); a refusal is a failure (trust down ``trust_loss_ratio`` times as much,
     rework). ``trust_delta_out[p]`` is for :func:`shift_project_trust`.
     """
@@ -39,6 +43,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
     all_consent = np.ones(n_projects, dtype=np.bool_)
     lead_consent = np.zeros(n_projects, dtype=np.bool_)
     lead_present = np.zeros(n_projects, dtype=np.bool_)
+    sponsor_present = np.zeros(n_projects, dtype=np.bool_)
     gate_passed = np.zeros(n_projects, dtype=np.bool_)
     for p in range(n_projects):
         trust_delta_out[p] = 0.0
@@ -51,6 +56,8 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
         o = mem_org[m]
         members[p] += 1.0
         total_contribution[p] += contribution[m]
+        if o == sponsor[p]:
+            sponsor_present[p] = True
         if deferred_until[p] < 0 and u_refer[m] > rep_autonomy[o]:
             delay[p] = max(delay[p], 1 + int(MAX_REFERRAL_WEEKS * (1.0 - culture[o])))
     n_deferred = 0
@@ -74,6 +81,8 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
         fair_ratio = benefit_share / contribution_share if contribution_share > 0 else 2.0
         funded = min(1.0, (external_funds[p] + pooled_funds[p]) / (work_cost * ambition[p]))
         risk = (1.0 - member_trust[m]) * (1.0 - risk_appetite[o]) * (0.6 + 0.2 * stage[p])
+        if sponsor_present[p]:
+            risk *= 1.0 - SPONSOR_CONFIDENCE
         utility = (collaborative_advantage * min(fair_ratio, 2.0) - (1.0 - 0.5 * funded) - risk
                    + 0.4 * selflessness[o] + 0.5 * (commitment[m] - 0.5) + 0.3 * consent_noise[m])
         if catalytic_effect and catalyst_until[p] >= week:
@@ -113,4 +122,14 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
                 commitment[m] = max(0.0, commitment[m] - 0.1)
             else:
                 commitment[m] += 0.05 * (1.0 - commitment[m])
+    overruled_loss = 0.5 * trust_gain * trust_loss_ratio
+    for k in range(pair_project.shape[0]):
+        p = pair_project[k]
+        ma = pair_ma[k]
+        mb = pair_mb[k]
+        if not (ready[p] and gate_passed[p] and lead_decides[p]) or not (mem_active[ma] and mem_active[mb]):
+            continue
+        if (mem_org[ma] == lead[p] and not consent_out[mb]) or (mem_org[mb] == lead[p] and not consent_out[ma]):
+            r = pair_rel[k]
+            interpersonal[r] = max(0.0, interpersonal[r] - overruled_loss)
     return n_passed, n_refused, n_deferred

@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from model.kernels.stages import ABANDONED, is_open
+from model.kernels.stages import ABANDONED, DELIVERED, REALISING_BENEFITS, is_open
 
 WITHDRAWAL_COMMITMENT = 0.2  # commitment below which a partner withdraws (assumption)
 
@@ -12,7 +12,8 @@ WITHDRAWAL_COMMITMENT = 0.2  # commitment below which a partner withdraws (assum
 def withdraw_uncommitted(week, stage, closed_week, mem_project, mem_active, commitment):
     """Partners whose commitment fell below ``WITHDRAWAL_COMMITMENT`` withdraw from open projects.
 
-    A project left with fewer than two active members is abandoned. Returns ``(withdrawn, abandoned)``.
+    A project left with fewer than two active members is abandoned, except one already realising its
+    benefits, which closes early as delivered. Returns ``(withdrawn, abandoned)``.
     """
     n_projects = stage.shape[0]
     remaining = np.zeros(n_projects)
@@ -29,7 +30,10 @@ def withdraw_uncommitted(week, stage, closed_week, mem_project, mem_active, comm
     n_abandoned = 0
     for p in range(n_projects):
         if is_open(stage[p]) and remaining[p] < 2.0:
-            stage[p] = ABANDONED
             closed_week[p] = week
-            n_abandoned += 1
+            if stage[p] == REALISING_BENEFITS:
+                stage[p] = DELIVERED
+            else:
+                stage[p] = ABANDONED
+                n_abandoned += 1
     return n_withdrawn, n_abandoned

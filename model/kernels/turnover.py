@@ -60,12 +60,21 @@ def lose_champions(left, champion, stage, momentum, champion_loss):
 def champions_emerge(u_emerge, emergence_rate, stage, champion, mem_project, mem_org, mem_active, rep_skill):
     """A project without a champion gains one with weekly chance ``emergence_rate`` times the best skill.
 
-    The most skilled active member's representative steps up (001: boundary spanners become
+    First, a champion whose organisation is no longer an active member stops being the champion.
+    Then the most skilled active member's representative steps up (001: boundary spanners become
     champions). Returns how many projects gained a champion.
     """
     n_projects = champion.shape[0]
     best_org = np.full(n_projects, -1, dtype=np.int64)
     best_skill = np.full(n_projects, -1.0)
+    champion_present = np.zeros(n_projects, dtype=np.bool_)
+    for m in range(mem_project.shape[0]):
+        p = mem_project[m]
+        if mem_active[m] and mem_org[m] == champion[p]:
+            champion_present[p] = True
+    for p in range(n_projects):
+        if champion[p] >= 0 and not champion_present[p]:
+            champion[p] = -1
     for m in range(mem_project.shape[0]):
         p = mem_project[m]
         if mem_active[m] and rep_skill[mem_org[m]] > best_skill[p]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from model.kernels.benefits import BENEFIT_PER_MEMBER_WEEK, BENEFIT_PERIOD
 
-from ._common import DELIVERED, REALISING_BENEFITS, active_members
+from ._common import DELIVERED, DELIVERY, REALISING_BENEFITS, active_members
 
 
 def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, progress, momentum, ambition,
@@ -12,10 +12,12 @@ def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, p
                      benefit, selflessness):
     """Returns how many projects closed as delivered."""
     realising = [p for p in range(len(stage)) if stage[p] == REALISING_BENEFITS]
-    members = active_members(mem_project, mem_active, lambda p: stage[p] == REALISING_BENEFITS)
-    for p in realising:
+    earning = [p for p in range(len(stage)) if stage[p] in (DELIVERY, REALISING_BENEFITS)]
+    members = active_members(mem_project, mem_active, lambda p: stage[p] in (DELIVERY, REALISING_BENEFITS))
+    for p in earning:
         ms = members.get(p, [])
-        value = BENEFIT_PER_MEMBER_WEEK * len(ms) * ambition[p] * collaborative_advantage * (0.5 + 0.5 * momentum[p])
+        full = BENEFIT_PER_MEMBER_WEEK * len(ms) * ambition[p] * collaborative_advantage * (0.5 + 0.5 * momentum[p])
+        value = full if stage[p] == REALISING_BENEFITS else full * 0.5 * progress[p]  # early benefits in delivery
         benefits[p] += value
         total_contribution = sum(contribution[m] for m in ms)
         for m in ms:

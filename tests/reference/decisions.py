@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from model.kernels.decisions import MAX_REFERRAL_WEEKS
+from model.kernels.decisions import MAX_REFERRAL_WEEKS, SPONSOR_CONFIDENCE
 
 from ._common import DESIGN_AND_FEASIBILITY, active_members
 
@@ -14,9 +14,10 @@ def _referral_weeks(culture: float) -> int:
 
 def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalytic_strength, trust_gain,
                        trust_loss_ratio, work_cost, held, stage, progress, momentum, ambition, deferred_until,
-                       catalyst_until, lead, lead_decides, equitable, external_funds, pooled_funds, gate_refusals,
-                       mem_project, mem_org, mem_active, commitment, contribution, member_trust, risk_appetite,
-                       selflessness, culture, rep_autonomy, u_refer, consent_noise, consent_out, trust_delta_out):
+                       catalyst_until, lead, sponsor, lead_decides, equitable, external_funds, pooled_funds,
+                       gate_refusals, mem_project, mem_org, mem_active, commitment, contribution, member_trust,
+                       risk_appetite, selflessness, culture, rep_autonomy, pair_project, pair_rel, pair_ma, pair_mb,
+                       interpersonal, u_refer, consent_noise, consent_out, trust_delta_out):
     """Returns ``(passed, refused, deferred)``; see the kernel's docstring for the rule."""
     consent_out[:] = False
     trust_delta_out[:] = 0.0
@@ -46,6 +47,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
         total_contribution = sum(contribution[m] for m in ms)
         funded = min(1.0, (external_funds[p] + pooled_funds[p]) / (work_cost * ambition[p]))
         deadline_running = bool(catalytic_effect) and catalyst_until[p] >= week
+        sponsor_in_room = any(mem_org[m] == sponsor[p] for m in ms)
         votes = {}
         for m in ms:
             o = mem_org[m]
@@ -53,6 +55,8 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
             benefit_share = contribution_share if equitable[p] else 1.0 / n
             fair_ratio = benefit_share / contribution_share if contribution_share > 0 else 2.0
             risk = (1.0 - member_trust[m]) * (1.0 - risk_appetite[o]) * (0.6 + 0.2 * stage[p])
+            if sponsor_in_room:  # the sponsor instils confidence
+                risk *= 1.0 - SPONSOR_CONFIDENCE
             utility = (collaborative_advantage * min(fair_ratio, 2.0) - (1.0 - 0.5 * funded) - risk
                        + 0.4 * selflessness[o] + 0.5 * (commitment[m] - 0.5) + 0.3 * consent_noise[m])
             if deadline_running:
@@ -76,6 +80,16 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
                     commitment[m] += 0.05 * (1.0 - commitment[m])
                 else:  # overruled by the lead: perceived misuse of power
                     commitment[m] = max(0.0, commitment[m] - 0.1)
+            if lead_decides[p] and lead_votes:
+                overruled = {mem_org[m] for m in ms if not votes[m]}
+                lead_org = lead[p]
+                for k in range(len(pair_project)):
+                    if pair_project[k] != p or pair_ma[k] not in votes or pair_mb[k] not in votes:
+                        continue
+                    orgs = {mem_org[pair_ma[k]], mem_org[pair_mb[k]]}
+                    if lead_org in orgs and (orgs - {lead_org}) & overruled:
+                        r = pair_rel[k]
+                        interpersonal[r] = max(0.0, interpersonal[r] - 0.5 * trust_gain * trust_loss_ratio)
         else:
             gate_refusals[p] += 1
             progress[p] = 0.7

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from model.kernels.membership import WITHDRAWAL_COMMITMENT
 
-from ._common import ABANDONED, active_members, is_open
+from ._common import ABANDONED, DELIVERED, REALISING_BENEFITS, active_members, is_open
 
 
 def withdraw_uncommitted(week, stage, closed_week, mem_project, mem_active, commitment):
@@ -19,7 +19,10 @@ def withdraw_uncommitted(week, stage, closed_week, mem_project, mem_active, comm
             mem_active[m] = False
         withdrawn += len(leaving)
         if len(members.get(p, [])) - len(leaving) < 2:
-            stage[p] = ABANDONED
             closed_week[p] = week
-            abandoned += 1
+            if stage[p] == REALISING_BENEFITS:  # already delivered: closes early rather than abandoned
+                stage[p] = DELIVERED
+            else:
+                stage[p] = ABANDONED
+                abandoned += 1
     return withdrawn, abandoned

@@ -44,6 +44,9 @@ def champions_emerge(u_emerge, emergence_rate, stage, champion, mem_project, mem
     """An open project without a champion gains its most skilled active member (first on ties) with
     chance ``emergence_rate * best skill``."""
     members = active_members(mem_project, mem_active)
+    for p in range(len(champion)):  # a champion whose organisation withdrew no longer champions it
+        if champion[p] >= 0 and champion[p] not in {mem_org[m] for m in members.get(p, [])}:
+            champion[p] = -1
     gained = 0
     for p, ms in members.items():
         if champion[p] >= 0 or not is_open(stage[p]):
