@@ -99,7 +99,8 @@ class MorrisSettings:
 
     Screening rule (method ``morris_then_sobol``): for each outcome, a parameter's mu* is divided by the
     largest mu* of that outcome; a parameter survives if this share reaches ``keep_share`` for at least
-    one outcome; survivors are ranked by their largest share and at most ``keep_max`` go on to Sobol.
+    one outcome. The parameters in ``keep`` (e.g. the levers a policy team controls) always go on; the
+    other survivors, ranked by their largest share, fill the places up to ``keep_max`` in all.
     """
 
     trajectories: int = 20
@@ -107,6 +108,7 @@ class MorrisSettings:
     keep_share: float = 0.1
     keep_max: int = 8
     resamples: int = 1000
+    keep: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ class Study:
 STUDY_FIELDS = ("method", "scenario", "weeks", "base_seed", "replications", "outcomes", "parameters", "ranges",
                 "fixed", "dummy", "morris", "sobol", "response_curves")
 SECTION_FIELDS = {
-    "morris": ("trajectories", "levels", "keep_share", "keep_max", "resamples"),
+    "morris": ("trajectories", "levels", "keep_share", "keep_max", "resamples", "keep"),
     "sobol": ("n", "second_order", "resamples", "n_min"),
     "response_curves": ("levers", "points", "replications"),
 }
@@ -220,6 +222,9 @@ def parse_study(data: Mapping[str, Any], *, text: str = "", name: str = "sensiti
         raise UserError("study field 'outcomes' is empty: allowed one or more of " + ", ".join(SUMMARY_FIELDS))
     sections = {key: _section(data, key) for key in SECTION_FIELDS}
     morris = MorrisSettings(**sections["morris"])
+    for name in morris.keep:
+        if name not in {f.name for f in factors}:
+            lookup(name, [f.name for f in factors], what="parameter in morris.keep")
     sobol = SobolSettings(**{"n_min": min(SobolSettings.n_min, sections["sobol"].get("n", SobolSettings.n)),
                              **sections["sobol"]})
     curves = CurveSettings(**sections["response_curves"])
@@ -284,8 +289,9 @@ def _check_settings(morris: MorrisSettings, sobol: SobolSettings, curves: CurveS
         raise UserError(f"morris.trajectories = {morris.trajectories}: allowed 2 or more")
     if not 0 < morris.keep_share <= 1:
         raise UserError(f"morris.keep_share = {morris.keep_share}: allowed above 0 and at most 1")
-    if morris.keep_max < 2:
-        raise UserError(f"morris.keep_max = {morris.keep_max}: allowed 2 or more (Sobol needs two factors)")
+    if morris.keep_max < max(2, len(morris.keep)):
+        raise UserError(f"morris.keep_max = {morris.keep_max}: allowed 2 or more (Sobol needs two factors) and at "
+                        f"least the {len(morris.keep)} parameters of morris.keep")
     if min(morris.resamples, sobol.resamples) < 10:
         raise UserError("morris.resamples and sobol.resamples: allowed 10 or more bootstrap resamples")
     if curves.levers < 0 or curves.points < 2 or curves.replications < 2:
@@ -301,7 +307,10 @@ def _section(data: Mapping[str, Any], key: str) -> dict[str, Any]:
     for name, value in section.items():
         name = lookup(name, SECTION_FIELDS[key], what=f"field of [{key}]")
         kind = type(getattr(defaults, name))
-        if kind is bool:
+        if kind is tuple:
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise UserError(f"{key}.{name} = {value!r}: allowed a list of parameter names")
+        elif kind is bool:
             if not isinstance(value, bool):
                 raise UserError(f"{key}.{name} = {value!r}: allowed true or false")
         elif kind is int:
@@ -442,7 +451,8 @@ def screen(study: Study, morris: pd.DataFrame) -> list[str]:
     best = table.groupby("parameter")["share"].max()
     keep = best[best >= study.morris.keep_share].sort_values(ascending=False, kind="stable")
     order = [f.name for f in study.factors]
-    kept = list(keep.index[: study.morris.keep_max])
+    others = [name for name in keep.index if name not in study.morris.keep]
+    kept = [*study.morris.keep, *others[: study.morris.keep_max - len(study.morris.keep)]]
     if len(kept) < 2:  # Sobol needs two factors: take the next strongest
         kept = list(best.sort_values(ascending=False, kind="stable").index[:2])
     if any(f.kind == DUMMY for f in study.factors):
@@ -470,7 +480,7 @@ def analyse_sobol(study: Study, names: Sequence[str], means: pd.DataFrame, n: in
                                        seed=study.phase_seed("sobol"))
         for i, name in enumerate(names):
             first.append({"outcome": outcome, "n": n, "parameter": name, "label": study.label(name),
-                          "S1": si["S1"][i], "S1_conf": si["S1_conf"][i], "ST": si["ST"][i], "ST_conf": si["ST_conf"][i]})
+                          **{key: si[key][i] for key in ("S1", "S1_conf", "ST", "ST_conf")}})
             for j in range(i + 1, len(names)) if study.sobol.second_order else ():
                 second.append({"outcome": outcome, "a": name, "b": names[j], "S2": si["S2"][i, j],
                                "S2_conf": si["S2_conf"][i, j]})
@@ -623,11 +633,13 @@ def executor(study: Study, out: Path, *, workers: int | None = None, scheduler: 
     from experiments.runs import execute
 
     def evaluate(specs: Sequence[RunSpec], phase: str) -> pd.DataFrame:
-        # The hash covers the runs themselves, so a folder whose stored runs belong to another design
-        # (e.g. other survivors of the screening) is refused rather than silently mixed in.
-        design = "\n".join(f"{s.run_id} {s.seed} {sorted(s.parameters.items())}" for s in specs)
+        # The hash is of the runs themselves (settings, seed, weeks, scenario of each): a folder whose stored
+        # runs belong to another design is refused rather than mixed in, while a study file changed only in
+        # its analysis (bootstrap resamples, screening rule of a later phase) reuses the runs it still fits.
+        design = "\n".join(f"{s.run_id} {s.seed} {s.weeks} {s.scenario} {sorted(s.parameters.items())}"
+                           for s in specs)
         manifest = {"kind": f"sensitivity-{phase}", "text": study.text,
-                    "sha256": hashlib.sha256(f"{study.text}\n{phase}\n{design}".encode()).hexdigest()}
+                    "sha256": hashlib.sha256(f"{phase}\n{design}".encode()).hexdigest()}
         return execute(specs, Path(out) / phase, workers=workers, scheduler=scheduler, resume=True,
                        manifest=manifest, label=f"sensitivity: {phase}")
 

@@ -311,7 +311,8 @@ def _method_section(page: Page, results: Results) -> None:
     if study.method == "morris_then_sobol":
         items.append(f"Screening rule: a parameter goes on to Sobol if its mu* is at least "
                      f"{pct(study.morris.keep_share)} of the largest mu* for some outcome; at most "
-                     f"{study.morris.keep_max} go on, strongest first.")
+                     f"{study.morris.keep_max} go on, strongest first"
+                     + (f", always including {', '.join(study.morris.keep)}." if study.morris.keep else "."))
     if study.method != "morris":
         items.append(f"Convergence: the Sobol design for N = {study.sobol.n} was run once; SALib builds the design for "
                      f"a smaller N (a power of 2) as exactly its first blocks, so the indices at N = "

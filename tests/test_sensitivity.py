@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from experiments.cli import app
 from experiments.sensitivity import (DUMMY, Factor, MorrisSettings, SobolSettings, CurveSettings, Study, design_specs,
-                                     load_study, replication_noise, run_study, sobol_design)
+                                     load_study, point_means, replication_noise, run_study, sobol_design)
 
 REPO = Path(__file__).resolve().parent.parent
 A, B = 7.0, 0.1
@@ -81,6 +81,10 @@ def test_morris_then_sobol_screens_out_the_ignored_parameter():
     assert min(morris.loc[["x1", "x2", "x3"], "mu_star"]) > 10 * morris.loc[IGNORED, "mu_star_conf"] + 0.5
     assert results.survivors == ["x1", "x2", "x3"]
     assert list(results.sobol["parameter"]) == ["x1", "x2", "x3"]
+    forced = replace(ishigami_study("morris_then_sobol", n=64), morris=MorrisSettings(
+        trajectories=40, keep_share=0.1, keep_max=3, keep=(IGNORED,)))
+    strongest = morris["mu_star"].drop(IGNORED).sort_values(ascending=False).index[:2]
+    assert run_study(forced, ishigami_evaluator()).survivors == sorted([IGNORED, *strongest])
 
 
 def test_replication_noise_is_measured_and_averaged_out(base_seed):
@@ -110,6 +114,13 @@ def test_replication_noise_table_on_known_groups():
     assert row["within_point_variance"] == pytest.approx(2.0)  # each point: var(1, 3) = 2
     assert row["point_mean_sd"] == pytest.approx(math.sqrt(8.0))  # means 2 and 6
     assert row["noise_share_of_means"] == pytest.approx((2.0 / 2) / 8.0)
+
+
+def test_failed_runs_are_left_out_of_point_means():
+    runs = pd.DataFrame({"point": [0, 0, 1, 1], "delivered_share": [1.0, None, 3.0, 5.0],
+                         "status": ["ok", "failed", "ok", "ok"]})
+    means = point_means(runs, ["delivered_share"], 2)
+    assert means["delivered_share"].tolist() == [1.0, 4.0]
 
 
 def test_sobol_design_for_smaller_n_is_a_prefix_of_the_full_design():
@@ -185,11 +196,14 @@ n = 4
     (("[sobol]\nn = 4", "[sobol]\nn = 100"), "sobol.n = 100 is not a power of 2"),
     (('outcomes = ["delivered_share"]', 'outcomes = ["delivered"]'),
      "unknown outcome 'delivered': did you mean 'delivered_share'?"),
-    (('"leader_turnover"]', '"leader_turnovr"]'), "unknown parameter 'leader_turnovr': did you mean 'leader_turnover'?"),
+    (('"leader_turnover"]', '"leader_turnovr"]'),
+     "unknown parameter 'leader_turnovr': did you mean 'leader_turnover'?"),
     (('method = "sobol"', 'method = "sobel"'), "unknown method 'sobel': did you mean 'sobol'?"),
     (("[sobol]", "[ranges]\nmeeting_discipline = [0.2, 1.5]\n[sobol]"),
      "parameter 'meeting_discipline' = 1.5 is out of range: allowed 0 to 1"),
     (("weeks = 10", "weeks = 10\nreplicates = 3"), "unknown study field 'replicates': did you mean 'replications'?"),
+    (("[sobol]", "[morris]\nkeep = ['meeting_disciplin']\n[sobol]"),
+     "unknown parameter in morris.keep 'meeting_disciplin': did you mean 'meeting_discipline'?"),
 ])
 def test_bad_study_file_is_one_line_exit_2_and_writes_nothing(tmp_path, change, message):
     study = tmp_path / "study.toml"
