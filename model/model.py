@@ -16,7 +16,7 @@ from model import kernels as k
 from model.codes import Stage
 from model.interventions import ACTIONS, CONDITIONS, DEFAULT_AWARD, DEFAULT_SHOCK, Intervention
 from model.parameters import ParameterError, lookup, validate
-from model.scenarios import ScenarioSpec, add_member, build_region, load_scenario, new_representatives, start_project
+from model.scenarios import ScenarioSpec, add_members, build_region, load_scenario, new_representatives, start_project
 from model.state import combined_trust
 
 WEEKS_PER_YEAR = 52
@@ -214,15 +214,17 @@ class PartnershipModel(mesa.Model):
 
     def _late_joiners(self, week: int, u_join: np.ndarray) -> None:
         """Open pre-delivery projects gain a partner from their area at ``membership_change_rate`` a year."""
-        proj, mem = self.projects, self.memberships
+        proj, mem, region = self.projects, self.memberships, self.region
         chance = self.params["membership_change_rate"] / WEEKS_PER_YEAR
+        joiners = []
         for p in np.flatnonzero((u_join < chance) & (proj.stage <= Stage.DESIGN_AND_FEASIBILITY)):
-            area = self.region.area_of_org[proj.lead[p]]
             past_and_present = mem.org[mem.project == p]  # a partner that withdrew does not rejoin
-            candidates = np.setdiff1d(np.flatnonzero(self.region.area_of_org == area), past_and_present)
+            candidates = np.setdiff1d(region.orgs_in_area(region.area_of_org[proj.lead[p]]), past_and_present)
             if len(candidates):
-                add_member(self.region, int(p), int(self.rng.choice(candidates)), week, self.params, self.rng)
-        self._resize_membership_scratch()
+                joiners.append((int(p), int(self.rng.choice(candidates))))
+        if joiners:
+            add_members(region, joiners, week, self.params, self.rng)
+            self._resize_membership_scratch()
 
     def _follow_ons(self, week: int) -> None:
         """A project closed as delivered this week leads to a follow-on among the same partners (002),

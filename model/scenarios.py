@@ -245,6 +245,11 @@ class Region:
     area_of_org: np.ndarray
     relationship_index: dict[tuple[int, int], int]
 
+    def orgs_in_area(self, area: int) -> np.ndarray:
+        """Indices of the organisations of ``area`` (areas are contiguous blocks of organisations)."""
+        first, last = np.searchsorted(self.area_of_org, [area, area + 1])
+        return np.arange(first, last)
+
 
 def _clip01(x: np.ndarray) -> np.ndarray:
     return np.clip(x, 0.0, 1.0)
@@ -434,14 +439,15 @@ def start_project(region: Region, params: dict[str, Any], rng: np.random.Generat
     return index
 
 
-def add_member(region: Region, project: int, org: int, week: int, params: dict[str, Any], rng: np.random.Generator) -> int:
-    """A late joiner: ``org`` joins ``project`` with a pair to every active co-member; returns the membership."""
+def add_members(region: Region, joiners: list[tuple[int, int]], week: int, params: dict[str, Any],
+                rng: np.random.Generator) -> None:
+    """Late joiners: each ``(project, org)`` joins with a pair to every active co-member (one project each)."""
     rows = _new_rows()
     mem = region.memberships
-    index = len(mem)
-    for m in np.flatnonzero((mem.project == project) & mem.active):
-        rel, _ = _relationship(region, rows, int(mem.org[m]), org, params, rng)
-        rows["pairs"].append({"project": project, "rel": rel, "ma": int(m), "mb": index})
-    rows["memberships"].append(_membership_row(region, project, org, week, rng))
+    for project, org in joiners:
+        index = len(mem) + len(rows["memberships"])
+        for m in np.flatnonzero((mem.project == project) & mem.active):
+            rel, _ = _relationship(region, rows, int(mem.org[m]), org, params, rng)
+            rows["pairs"].append({"project": project, "rel": rel, "ma": int(m), "mb": index})
+        rows["memberships"].append(_membership_row(region, project, org, week, rng))
     _flush(region, rows)
-    return index

@@ -20,7 +20,15 @@ class _Columns:
     """Shared helpers for a set of equally long column arrays."""
 
     def __len__(self) -> int:
-        return len(getattr(self, fields(self)[0].name))  # type: ignore[arg-type]
+        return len(getattr(self, self._first_column()))
+
+    @classmethod
+    def _first_column(cls) -> str:
+        name = cls.__dict__.get("_first")
+        if name is None:
+            name = fields(cls)[0].name  # type: ignore[arg-type]
+            cls._first = name  # cached per class: len() is called on hot paths
+        return name
 
     def append(self, **columns: np.ndarray) -> None:
         """Append rows; every column must be given."""
