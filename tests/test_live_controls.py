@@ -7,6 +7,8 @@ The twin used for the side-by-side must match the model until the trainer interv
 
 from __future__ import annotations
 
+import json
+
 import ipyvuetify as v
 import numpy as np
 import pytest
@@ -20,8 +22,9 @@ from viz.controls import (ParameterControls, accept, all_controls, folded_contro
                           scenario_choices, slider_step, starting_settings)
 from viz.live_interventions import BUTTONS, project_choices
 from viz.live_model import LiveModel
-from viz.live_plots import comparison_text, event_rows, momentum_spec, stage_segments, stage_spec, trust_spec
-from viz.network import network_spec
+from viz.live_plots import (comparison_spec, comparison_text, event_rows, momentum_data, momentum_spec, stage_data,
+                            stage_segments, stage_spec, trust_data, trust_spec)
+from viz.network import network_data, network_spec
 
 NUMERIC = [name for name, p in PARAMETERS.items() if p.kind != "bool"]
 
@@ -136,8 +139,8 @@ def test_interventions_are_marked_at_their_week_on_every_chart(base_seed: int) -
     model.intervene("policy_shock")
     model.run_for(2)
     assert event_rows(model.events) == [{"week": 7, "label": "obstacle"}, {"week": 12, "label": "policy shock"}]
-    for spec in (stage_spec(model, 2), momentum_spec(model, 2), trust_spec(model, 2)):
-        assert spec["datasets"]["events"] == event_rows(model.events)
+    for data in (stage_data(model, 2), momentum_data(model, 2), trust_data(model, 2)):
+        assert data["events"] == event_rows(model.events)
 
 
 def test_chart_data_follow_the_model(base_seed: int) -> None:
@@ -150,10 +153,10 @@ def test_chart_data_follow_the_model(base_seed: int) -> None:
         mine = [s for s in segments if s["order"] == p]
         assert mine[0]["week"] == 0 and mine[-1]["end"] == 31
         assert all(a["end"] == b["week"] for a, b in zip(mine, mine[1:]))
-    momentum = momentum_spec(model, project)["datasets"]
+    momentum = momentum_data(model, project)
     assert [r["value"] for r in momentum["selected"]] == pytest.approx(
         [float(m[project]) for m in model.series["momentum"]], abs=1e-4)
-    network = network_spec(model, project)["datasets"]
+    network = network_data(model, project)
     assert len(network["nodes"]) == len(model.orgs) and len(network["edges"]) == len(model.relationships)
     members = {model.region.org_names[o] for o in model.memberships.org[(model.memberships.project == project)
                                                                       & model.memberships.active]}
@@ -162,3 +165,26 @@ def test_chart_data_follow_the_model(base_seed: int) -> None:
     assert ("champion" in markers) == (model.projects.champion[project] >= 0)
     assert ("project manager" in markers) == bool(model.projects.has_manager[project])
     assert len(project_choices(model)) == len(model.projects)
+
+
+def test_specs_carry_every_named_dataset_inline(base_seed: int) -> None:
+    model = LiveModel(rng=base_seed)
+    model.run_for(5)
+    model.intervene("obstacle", project=0)
+
+    def datas(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("data"), dict):
+                yield node["data"]
+            for value in node.values():
+                yield from datas(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from datas(item)
+
+    for build in (network_spec, stage_spec, momentum_spec, trust_spec, comparison_spec):
+        found = list(datas(build(model, 0)))
+        assert found and all(set(d) == {"values", "format"} and isinstance(json.loads(d["values"]), list)
+                             for d in found)
+        if build is not network_spec:
+            assert {"week": 5, "label": "obstacle"} in [row for d in found for row in json.loads(d["values"])]

@@ -117,10 +117,15 @@ def stage_segments(model: PartnershipModel, rows: np.ndarray) -> list[dict[str, 
 
 def stage_spec(model: PartnershipModel, project: int) -> dict[str, Any]:
     """The stage chart at the current week."""
+    return with_data(stage_template(), **stage_data(model, project))
+
+
+def stage_data(model: PartnershipModel, project: int) -> dict[str, list[dict[str, Any]]]:
+    """The stage chart's datasets: ``segments``, the ``selected`` row, ``events`` and the week ``span``."""
     rows = shown_projects(model, project)
-    return with_data(stage_template(), segments=stage_segments(model, rows),
-                     selected=[{"project": project_label(model, project), "order": project}],
-                     events=event_rows(model.events), span=[{"week": MIN_WEEKS_SHOWN}])
+    return {"segments": stage_segments(model, rows),
+            "selected": [{"project": project_label(model, project), "order": project}],
+            "events": event_rows(model.events), "span": [{"week": MIN_WEEKS_SHOWN}]}
 
 
 @functools.cache
@@ -144,8 +149,8 @@ def lines_template(title: str, measure: str) -> dict[str, Any]:
     return template(chart)
 
 
-def _lines_spec(model: PartnershipModel, project: int, key: str, mean_key: str, title: str, measure: str,
-                threshold: float | None) -> dict[str, Any]:
+def _lines_data(model: PartnershipModel, project: int, key: str, mean_key: str,
+                threshold: float | None) -> dict[str, list[dict[str, Any]]]:
     rows = shown_projects(model, project)
     values = np.round(series_matrix(model.series[key], rows, fill=np.nan), 4)
     projects = [{"week": w, "project": int(p), "value": v, "series": LINE_SERIES[0]}
@@ -156,20 +161,28 @@ def _lines_spec(model: PartnershipModel, project: int, key: str, mean_key: str, 
     selected = [{"week": w, "value": v, "series": LINE_SERIES[2]} for w, v in enumerate(values[:, column].tolist())
                 if v == v]
     lines = [] if threshold is None else [{"value": threshold, "series": LINE_SERIES[3]}]
-    return with_data(lines_template(title, measure), projects=projects, mean=mean, selected=selected,
-                     threshold=lines, events=event_rows(model.events), span=[{"week": MIN_WEEKS_SHOWN}])
+    return {"projects": projects, "mean": mean, "selected": selected, "threshold": lines,
+            "events": event_rows(model.events), "span": [{"week": MIN_WEEKS_SHOWN}]}
+
+
+def momentum_data(model: PartnershipModel, project: int) -> dict[str, list[dict[str, Any]]]:
+    """Momentum (0-1) of each project over weeks, the average, the selected project and the stall line."""
+    return _lines_data(model, project, "momentum", "mean_momentum", threshold=float(model.params["stall_threshold"]))
+
+
+def trust_data(model: PartnershipModel, project: int) -> dict[str, list[dict[str, Any]]]:
+    """Mean trust (0-1) among each project's partners over weeks, the average and the selected project."""
+    return _lines_data(model, project, "trust_mean", "mean_trust", threshold=None)
 
 
 def momentum_spec(model: PartnershipModel, project: int) -> dict[str, Any]:
-    """Momentum (0-1) of each project over weeks, the average, the selected project and the stall line."""
-    return _lines_spec(model, project, "momentum", "mean_momentum", "Momentum", "momentum (0-1)",
-                       threshold=float(model.params["stall_threshold"]))
+    """The momentum chart at the current week."""
+    return with_data(lines_template("Momentum", "momentum (0-1)"), **momentum_data(model, project))
 
 
 def trust_spec(model: PartnershipModel, project: int) -> dict[str, Any]:
-    """Mean trust (0-1) among each project's partners over weeks, the average and the selected project."""
-    return _lines_spec(model, project, "trust_mean", "mean_trust", "Trust between partners", "trust (0-1)",
-                       threshold=None)
+    """The trust chart at the current week."""
+    return with_data(lines_template("Trust between partners", "trust (0-1)"), **trust_data(model, project))
 
 
 @functools.cache
@@ -193,6 +206,11 @@ def comparison_template() -> dict[str, Any]:
 
 
 def comparison_spec(model: PartnershipModel, project: int) -> dict[str, Any]:
+    """The side-by-side chart at the current week."""
+    return with_data(comparison_template(), **comparison_data(model, project))
+
+
+def comparison_data(model: PartnershipModel, project: int) -> dict[str, list[dict[str, Any]]]:
     """Momentum with the trainer's interventions (the model) and without them (its twin, same seed)."""
     twin = model.baseline
     rows = np.array([project])
@@ -203,9 +221,9 @@ def comparison_spec(model: PartnershipModel, project: int) -> dict[str, Any]:
                 for w, v in enumerate(series_matrix(m.series["momentum"], rows, np.nan)[:, 0].tolist()) if v == v]
     events = event_rows(model.events)
     span = [{"week": MIN_WEEKS_SHOWN}]
-    return with_data(comparison_template(), average=average, selected=selected, events=events, span=span,
-                     average_title=[{"title": "Average momentum of open projects"}],
-                     selected_title=[{"title": f"Momentum of {project_label(model, project)}"}])
+    return {"average": average, "selected": selected, "events": events, "span": span,
+            "average_title": [{"title": "Average momentum of open projects"}],
+            "selected_title": [{"title": f"Momentum of {project_label(model, project)}"}]}
 
 
 def outcome_counts(model: PartnershipModel) -> dict[str, int]:

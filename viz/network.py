@@ -124,6 +124,11 @@ def network_template() -> dict[str, Any]:
 
 def network_spec(model: PartnershipModel, project: int) -> dict[str, Any]:
     """The network chart at the current week, with ``project``'s partners, champion and manager marked."""
+    return with_data(network_template(), **network_data(model, project))
+
+
+def network_data(model: PartnershipModel, project: int) -> dict[str, list[dict[str, Any]]]:
+    """The network chart's datasets: ``edges``, ``nodes`` and ``markers`` (champion, project manager)."""
     orgs, rel, proj = model.orgs, model.relationships, model.projects
     nodes = shown_organisations(model, project)
     xy = fixed_layout(model, nodes)
@@ -149,7 +154,7 @@ def network_spec(model: PartnershipModel, project: int) -> dict[str, Any]:
         markers.append({"x": xy[where[champion], 0] + 0.07, "y": xy[where[champion], 1] + 0.08, "marker": MARKERS[0]})
     if proj.has_manager[project] and where[lead] >= 0:
         markers.append({"x": xy[where[lead], 0] - 0.08, "y": xy[where[lead], 1] + 0.08, "marker": MARKERS[1]})
-    return with_data(network_template(), edges=_floats(edges), nodes=_floats(node_rows), markers=_floats(markers))
+    return {"edges": _floats(edges), "nodes": _floats(node_rows), "markers": _floats(markers)}
 
 
 def _floats(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,0 +1,126 @@
+"""How long one step of the live view takes to render, for the default county scenario.
+
+Run by hand (not part of the tests)::
+
+    .venv/bin/python benchmarks/live_view.py [--weeks 260] [--json] [--clock cpu|wall]
+
+Two measurements, each over every week of a run (seed 1, with an intervention at week 52 so the
+event marks and the side-by-side are drawn):
+
+1. **Parts**: the model's step (the model and its twin), then building each chart's Vega-Lite spec
+   (network, stages, momentum, trust, side-by-side) and serialising it to the JSON sent to the
+   browser.
+2. **Whole page**: the Solara page rendered in-process (``solara.render``), with "Step 1 week"
+   pressed on its widget: the step, the re-render of every component that depends on the week,
+   and the widget updates queued for the browser. The browser's own drawing (Vega, in the
+   trainer's browser) is not included: it runs on the client, in parallel with the next step.
+
+Target: a step renders in under 200 ms. Reported: median, 95th percentile and worst week. Times
+are this process's CPU time by default (``--clock wall`` for elapsed time), which other work on a
+shared machine disturbs less than wall time; everything runs on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+
+TARGET_MS = 200.0
+INTERVENTION_WEEK = 52
+
+
+def _clock(kind: str) -> Callable[[], float]:
+    return time.process_time if kind == "cpu" else time.perf_counter
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {"median_ms": round(statistics.median(ordered) * 1000, 2),
+            "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 2),
+            "max_ms": round(ordered[-1] * 1000, 2)}
+
+
+def parts(weeks: int, clock: Callable[[], float]) -> dict[str, dict[str, float]]:
+    """Time the step and each chart's spec (built and serialised) week by week."""
+    from viz.live_model import LiveModel
+    from viz.live_plots import comparison_spec, momentum_spec, stage_spec, trust_spec
+    from viz.network import network_spec
+
+    builders = {"network": network_spec, "stages": stage_spec, "momentum": momentum_spec, "trust": trust_spec,
+                "side_by_side": comparison_spec}
+    model = LiveModel(rng=1)
+    for build in builders.values():  # first build makes the templates and the layout (once per session)
+        json.dumps(build(model, 0))
+    samples: dict[str, list[float]] = {"step": [], **{name: [] for name in builders}, "total": []}
+    for _ in range(weeks):
+        if model.week == INTERVENTION_WEEK:
+            model.intervene("champion_leaves" if model.projects.champion[0] >= 0 else "funding_award", project=0)
+        start = clock()
+        model.step()
+        samples["step"].append(clock() - start)
+        total = samples["step"][-1]
+        for name, build in builders.items():
+            start = clock()
+            json.dumps(build(model, 0))
+            samples[name].append(clock() - start)
+            total += samples[name][-1]
+        samples["total"].append(total)
+    return {name: _summary(values) for name, values in samples.items()}
+
+
+def whole_page(weeks: int, clock: Callable[[], float]) -> dict[str, float]:
+    """Time pressing 'Step 1 week' on the rendered page, side-by-side shown."""
+    import ipyvuetify as v
+    import solara
+
+    from viz.app import Page
+
+    @solara.component
+    def Served() -> None:  # as `solara run` serves it: the page inside Solara's app layout
+        with solara.AppLayout():
+            Page()
+
+    box, rc = solara.render(Served(), handle_error=False)
+    rc.find(v.Switch).widget.v_model = True  # show the side-by-side too
+
+    def button(text: str):
+        return rc.find(v.Btn, children=[text]).widget
+
+    button("Funding award arrives")  # the page is up
+    samples = []
+    for week in range(weeks):
+        if week == INTERVENTION_WEEK:
+            button("Funding award arrives").click()
+        start = clock()
+        button("Step 1 week").click()
+        samples.append(clock() - start)
+    rc.close()
+    return _summary(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weeks", type=int, default=260)
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
+    args = parser.parse_args()
+    clock = _clock(args.clock)
+    results = {"weeks": args.weeks, "clock": args.clock, "target_ms": TARGET_MS,
+               "parts": parts(args.weeks, clock), "whole_page_step": whole_page(args.weeks, clock)}
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(f"Live view, default county, {args.weeks} weeks, {args.clock} time per step (ms)")
+    print(f"{'':24}{'median':>10}{'p95':>10}{'max':>10}")
+    rows = {**{f"  {k}": v for k, v in results["parts"].items()}, "whole page (Step 1 week)": results["whole_page_step"]}
+    for name, s in rows.items():
+        print(f"{name:24}{s['median_ms']:>10.1f}{s['p95_ms']:>10.1f}{s['max_ms']:>10.1f}")
+    verdict = "under" if results["whole_page_step"]["p95_ms"] < TARGET_MS else "OVER"
+    print(f"95th percentile of a whole step is {verdict} the {TARGET_MS:.0f} ms target")
+
+
+if __name__ == "__main__":
+    main()
