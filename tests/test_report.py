@@ -1,0 +1,164 @@
+"""`partnerships report`: the self-contained HTML page, its CSV tables, its intervals, and a browser check."""
+
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from experiments.cli import app
+from experiments.report import OUTCOMES, cell_stats, marginal
+from experiments.store import Store
+
+runner = CliRunner()
+
+EXPERIMENT = """
+[experiment]
+name = "report-test"
+description = "A small sweep for the report tests."
+weeks = 60
+replications = 4
+base_seed = 17
+outputs = ["runs", "model_weekly"]
+
+[vary.external_funding]
+levels = [0, 500]
+labels = ["none", "large"]
+
+[vary.leader_turnover]
+levels = [0.05, 0.4]
+labels = ["low", "high"]
+
+[vary.meeting_discipline]
+levels = [0.2, 0.5, 0.8]
+labels = ["poor", "typical", "good"]
+"""
+FIGURES = len(OUTCOMES) + 2 + 1  # effect of each lever per outcome, two interaction figures, momentum over time
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("report")
+    path = folder / "exp.toml"
+    path.write_text(textwrap.dedent(EXPERIMENT))
+    out = folder / "out"
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_report_is_self_contained_with_a_caption_under_every_figure(results):
+    page = (results / "report.html").read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["'](https?:)?//""", page)
+    assert "http://" not in page and "https://" not in page
+    figures = re.findall(r'<figure><img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="[^"]+"><figcaption>([^<]+)'
+                         r"</figcaption></figure>", page)
+    assert len(figures) == FIGURES and all(len(caption.split()) >= 8 for caption in figures)
+    for section in ("At a glance", "Effect of each lever", "Interactions", "Momentum over time",
+                    "Are there enough replications?", "Every combination of settings", "Provenance"):
+        assert section in page
+    assert "t-intervals over the replications" in page and "SeedSequence" in page
+
+
+def test_csv_tables_hold_effects_cells_and_precision(results):
+    effects = pd.read_csv(results / "lever_effects.csv")
+    assert len(effects) == len(OUTCOMES) * (2 + 2 + 3)
+    reference = effects.groupby(["outcome", "lever"]).head(1)
+    assert (reference.dropna(subset=["mean"])["effect"] == 0).all()
+    assert reference["mean"].notna().sum() >= 9  # delivered share, momentum and trust have values at every level
+    rest = effects.drop(reference.index).dropna(subset=["effect"])
+    assert ((rest["effect_low"] <= rest["effect"]) & (rest["effect"] <= rest["effect_high"])).all()
+    cells = pd.read_csv(results / "cell_means.csv")
+    runs = pd.read_parquet(results / "runs.parquet")
+    assert len(cells) == 12 and (cells["runs"] == 4).all()
+    one = cells.iloc[0]
+    mask = ((runs["external_funding"] == one["external_funding"]) & (runs["leader_turnover"] == one["leader_turnover"])
+            & (runs["meeting_discipline"] == one["meeting_discipline"]))
+    assert one["delivered_share"] == pytest.approx(runs.loc[mask, "delivered_share"].mean())
+    precision = pd.read_csv(results / "precision.csv")
+    assert set(precision["outcome"]) == {"delivered_share", "mean_momentum"} and len(precision) == 2 * (1 + 1 + 2)
+    weekly = pd.read_csv(results / "momentum_by_week.csv")
+    assert weekly["week"].max() == 60 and set(weekly["lever"]) == {"external_funding", "leader_turnover",
+                                                                    "meeting_discipline"}
+
+
+def test_level_mean_intervals_cover_the_true_mean_95_percent_of_the_time(base_seed):
+    """Balanced 2x3 design, unequal cell variances: the t-interval of a level's mean covers the truth ~95%."""
+    rng = np.random.default_rng(base_seed)
+    cells = [(a, b) for a in (0, 1) for b in (0, 1, 2)]
+    means = {cell: 0.3 + 0.1 * cell[0] + 0.05 * cell[1] for cell in cells}
+    sds = {cell: 0.05 + 0.05 * cell[1] for cell in cells}
+    truth = np.mean([means[(1, b)] for b in (0, 1, 2)])
+    trials, reps = 400, 6
+    index = pd.MultiIndex.from_product([range(trials), cells, range(reps)], names=["trial", "cell", "rep"])
+    runs = index.to_frame(index=False)
+    runs["a"], runs["b"] = runs["cell"].str[0], runs["cell"].str[1]
+    runs["y"] = rng.normal(runs["cell"].map(means), runs["cell"].map(sds))
+    levels = marginal(cell_stats(runs, ["trial", "a", "b"], "y"), ["trial", "a"])
+    level = levels[levels["a"] == 1]
+    assert len(level) == trials and (level["df"] == 3 * (reps - 1)).all()
+    coverage = ((level["low"] <= truth) & (truth <= level["high"])).mean()
+    assert 0.92 <= coverage <= 0.98
+
+
+def test_unfinished_sweep_is_reported_as_such(results, tmp_path):
+    """A sweep stopped after its first 24 runs (two replications of every cell) still gets a report."""
+    partial = Store(tmp_path / "partial")
+    partial.write_manifest(Store(results).read_manifest())
+    runs = pd.read_parquet(results / "runs.parquet")
+    weekly = pd.read_parquet(results / "model_weekly.parquet")
+    partial.write_part(runs[runs["run_id"] < 24], {"model_weekly": weekly[weekly["run_id"] < 24]})
+    result = runner.invoke(app, ["report", str(partial.root)])
+    assert result.exit_code == 0, result.output
+    page = (partial.root / "report.html").read_text()
+    assert "This sweep is unfinished: 24 of 48 runs are stored" in page
+    assert pd.read_csv(partial.root / "cell_means.csv")["runs"].eq(2).all()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p / "missing", "does not exist"),
+    (lambda p: p, "holds no sweep results (no manifest.json)"),
+])
+def test_missing_or_empty_results_folder_is_one_line_exit_2(tmp_path, make, message):
+    result = runner.invoke(app, ["report", str(make(tmp_path))])
+    assert result.exit_code == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "report.html").exists()
+
+
+@pytest.mark.browser
+def test_report_renders_in_headless_chromium_with_every_figure_and_table(results, tmp_path):
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing at /usr/bin/chromium (required in CI)")
+        pytest.skip("chromium is not installed at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium),
+                                    args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            requests = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto((results / "report.html").as_uri())
+            page.wait_for_load_state("load")
+            images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+            tables = page.evaluate("Array.from(document.querySelectorAll('table')).map(t => t.rows.length)")
+            captions = page.evaluate("Array.from(document.querySelectorAll('figure figcaption')).map(c => c.innerText)")
+            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert len(images) == FIGURES and all(done and width > 0 and height > 0 for done, width, height in images)
+    assert len(tables) >= 5 and min(tables) >= 2  # effects, precision, cells, provenance, versions
+    assert len(captions) == FIGURES and all(captions)
+    assert all(url.startswith(("file:", "data:")) for url in requests)
+    assert (tmp_path / "report.png").stat().st_size > 10_000
