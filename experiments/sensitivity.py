@@ -113,12 +113,17 @@ class MorrisSettings:
 
 @dataclass(frozen=True)
 class SobolSettings:
-    """Sobol indices from N base points (a power of 2): N (2D+2) design points with second order."""
+    """Sobol indices from N base points (a power of 2): N (2D+2) design points with second order.
+
+    ``replications`` (default: the study's) may be set apart from the screening's: the Morris phase
+    measures the replication noise first, and where it is small a Sobol design needs fewer runs per point.
+    """
 
     n: int = 256
     second_order: bool = True
     resamples: int = 200
     n_min: int = 16
+    replications: int | None = None
 
 
 @dataclass(frozen=True)
@@ -176,7 +181,7 @@ STUDY_FIELDS = ("method", "scenario", "weeks", "base_seed", "replications", "out
                 "fixed", "dummy", "morris", "sobol", "response_curves")
 SECTION_FIELDS = {
     "morris": ("trajectories", "levels", "keep_share", "keep_max", "resamples", "keep"),
-    "sobol": ("n", "second_order", "resamples", "n_min"),
+    "sobol": ("n", "second_order", "resamples", "n_min", "replications"),
     "response_curves": ("levers", "points", "replications"),
 }
 
@@ -306,8 +311,10 @@ def _section(data: Mapping[str, Any], key: str) -> dict[str, Any]:
     out = {}
     for name, value in section.items():
         name = lookup(name, SECTION_FIELDS[key], what=f"field of [{key}]")
-        kind = type(getattr(defaults, name))
-        if kind is tuple:
+        kind = int if name == "replications" else type(getattr(defaults, name))
+        if name == "replications":
+            value = _whole(value, f"{key}.{name}", 1, 1000)
+        elif kind is tuple:
             if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 raise UserError(f"{key}.{name} = {value!r}: allowed a list of parameter names")
         elif kind is bool:
@@ -577,7 +584,7 @@ def run_study(study: Study, evaluate: Evaluate) -> Results:
     if study.method in ("sobol", "morris_then_sobol"):
         results.survivors = names
         design = sobol_design(study, names)
-        runs = evaluate(design_specs(study, design, names, "sobol"), "sobol")
+        runs = evaluate(design_specs(study, design, names, "sobol", study.sobol.replications), "sobol")
         results.runs["sobol"] = len(runs)
         results.noise["sobol"] = replication_noise(runs, study.outcomes)
         means = point_means(runs, study.outcomes, len(design))

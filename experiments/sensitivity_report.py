@@ -83,7 +83,8 @@ def _sobol_sentences(results: Results, outcome: str) -> list[str]:
     small = table[table["ST"] < NEGLIGIBLE]
     if len(small):
         names = ", ".join(label.lower() for label in small["label"])
-        out.append(f"{len(small)} of them matter little for {what} (under {pct(NEGLIGIBLE)} in all): {names}.")
+        verb = "matters" if len(small) == 1 else "matter"
+        out.append(f"{len(small)} of them {verb} little for {what} (under {pct(NEGLIGIBLE)} in all): {names}.")
     if results.morris is not None:
         screened = len(_real(results.morris[results.morris['outcome'] == outcome]))
         out.append(f"These levers are the {len(table)} survivors of a Morris screening of {screened} parameters.")
@@ -133,11 +134,18 @@ def _direction_sentences(results: Results, outcome: str) -> list[str]:
         if len(table) < 2:
             continue
         low, high = table.iloc[0], table.iloc[-1]
-        overlap = low["ci_high"] >= high["ci_low"] and high["ci_high"] >= low["ci_low"]
-        verb = "raises" if high["mean"] > low["mean"] else "lowers"
-        out.append(f"With everything else at its default, moving {low['label'].lower()} from {low['value']:g} to "
-                   f"{high['value']:g} {verb} {what} from {low['mean']:.2f} to {high['mean']:.2f}"
-                   + (" (within chance at these replications)." if overlap else "."))
+        worst, best = table.loc[table["mean"].idxmin()], table.loc[table["mean"].idxmax()]
+        chance = worst["ci_high"] >= best["ci_low"]
+        tail = " (within chance at these replications)." if chance else "."
+        lever_name = low["label"][0].lower() + low["label"][1:]
+        steps = table["mean"].diff().dropna()
+        if (steps >= 0).all() or (steps <= 0).all():
+            verb = "raises" if high["mean"] > low["mean"] else "lowers"
+            out.append(f"With everything else at its default, moving {lever_name} from {low['value']:g} to "
+                       f"{high['value']:g} {verb} {what} from {low['mean']:.2f} to {high['mean']:.2f}" + tail)
+        else:
+            out.append(f"With everything else at its default, {what} is lowest ({worst['mean']:.2f}) at {lever_name} "
+                       f"= {worst['value']:g} and highest ({best['mean']:.2f}) at {best['value']:g}" + tail)
     return out
 
 
@@ -149,7 +157,7 @@ def _noise_sentence(results: Results, outcome: str) -> str | None:
     if not math.isfinite(row["noise_share_of_means"]):
         return None
     return (f"Each design point was run {row['replications']:.0f} times with different seeds and averaged; "
-            f"what remains of chance is about {pct(row['noise_share_of_means'])} of the variation between points, "
+            f"what remains of chance is {about(row['noise_share_of_means'])} of the variation between points, "
             f"so a total effect below that is indistinguishable from noise.")
 
 

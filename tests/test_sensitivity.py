@@ -158,6 +158,15 @@ def test_specs_interleave_points_and_take_distinct_reproducible_seeds():
     assert not morris_seeds & {s.seed for s in specs}
 
 
+def test_sobol_phase_can_take_its_own_replications():
+    study = replace(ishigami_study("morris_then_sobol", replications=1, n=16),
+                    sobol=SobolSettings(n=16, n_min=4, replications=3))
+    results = run_study(study, ishigami_evaluator(0.1))
+    assert results.noise["morris"]["replications"].iloc[0] == 1
+    assert results.noise["sobol"]["replications"].iloc[0] == 3
+    assert results.runs["sobol"] == 3 * 16 * (2 * len(results.survivors) + 2)
+
+
 def test_whole_number_factor_gives_every_value_equal_weight():
     factor = Factor("meeting_interval", 1, 13, "int")
     low, high = factor.bounds()
@@ -176,7 +185,7 @@ def test_shipped_study_validates_and_fits_the_budget():
                                                  "meeting_discipline", DUMMY}
     d = len(study.factors)
     morris = study.morris.trajectories * (d + 1) * study.replications
-    sobol = study.sobol.n * (2 * (study.morris.keep_max + 1) + 2) * study.replications
+    sobol = study.sobol.n * (2 * (study.morris.keep_max + 1) + 2) * (study.sobol.replications or study.replications)
     curves = study.curves.levers * study.curves.points * study.curves.replications
     assert morris + sobol + curves <= 30 * 60 * 2 / 0.1
 
