@@ -1,7 +1,7 @@
 """The live view in a real browser: serve viz/app.py, drive it in headless Chromium, read what it shows.
 
 Starts ``solara run viz/app.py`` on a free local port, steps the model, presses an intervention
-button and checks that the network and the plots changed (element screenshots differ), that the
+button, plays and pauses, and checks that the network and the plots changed (element screenshots differ), that the
 intervention is marked on the plots at its week (the charts are SVG, so their labels are text),
 and that the side-by-side names the week of the intervention. Screenshots are saved in tmp_path.
 
@@ -91,9 +91,9 @@ def test_stepping_and_an_intervention_change_the_view_and_are_marked(live_url: s
             page.goto(live_url)
             week = page.locator(".live-week")
             expect(week).to_have_text("Week 0", timeout=UI_TIMEOUT)
-            charts = {name: page.locator(f".live-{name} svg").first for name in ("network", "stages", "momentum")}
-            for chart in charts.values():
-                expect(chart).to_be_visible(timeout=UI_TIMEOUT)
+            charts = {name: page.locator(f".live-{name}") for name in ("network", "stages", "momentum")}
+            for name in charts:  # the chart's container stays; Vega redraws the svg inside it
+                expect(page.locator(f".live-{name} svg").first).to_be_visible(timeout=UI_TIMEOUT)
 
             def shots(label: str) -> dict[str, bytes]:
                 return {name: chart.screenshot(path=tmp_path / f"{label}-{name}.png") for name, chart in charts.items()}
@@ -110,7 +110,7 @@ def test_stepping_and_an_intervention_change_the_view_and_are_marked(live_url: s
             marks = page.locator(".live-momentum svg text", has_text="funding award")
             assert marks.count() == 0
             page.locator(".live-action-funding_award").click()
-            expect(page.locator(".live-last-event")).to_contain_text("Week 12: £", timeout=UI_TIMEOUT)
+            expect(page.locator(".live-last-event")).to_contain_text("Week 12, funding award arrives: £", timeout=UI_TIMEOUT)
             step4.click()
             expect(week).to_have_text("Week 16", timeout=UI_TIMEOUT)
             for name in ("momentum", "stages", "trust"):
@@ -118,6 +118,11 @@ def test_stepping_and_an_intervention_change_the_view_and_are_marked(live_url: s
                     1, timeout=UI_TIMEOUT)
             after = shots("week16")
             assert after["momentum"] != stepped["momentum"]
+
+            page.get_by_role("button", name="Play").click()
+            expect(week).not_to_have_text("Week 16", timeout=UI_TIMEOUT)
+            page.get_by_role("button", name="Pause").click()
+            expect(step4).to_be_enabled(timeout=UI_TIMEOUT)
 
             page.get_by_text("Side by side").click()
             expect(page.locator(".live-compare-text")).to_contain_text("from week 12 on", timeout=UI_TIMEOUT)

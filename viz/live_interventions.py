@@ -47,7 +47,7 @@ def InterventionPanel(model: solara.Reactive[LiveModel], selected: solara.Reacti
     def act(action: str) -> None:
         target = organisation.value if action == "representative_leaves" else None
         event = live.intervene(action, project=None if action == "policy_shock" else project, organisation=target)
-        message.value = f"Week {event.week}: {event.description}."
+        message.value = f"Week {event.week}, {BUTTONS[action].lower()}: {event.description}."
         force_update()
 
     with solara.Card("What happens now?", classes=["live-interventions"]):

@@ -35,10 +35,12 @@ _layouts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def short_name(name: str) -> str:
-    """'District Council 3' -> 'DC3': initials of the words plus the number, for node labels."""
+    """'District Council 3' -> 'DC3', 'Police 1' -> 'Pol1': initials of the words (the first three
+    letters of a single word, so police is not read as project 'P1') plus the number."""
     words = name.split()
     number = words[-1] if words[-1].isdigit() else ""
-    return "".join(w[0] for w in words if not w.isdigit()).upper() + number
+    letters = [w for w in words if not w.isdigit()]
+    return (letters[0][:3] if len(letters) == 1 else "".join(w[0] for w in letters).upper()) + number
 
 
 def shown_organisations(model: PartnershipModel, project: int) -> np.ndarray:
@@ -81,12 +83,12 @@ def network_template() -> dict[str, Any]:
     """Layers: trust edges, organisation nodes, labels, and the champion / project-manager markers."""
     axis = {"axis": None, "scale": alt.Scale(domain=[-1.12, 1.12], nice=False, zero=False)}
     x, y = alt.X("x:Q", **axis), alt.Y("y:Q", **axis)
+    trust_legend = alt.Legend(title="Trust", values=[0.2, 0.5, 0.8], orient="right", direction="vertical",
+                              symbolType="stroke", format=".1f")
     edges = alt.Chart(alt.NamedData(name="edges")).mark_rule(strokeCap="round").encode(
         x=x, y=y, x2="x2:Q", y2="y2:Q",
-        strokeWidth=alt.StrokeWidth("trust:Q", scale=alt.Scale(domain=[0, 1], range=[0.5, 9]),
-                                    legend=alt.Legend(title="Trust", values=[0.2, 0.5, 0.8], orient="right",
-                                                      direction="vertical", symbolType="stroke")),
-        color=alt.Color("trust:Q", scale=alt.Scale(domain=[0, 1], range=["#d0d0d0", "#000000"]), legend=None),
+        strokeWidth=alt.StrokeWidth("trust:Q", scale=alt.Scale(domain=[0, 1], range=[0.5, 9]), legend=trust_legend),
+        color=alt.Color("trust:Q", scale=alt.Scale(domain=[0, 1], range=["#d0d0d0", "#000000"]), legend=trust_legend),
         opacity=alt.Opacity("inside:N", scale=alt.Scale(domain=[True, False], range=[1.0, 0.4]), legend=None),
     )
     nodes = alt.Chart(alt.NamedData(name="nodes")).mark_circle(opacity=1).encode(
@@ -100,9 +102,12 @@ def network_template() -> dict[str, Any]:
         tooltip=[alt.Tooltip("name:N", title="organisation"), alt.Tooltip("capacity:Q", format=".2f",
                                                                            title="officer-days/week")],
     )
+    halo = alt.Chart(alt.NamedData(name="nodes")).mark_text(
+        dy=26, fontSize=15, fontWeight="bold", color="white", stroke="white", strokeWidth=5, strokeJoin="round",
+        opacity=0.9).encode(x=x, y=y, text="short:N")
     labels = alt.Chart(alt.NamedData(name="nodes")).mark_text(dy=26, fontSize=15, fontWeight="bold").encode(
         x=x, y=y, text="short:N",
-        color=alt.Color("member:N", scale=alt.Scale(domain=list(IN_PROJECT), range=["black", "#777777"]), legend=None),
+        color=alt.Color("member:N", scale=alt.Scale(domain=list(IN_PROJECT), range=["black", "#555555"]), legend=None),
     )
     markers = alt.Chart(alt.NamedData(name="markers")).mark_point(filled=True, opacity=1, strokeWidth=1.5,
                                                                    stroke="black").encode(
@@ -116,7 +121,7 @@ def network_template() -> dict[str, Any]:
     pm_text = alt.Chart(alt.NamedData(name="markers")).transform_filter(
         alt.datum.marker == "project manager").mark_text(fontSize=12, fontWeight="bold", color="white").encode(
         x=x, y=y, text=alt.value("PM"))
-    chart = alt.layer(edges, nodes, labels, markers, pm_text).resolve_scale(
+    chart = alt.layer(edges, nodes, halo, labels, markers, pm_text).resolve_scale(
         color="independent", size="independent", strokeWidth="independent").properties(
         width=WIDTH, height=HEIGHT, title="Who works with whom, and how much they trust each other")
     return template(chart)
