@@ -13,6 +13,9 @@ from mesa.visualization.utils import force_update, update_counter
 from model.interventions import ACTIONS
 from viz.live_model import LiveModel
 from viz.live_plots import project_label
+from viz.network import shown_organisations
+
+MAX_CHOICES = 200  # projects listed in the picker of a big region (plus the selected one)
 
 #: Button text for each action the live view offers (a subset of :data:`model.interventions.ACTIONS`).
 BUTTONS = {
@@ -25,10 +28,17 @@ BUTTONS = {
 }
 
 
-def project_choices(model: LiveModel) -> dict[str, int]:
-    """Project picker entries: 'P3 housing - led by District Council 2' -> project index."""
-    names, lead = model.region.org_names, model.projects.lead
-    return {f"{project_label(model, p)} - led by {names[int(lead[p])]}": p for p in range(len(model.projects))}
+def project_choices(model: LiveModel, selected: int = 0) -> dict[str, int]:
+    """Project picker entries: 'P3 housing - led by District Council 2' -> project index (in a big
+    region the first :data:`MAX_CHOICES` projects and the selected one)."""
+    names, lead, n = model.region.org_names, model.projects.lead, len(model.projects)
+    shown = range(n) if n <= MAX_CHOICES else sorted({*range(MAX_CHOICES), selected})
+    return {f"{project_label(model, p)} - led by {names[int(lead[p])]}": p for p in shown}
+
+
+def organisation_choices(model: LiveModel, project: int) -> dict[str, int]:
+    """Organisation picker entries: name -> index, for the organisations the network shows."""
+    return {model.region.org_names[i]: int(i) for i in shown_organisations(model, project)}
 
 
 @solara.component
@@ -39,14 +49,16 @@ def InterventionPanel(model: solara.Reactive[LiveModel], selected: solara.Reacti
     organisation = solara.use_reactive(0)
     message = solara.use_reactive("")
     project = min(selected.value, len(live.projects) - 1)
-    choices = project_choices(live)
+    choices = project_choices(live, project)
     by_index = {p: label for label, p in choices.items()}
-    names = list(live.region.org_names)
+    orgs = organisation_choices(live, project)
+    org_name = {i: name for name, i in orgs.items()}
+    target = organisation.value if organisation.value in org_name else next(iter(org_name))
     has_champion = int(live.projects.champion[project]) >= 0
 
     def act(action: str) -> None:
-        target = organisation.value if action == "representative_leaves" else None
-        event = live.intervene(action, project=None if action == "policy_shock" else project, organisation=target)
+        event = live.intervene(action, project=None if action == "policy_shock" else project,
+                               organisation=target if action == "representative_leaves" else None)
         message.value = f"Week {event.week}, {BUTTONS[action].lower()}: {event.description}."
         force_update()
 
@@ -54,9 +66,8 @@ def InterventionPanel(model: solara.Reactive[LiveModel], selected: solara.Reacti
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "12px"}):
             solara.Select("Project", values=list(choices), value=by_index[project],
                           on_value=lambda label: selected.set(choices[label]), style={"min-width": "420px"})
-            solara.Select("Organisation (for 'representative leaves')", values=names,
-                          value=names[min(organisation.value, len(names) - 1)],
-                          on_value=lambda name: organisation.set(names.index(name)), style={"min-width": "360px"})
+            solara.Select("Organisation (for 'representative leaves')", values=list(orgs), value=org_name[target],
+                          on_value=lambda name: organisation.set(orgs[name]), style={"min-width": "360px"})
         with solara.Row(style={"flex-wrap": "wrap", "gap": "10px"}):
             for action, text in BUTTONS.items():
                 disabled = action == "champion_leaves" and not has_champion
