@@ -221,7 +221,7 @@ def _study_section(page: Page, results: Results) -> None:
     page.heading("The study")
     runs = ", ".join(f"{n} runs for {phase}" for phase, n in results.runs.items())
     page.paragraph(f"Method: {study.method.replace('_', ' ')}. Scenario {Path(study.scenario).stem}, "
-                   f"{study.weeks} weeks per run, {study.replications} replications per design point, base seed "
+                   f"{study.weeks} weeks per run, {_replications(results)}; base seed "
                    f"{study.base_seed}. In all: {runs}. Outcomes: " + ", ".join(study.outcomes) + ".")
     if study.excluded_switches:
         page.paragraph("On/off switches (" + ", ".join(study.excluded_switches) + ") were held at their defaults; "
@@ -229,6 +229,15 @@ def _study_section(page: Page, results: Results) -> None:
     if study.fixed:
         page.paragraph("Held fixed: " + ", ".join(f"{k} = {v}" for k, v in study.fixed.items()) + ".")
     page.table(csv_tables(results)["parameters"], "Parameters varied, each uniformly over its range.", digits=4)
+
+
+def _replications(results: Results) -> str:
+    """'4 runs per design point for Morris, 2 for Sobol': the replications of each phase that ran."""
+    study = results.study
+    per_phase = {"morris": ("Morris", study.replications),
+                 "sobol": ("Sobol", study.sobol.replications or study.replications)}
+    parts = [f"{n} for {name}" for phase, (name, n) in per_phase.items() if phase in results.runs]
+    return "runs per design point: " + ", ".join(parts)
 
 
 def _noise_section(page: Page, results: Results) -> None:
@@ -313,8 +322,9 @@ def _method_section(page: Page, results: Results) -> None:
     items = [
         "Sampling and analysis use SALib's own functions: SALib.sample.morris / SALib.analyze.morris and "
         "SALib.sample.sobol / SALib.analyze.sobol, with bootstrap 95% intervals.",
-        f"Replications: every design point was run {study.replications} times with seeds drawn from the base seed, "
-        "and the runs were averaged per point before analysis (the noise table above measures what is left).",
+        "Replications: every design point was run several times with seeds drawn from the base seed, and the runs "
+        f"were averaged per point before analysis ({_replications(results)}); the noise table above measures "
+        "what chance is left.",
     ]
     if study.method == "morris_then_sobol":
         items.append(f"Screening rule: a parameter goes on to Sobol if its mu* is at least "
