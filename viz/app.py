@@ -7,7 +7,7 @@ buttons, the network of organisations, each project's stage, momentum and trust 
 a side-by-side of the same seed with and without the trainer's interventions.
 
 Built from Mesa's visualisation parts (``UserInputs`` for the controls, ``update_counter`` /
-``force_update`` to redraw after a step); Mesa's ready-made ``SolaraViz`` page is not used because
+``force_update`` to redraw after a step, batched into one render pass); Mesa's ready-made ``SolaraViz`` page is not used because
 its parameter card cannot fold parameters into groups and its Reset passes a Mesa ``Scenario`` whose
 seed clashes with the model's own.
 """
@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 import solara
-from mesa.visualization.utils import force_update, update_counter
+from mesa.visualization.utils import update_counter
 
 from model.parameters import ParameterError
 from model.scenarios import ScenarioError
@@ -26,7 +26,7 @@ from viz.controls import ParameterControls, ScenarioAndSeed, starting_settings
 from viz.live_interventions import InterventionPanel
 from viz.live_model import LiveModel
 from viz.live_plots import comparison_spec, comparison_text, momentum_spec, stage_spec, trust_spec
-from viz.live_vega import Chart
+from viz.live_vega import Chart, use_redraw
 from viz.network import describe_project, network_spec
 
 PLAY_INTERVAL = 0.3  # seconds between weeks while playing
@@ -50,11 +50,12 @@ def WeekControls(model: solara.Reactive[LiveModel], settings: solara.Reactive[di
     """Step one week or four, play and pause, or reset to week 0 with the current settings."""
     update_counter.get()
     playing = solara.use_reactive(False)
+    redraw = use_redraw()
 
     def play() -> None:
         while playing.value:
             model.value.step()
-            force_update()
+            redraw()
             time.sleep(PLAY_INTERVAL)
 
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
@@ -62,7 +63,7 @@ def WeekControls(model: solara.Reactive[LiveModel], settings: solara.Reactive[di
     def step(weeks: int) -> None:
         for _ in range(weeks):
             model.value.step()
-        force_update()
+        redraw()
 
     def reset() -> None:
         playing.value = False
@@ -71,7 +72,7 @@ def WeekControls(model: solara.Reactive[LiveModel], settings: solara.Reactive[di
             error.value = None
         except (ParameterError, ScenarioError) as err:
             error.value = str(err)
-        force_update()
+        redraw()
 
     solara.Text(f"Week {model.value.week}", classes=["live-week"])
     with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
@@ -137,6 +138,7 @@ def Page() -> None:
     selected = solara.use_reactive(0)
     compare = solara.use_reactive(False)
     error = solara.use_reactive(None)
+    redraw = use_redraw()
 
     def reset() -> None:
         try:
@@ -145,7 +147,7 @@ def Page() -> None:
             error.value = None
         except (ParameterError, ScenarioError) as err:
             error.value = str(err)
-        force_update()
+        redraw()
 
     solara.Style(CSS)
     solara.Title("Partnerships: live view")

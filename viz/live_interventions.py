@@ -8,11 +8,12 @@ is marked on every chart at its week.
 from __future__ import annotations
 
 import solara
-from mesa.visualization.utils import force_update, update_counter
+from mesa.visualization.utils import update_counter
 
 from model.interventions import ACTIONS
 from viz.live_model import LiveModel
 from viz.live_plots import project_label
+from viz.live_vega import use_redraw
 from viz.network import shown_organisations
 
 MAX_CHOICES = 200  # projects listed in the picker of a big region (plus the selected one)
@@ -48,6 +49,7 @@ def InterventionPanel(model: solara.Reactive[LiveModel], selected: solara.Reacti
     live = model.value
     organisation = solara.use_reactive(0)
     message = solara.use_reactive("")
+    redraw = use_redraw()
     project = min(selected.value, len(live.projects) - 1)
     choices = project_choices(live, project)
     by_index = {p: label for label, p in choices.items()}
@@ -60,7 +62,7 @@ def InterventionPanel(model: solara.Reactive[LiveModel], selected: solara.Reacti
         event = live.intervene(action, project=None if action == "policy_shock" else project,
                                organisation=target if action == "representative_leaves" else None)
         message.value = f"Week {event.week}, {BUTTONS[action].lower()}: {event.description}."
-        force_update()
+        redraw()
 
     with solara.Card("What happens now?", classes=["live-interventions"]):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "12px"}):

@@ -10,10 +10,13 @@ thousands of records, keeps Solara's re-render and the widget update cheap.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import altair as alt
+import reacton.core
 import solara
+from mesa.visualization.utils import force_update
 from solara.widgets import VegaLite
 
 from viz.live_style import VEGA_CONFIG
@@ -47,6 +50,18 @@ def _fill(node: Any, inline: dict[str, dict[str, Any]]) -> Any:
     if isinstance(node, list):
         return [_fill(item, inline) for item in node]
     return node
+
+
+def use_redraw() -> Callable[[], None]:
+    """A hook giving ``redraw()``: Mesa's ``force_update`` in one batch, so every component that
+    shows the week re-renders in a single pass rather than one pass each."""
+    context = reacton.core.get_render_context()
+
+    def redraw() -> None:
+        with context:
+            force_update()
+
+    return redraw
 
 
 @solara.component
