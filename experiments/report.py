@@ -307,11 +307,15 @@ def _findings(effects: pd.DataFrame, labels: dict[str, str]) -> list[str]:
             rows = part[part["outcome"] == outcome]
             first, last = rows.iloc[0], rows.iloc[-1]
             clear = last["effect_low"] > 0 or last["effect_high"] < 0
-            verdict = "a clear change" if clear else "no clear change (the interval includes zero)"
-            lines.append(f"{labels[lever]}: going from {first['label']} to {last['label']} changes the "
-                         f"{OUTCOMES[outcome][0]} from {_fmt(first['mean'])} to {_fmt(last['mean'])}, "
-                         f"{last['effect']:+.3g} (95% CI {_fmt(last['effect_low'])} to {_fmt(last['effect_high'])}): "
-                         f"{verdict}.")
+            verdict = "a clear difference" if clear else "no clear difference (the interval includes zero)"
+            if outcome == "delivered_share":
+                what = (f"the share of projects delivered from {first['mean']:.0%} to {last['mean']:.0%} "
+                        f"({100 * last['effect']:+.1f} percentage points, 95% CI {100 * last['effect_low']:.1f} to "
+                        f"{100 * last['effect_high']:.1f})")
+            else:
+                what = (f"the {OUTCOMES[outcome][0]} (0-1) from {_fmt(first['mean'])} to {_fmt(last['mean'])} "
+                        f"({last['effect']:+.3g}, 95% CI {_fmt(last['effect_low'])} to {_fmt(last['effect_high'])})")
+            lines.append(f"{labels[lever]}: going from {first['label']} to {last['label']} changes {what}: {verdict}.")
     return lines
 
 

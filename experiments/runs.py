@@ -111,7 +111,10 @@ def run_spec(spec: RunSpec, tables: tuple[str, ...] = ()) -> tuple[dict[str, Any
     except Exception as err:  # noqa: BLE001 - a failed run is a result, not a crash of the study
         return _failed(row, err), {}
     frames = {"model_weekly": result.model_weekly, "project_weekly": result.weekly, "projects": result.projects}
-    out = {t: frames[t].assign(run_id=spec.run_id)[["run_id", *frames[t].columns]] for t in tables}
+    out = {}
+    for table in tables:  # each frame is new from this run: add the run id in place
+        frames[table].insert(0, "run_id", spec.run_id)
+        out[table] = frames[table]
     return row | {k: result.summary[k] for k in SUMMARY_FIELDS} | {"status": "ok", "error": ""}, out
 
 

@@ -162,3 +162,41 @@ def test_report_renders_in_headless_chromium_with_every_figure_and_table(results
     assert len(captions) == FIGURES and all(captions)
     assert all(url.startswith(("file:", "data:")) for url in requests)
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_sampled_design_report_plots_each_outcome_against_each_parameter(tmp_path):
+    path = tmp_path / "lhs.toml"
+    path.write_text(textwrap.dedent("""
+        [experiment]
+        base_seed = 2
+        replications = 1
+        weeks = 20
+        [vary.meeting_discipline]
+        low = 0.1
+        high = 0.9
+        [vary.trust_gain]
+        low = 0.01
+        high = 0.1
+        [design]
+        kind = "latin_hypercube"
+        samples = 12
+        """))
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "1"]).exit_code == 0
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text()
+    assert page.count("<figure>") == len(OUTCOMES) and "Outcomes against each varied parameter" in page
+
+
+def test_html_page_needs_a_caption_for_every_figure_and_escapes_text():
+    from matplotlib.figure import Figure
+
+    from experiments.html import Page
+
+    page = Page("A <title>")
+    with pytest.raises(ValueError, match="caption"):
+        page.figure(Figure(), " ")
+    page.paragraph("5 < 6 & 7 > 3")
+    text = page.html()
+    assert "<title>A &lt;title&gt;</title>" in text and "5 &lt; 6 &amp; 7 &gt; 3" in text
