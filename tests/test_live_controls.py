@@ -188,3 +188,20 @@ def test_specs_carry_every_named_dataset_inline(base_seed: int) -> None:
                              for d in found)
         if build is not network_spec:
             assert {"week": 5, "label": "obstacle"} in [row for d in found for row in json.loads(d["values"])]
+
+
+def test_live_command_refuses_a_taken_port_in_one_line() -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from experiments.cli import app
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["live", "--port", str(port)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: port") and str(port) in lines[0] and "--port" in lines[0]
