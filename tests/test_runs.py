@@ -198,3 +198,16 @@ def test_results_do_not_depend_on_where_runs_execute(tmp_path, base_seed):
     pd.testing.assert_frame_equal(alone.drop(columns="run_id"),
                                   table.iloc[[4]].reset_index(drop=True).drop(columns="run_id"))
     assert Path(tmp_path / "one" / "runs.parquet").is_file()
+
+
+def test_per_project_tables_are_kept_when_asked(tmp_path, base_seed):
+    specs = tiny_specs(base_seed, replications=1, weeks=8)
+    execute(specs, tmp_path / "out", workers=1, manifest=MANIFEST, keep_series=["project_weekly", "projects"])
+    weekly = pd.read_parquet(tmp_path / "out" / "project_weekly.parquet")
+    projects = pd.read_parquet(tmp_path / "out" / "projects.parquet")
+    assert sorted(weekly["run_id"].unique()) == sorted(projects["run_id"].unique()) == [0, 1, 2]
+    assert {"week", "project", "momentum", "trust_mean", "stage"} <= set(weekly)
+    assert (weekly.groupby("run_id")["week"].max() == 8).all()
+    assert not (tmp_path / "out" / "model_weekly.parquet").exists()
+    with pytest.raises(UserError, match="unknown table 'weekly'"):
+        execute(specs, tmp_path / "again", workers=1, manifest=MANIFEST, keep_series=["weekly"])
