@@ -115,7 +115,8 @@ def main() -> None:
         return
     print(f"Live view, default county, {args.weeks} weeks, {args.clock} time per step (ms)")
     print(f"{'':24}{'median':>10}{'p95':>10}{'max':>10}")
-    rows = {**{f"  {k}": v for k, v in results["parts"].items()}, "whole page (Step 1 week)": results["whole_page_step"]}
+    rows = {**{f"  {k}": v for k, v in results["parts"].items()},
+            "whole page (Step 1 week)": results["whole_page_step"]}
     for name, s in rows.items():
         print(f"{name:24}{s['median_ms']:>10.1f}{s['p95_ms']:>10.1f}{s['max_ms']:>10.1f}")
     verdict = "under" if results["whole_page_step"]["p95_ms"] < TARGET_MS else "OVER"

@@ -110,7 +110,8 @@ def test_stepping_and_an_intervention_change_the_view_and_are_marked(live_url: s
             marks = page.locator(".live-momentum svg text", has_text="funding award")
             assert marks.count() == 0
             page.locator(".live-action-funding_award").click()
-            expect(page.locator(".live-last-event")).to_contain_text("Week 12, funding award arrives: £", timeout=UI_TIMEOUT)
+            expect(page.locator(".live-last-event")).to_contain_text("Week 12, funding award arrives: £",
+                                                                     timeout=UI_TIMEOUT)
             step4.click()
             expect(week).to_have_text("Week 16", timeout=UI_TIMEOUT)
             for name in ("momentum", "stages", "trust"):

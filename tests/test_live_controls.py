@@ -18,12 +18,30 @@ from model.interventions import ACTIONS
 from model.model import PartnershipModel
 from model.parameters import HEADLINE_LEVERS, PARAMETERS, ParameterError
 from model.scenarios import SCENARIO_DIR
-from viz.controls import (ParameterControls, accept, all_controls, folded_controls, headline_controls,
-                          scenario_choices, slider_step, starting_settings)
+from viz.controls import (
+    ParameterControls,
+    accept,
+    all_controls,
+    folded_controls,
+    headline_controls,
+    scenario_choices,
+    slider_step,
+    starting_settings,
+)
 from viz.live_interventions import BUTTONS, project_choices
 from viz.live_model import LiveModel
-from viz.live_plots import (comparison_spec, comparison_text, event_rows, momentum_data, momentum_spec, stage_data,
-                            stage_segments, stage_spec, trust_data, trust_spec)
+from viz.live_plots import (
+    comparison_spec,
+    comparison_text,
+    event_rows,
+    momentum_data,
+    momentum_spec,
+    stage_data,
+    stage_segments,
+    stage_spec,
+    trust_data,
+    trust_spec,
+)
 from viz.network import network_data, network_spec
 
 NUMERIC = [name for name, p in PARAMETERS.items() if p.kind != "bool"]
@@ -51,7 +69,8 @@ def test_control_type_range_and_step_follow_the_registry(name: str) -> None:
     step = slider_step(p)
     positions = (p.high - p.low) / step
     assert positions >= (1 if p.kind == "int" else 50)
-    assert abs((p.default - p.low) / step - round((p.default - p.low) / step)) < 1e-6, "default is off the slider's grid"
+    positions_to_default = (p.default - p.low) / step
+    assert abs(positions_to_default - round(positions_to_default)) < 1e-6, "default is off the slider's grid"
 
 
 def test_headline_levers_show_the_values_they_are_given() -> None:
@@ -114,7 +133,8 @@ def test_a_scenario_files_own_settings_reach_the_sliders(tmp_path) -> None:
 
 def test_intervention_buttons_are_model_actions() -> None:
     assert set(BUTTONS) <= set(ACTIONS)
-    assert {"funding_award", "champion_leaves", "representative_leaves", "partner_withdraws", "obstacle"} <= set(BUTTONS)
+    wanted = {"funding_award", "champion_leaves", "representative_leaves", "partner_withdraws", "obstacle"}
+    assert wanted <= set(BUTTONS)
 
 
 def test_the_twin_matches_until_the_intervention_and_is_never_touched(base_seed: int) -> None:

@@ -7,7 +7,8 @@ buttons, the network of organisations, each project's stage, momentum and trust 
 a side-by-side of the same seed with and without the trainer's interventions.
 
 Built from Mesa's visualisation parts (``UserInputs`` for the controls, ``update_counter`` /
-``force_update`` to redraw after a step, batched into one render pass); Mesa's ready-made ``SolaraViz`` page is not used because
+``force_update`` to redraw after a step, batched into one render pass); Mesa's ready-made
+``SolaraViz`` page is not used because
 its parameter card cannot fold parameters into groups and its Reset passes a Mesa ``Scenario`` whose
 seed clashes with the model's own.
 """

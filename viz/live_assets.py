@@ -64,7 +64,8 @@ def ensure_assets() -> list[str]:
                                   text=True, timeout=300)
             tarballs = list(Path(tmp).glob("*.tgz"))
             if done.returncode != 0 or not tarballs:
-                raise RuntimeError(f"npm pack {package} failed: {done.stderr.strip().splitlines()[-1:] or 'no tarball'}")
+                reason = done.stderr.strip().splitlines()[-1:] or ["no tarball"]
+                raise RuntimeError(f"npm pack {package} failed: {reason[0]}")
             unpacked = Path(tmp) / "unpacked"
             with tarfile.open(tarballs[0]) as tar:
                 tar.extractall(unpacked, filter="data")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import solara
 from mesa.visualization.utils import update_counter
 
-from model.interventions import ACTIONS
 from viz.live_model import LiveModel
 from viz.live_plots import project_label
 from viz.live_vega import use_redraw

@@ -17,8 +17,15 @@ import numpy as np
 
 from model.codes import Stage, Theme
 from model.model import Event, PartnershipModel
-from viz.live_style import (ACTION_LABELS, EVENT_COLOUR, OKABE_ITO, SELECTED_COLOUR, STAGE_COLOURS, WITH_COLOUR,
-                            WITHOUT_COLOUR)
+from viz.live_style import (
+    ACTION_LABELS,
+    EVENT_COLOUR,
+    OKABE_ITO,
+    SELECTED_COLOUR,
+    STAGE_COLOURS,
+    WITH_COLOUR,
+    WITHOUT_COLOUR,
+)
 from viz.live_vega import template, with_data
 
 MAX_PROJECT_ROWS = 30  # stage rows and per-project lines drawn in a big region (the selected one always)
@@ -88,7 +95,8 @@ def stage_template() -> dict[str, Any]:
                 axis=alt.Axis(labelFontSize=16, labelLimit=220)),
         color=alt.Color("stage:N", scale=alt.Scale(domain=stage_names, range=[STAGE_COLOURS[s] for s in Stage]),
                         legend=alt.Legend(title="Stage", columns=4, orient="bottom")),
-        tooltip=["project:N", "stage:N", alt.Tooltip("week:Q", title="from week"), alt.Tooltip("end:Q", title="to week")],
+        tooltip=["project:N", "stage:N", alt.Tooltip("week:Q", title="from week"),
+                 alt.Tooltip("end:Q", title="to week")],
     )
     selected = alt.Chart(alt.NamedData(name="selected")).mark_rect(
         filled=False, stroke=SELECTED_COLOUR, strokeWidth=4).encode(

@@ -40,7 +40,6 @@ STAGE_COLOURS: dict[Stage, str] = {
     Stage.STALLED: OKABE_ITO["orange"],
     Stage.ABANDONED: OKABE_ITO["vermillion"],
 }
-NOT_STARTED_COLOUR = "#FFFFFF"
 
 WITH_COLOUR = OKABE_ITO["vermillion"]  # the run the trainer intervenes in
 WITHOUT_COLOUR = OKABE_ITO["blue"]  # its untouched twin

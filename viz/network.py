@@ -28,7 +28,8 @@ from viz.live_vega import template, with_data
 LONER_PULL = 0.15  # weight of the pull between organisations that share no project (1 when they do)
 MAX_NODES = 120  # larger regions: draw only the area of the selected project's lead
 WIDTH, HEIGHT = 470, 450  # px, plus the legends on the right
-STAR = "M0,-1L0.235,-0.324L0.951,-0.309L0.38,0.124L0.588,0.809L0,0.4L-0.588,0.809L-0.38,0.124L-0.951,-0.309L-0.235,-0.324Z"
+STAR = ("M0,-1L0.235,-0.324L0.951,-0.309L0.38,0.124L0.588,0.809L0,0.4L-0.588,0.809L-0.38,0.124L-0.951,-0.309"
+        "L-0.235,-0.324Z")  # a five-pointed star, as an SVG path for Vega's point shape
 MARKERS = ("champion", "project manager")
 IN_PROJECT = ("in selected project", "not in it")
 _layouts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -147,8 +148,8 @@ def network_data(model: PartnershipModel, project: int) -> dict[str, list[dict[s
     a, b = where[rel.a[keep]], where[rel.b[keep]]
     inside = member[rel.a[keep]] & member[rel.b[keep]]
     order = np.argsort(inside, kind="stable")  # the selected project's edges on top
-    edges = [{"x": xy[a[i], 0], "y": xy[a[i], 1], "x2": xy[b[i], 0], "y2": xy[b[i], 1], "trust": round(float(trust[i]), 3),
-              "inside": bool(inside[i])} for i in order.tolist()]
+    edges = [{"x": xy[a[i], 0], "y": xy[a[i], 1], "x2": xy[b[i], 0], "y2": xy[b[i], 1],
+              "trust": round(float(trust[i]), 3), "inside": bool(inside[i])} for i in order.tolist()]
     names = model.region.org_names
     node_rows = [{"x": xy[j, 0], "y": xy[j, 1], "name": names[i], "short": short_name(names[i]),
                   "sector": OrgKind(int(orgs.kind[i])).sector, "capacity": round(float(orgs.capacity[i]), 3),
