@@ -29,13 +29,24 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 START_TIMEOUT = 60.0  # seconds for the server to answer
-UI_TIMEOUT = 30_000  # ms for the page to show a change
+UI_TIMEOUT = 45_000  # ms for the page to show a change
 
 
 def _missing(what: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{what} (CI is set, so this fails instead of skipping)")
     pytest.skip(what)
+
+
+def _compile_kernels() -> None:
+    """Step a model once here so the server finds Numba's compiled kernels in the cache rather than
+    compiling them (seconds on a cold machine) while the browser waits."""
+    from viz.live_model import LiveModel
+
+    model = LiveModel(rng=0)
+    model.run_for(2)
+    model.intervene("funding_award", project=0)
+    model.run_for(1)
 
 
 def _free_port() -> int:
@@ -53,6 +64,7 @@ def live_url(tmp_path_factory) -> Iterator[str]:
     if missing_packages() and shutil.which("npm") is None:
         _missing(f"Solara's browser assets are not cached and npm is missing: {', '.join(missing_packages())}")
     ensure_assets()
+    _compile_kernels()
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "solara.log"
     app = importlib.util.find_spec("viz.app").origin
