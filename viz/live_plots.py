@@ -30,6 +30,7 @@ from viz.live_vega import template, with_data
 
 MAX_PROJECT_ROWS = 30  # stage rows and per-project lines drawn in a big region (the selected one always)
 MIN_WEEKS_SHOWN = 52  # the week axis starts a year wide and grows with the run
+ROW_HEIGHT = 30  # px per project in the stage chart
 WIDTH, HEIGHT = 560, 300  # px of one chart
 THEME_SHORT = {Theme.COMMUNITY_SAFETY: "safety", Theme.HEALTH_AND_CARE: "health", Theme.ECONOMIC_GROWTH: "growth",
                Theme.HOUSING_AND_PLANNING: "housing", Theme.ENVIRONMENT_AND_WASTE: "waste",
@@ -102,7 +103,7 @@ def stage_template() -> dict[str, Any]:
         filled=False, stroke=SELECTED_COLOUR, strokeWidth=4).encode(
         y=alt.Y("project:N", sort=alt.EncodingSortField("order")))
     chart = alt.layer(bars, selected, *_event_layers()).properties(
-        width=WIDTH, height=HEIGHT + 60, title="Stage of each project")
+        width=WIDTH, height=alt.Step(ROW_HEIGHT), title="Stage of each project")
     return template(chart)
 
 
