@@ -131,7 +131,7 @@ def test_sobol_and_morris_use_salib_samplers_sizes():
 
 def test_headline_experiment_is_27_cells_of_the_three_levers():
     experiment = load_experiment("headline")
-    assert len(experiment.points()) == 27
+    assert len(experiment.points()) == 27 and experiment.replications >= 100
     assert {f.name for f in experiment.factors} == {"external_funding", "leader_turnover", "meeting_discipline"}
     assert all(len(f.labels) == 3 for f in experiment.factors)
     assert "model_weekly" in experiment.outputs
