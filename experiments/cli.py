@@ -186,11 +186,11 @@ def live(
     port: Annotated[int, typer.Option(help="Port to serve on.", min=1, max=65535)] = 8765,
 ) -> None:
     """Open the live view for trainers: serves viz/app.py with Solara at http://HOST:PORT (Ctrl-C stops)."""
-    import importlib.util
     import socket
     import subprocess
 
     from viz.live_assets import prepare
+    from viz.live_server import command
 
     with socket.socket() as probe:
         try:
@@ -201,10 +201,8 @@ def live(
     if note:
         typer.echo(note, err=True)
     typer.echo(f"live view: open http://{host}:{port} in a browser (Ctrl-C stops it)")
-    command = [sys.executable, "-m", "solara", "run", importlib.util.find_spec("viz.app").origin, "--host", host,
-               "--port", str(port), "--production", "--no-open"]
     try:
-        raise typer.Exit(subprocess.call(command))
+        raise typer.Exit(subprocess.call(command(host, port)))
     except KeyboardInterrupt:
         raise typer.Exit(0) from None
 

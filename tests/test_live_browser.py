@@ -11,24 +11,19 @@ is missing, except when the environment variable CI is set: then it fails.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from viz.live_server import free_port, running
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-START_TIMEOUT = 60.0  # seconds for the server to answer
 UI_TIMEOUT = 45_000  # ms for the page to show a change
 
 
@@ -49,12 +44,6 @@ def _compile_kernels() -> None:
     model.run_for(1)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_url(tmp_path_factory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
@@ -65,32 +54,12 @@ def live_url(tmp_path_factory) -> Iterator[str]:
         _missing(f"Solara's browser assets are not cached and npm is missing: {', '.join(missing_packages())}")
     ensure_assets()
     _compile_kernels()
-    port = _free_port()
     log = tmp_path_factory.mktemp("server") / "solara.log"
-    app = importlib.util.find_spec("viz.app").origin
-    with open(log, "w") as out:
-        server = subprocess.Popen([sys.executable, "-m", "solara", "run", app, "--port", str(port), "--host",
-                                   "127.0.0.1", "--production", "--no-open"], stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"solara did not serve {url}: {log.read_text()[-2000:]}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        with running(free_port(), log) as url:
+            yield url
+    except RuntimeError as err:
+        pytest.fail(str(err))
 
 
 def test_stepping_and_an_intervention_change_the_view_and_are_marked(live_url: str, tmp_path: Path) -> None:

@@ -31,18 +31,18 @@ from viz.controls import (
 from viz.live_interventions import BUTTONS, project_choices
 from viz.live_model import LiveModel
 from viz.live_plots import (
-    comparison_spec,
+    comparison_chart,
     comparison_text,
     event_rows,
+    momentum_chart,
     momentum_data,
-    momentum_spec,
+    stage_chart,
     stage_data,
     stage_segments,
-    stage_spec,
+    trust_chart,
     trust_data,
-    trust_spec,
 )
-from viz.network import network_data, network_spec
+from viz.network import network_chart, network_data
 
 NUMERIC = [name for name, p in PARAMETERS.items() if p.kind != "bool"]
 
@@ -187,27 +187,25 @@ def test_chart_data_follow_the_model(base_seed: int) -> None:
     assert len(project_choices(model)) == len(model.projects)
 
 
-def test_specs_carry_every_named_dataset_inline(base_seed: int) -> None:
+def test_every_named_dataset_of_each_chart_is_filled(base_seed: int) -> None:
     model = LiveModel(rng=base_seed)
     model.run_for(5)
     model.intervene("obstacle", project=0)
 
-    def datas(node):
+    def names(node) -> set[str]:
         if isinstance(node, dict):
-            if isinstance(node.get("data"), dict):
-                yield node["data"]
-            for value in node.values():
-                yield from datas(value)
-        elif isinstance(node, list):
-            for item in node:
-                yield from datas(item)
+            found = {node["data"]["name"]} if isinstance(node.get("data"), dict) else set()
+            return found.union(*(names(value) for value in node.values()))
+        if isinstance(node, list):
+            return set().union(*(names(item) for item in node))
+        return set()
 
-    for build in (network_spec, stage_spec, momentum_spec, trust_spec, comparison_spec):
-        found = list(datas(build(model, 0)))
-        assert found and all(set(d) == {"values", "format"} and isinstance(json.loads(d["values"]), list)
-                             for d in found)
-        if build is not network_spec:
-            assert {"week": 5, "label": "obstacle"} in [row for d in found for row in json.loads(d["values"])]
+    for build in (network_chart, stage_chart, momentum_chart, trust_chart, comparison_chart):
+        chart = build(model, 0)
+        assert names(chart.template) == set(chart.datasets)
+        assert json.loads(json.dumps(chart.datasets)) == chart.datasets
+        if build is not network_chart:
+            assert chart.datasets["events"] == [{"week": 5, "label": "obstacle"}]
 
 
 def test_live_command_refuses_a_taken_port_in_one_line() -> None:

@@ -26,9 +26,9 @@ from model.scenarios import ScenarioError
 from viz.controls import ParameterControls, ScenarioAndSeed, starting_settings
 from viz.live_interventions import InterventionPanel
 from viz.live_model import LiveModel
-from viz.live_plots import comparison_spec, comparison_text, momentum_spec, stage_spec, trust_spec
+from viz.live_plots import comparison_chart, comparison_text, momentum_chart, stage_chart, trust_chart
 from viz.live_vega import Chart, use_redraw
-from viz.network import describe_project, network_spec
+from viz.network import describe_project, network_chart
 
 PLAY_INTERVAL = 0.3  # seconds between weeks while playing
 CSS = """
@@ -95,10 +95,10 @@ def LiveCharts(model: solara.Reactive[LiveModel], selected: solara.Reactive[int]
     live = model.value
     project = min(selected.value, len(live.projects) - 1)
     with live.lock:
-        specs = {"network": network_spec(live, project), "stages": stage_spec(live, project),
-                 "momentum": momentum_spec(live, project), "trust": trust_spec(live, project)}
+        specs = {"network": network_chart(live, project), "stages": stage_chart(live, project),
+                 "momentum": momentum_chart(live, project), "trust": trust_chart(live, project)}
         if compare:
-            specs["compare"] = comparison_spec(live, project)
+            specs["compare"] = comparison_chart(live, project)
         about = describe_project(live, project)
         difference = comparison_text(live)
     threshold = live.params["stall_threshold"]

@@ -26,7 +26,7 @@ from viz.live_style import (
     WITH_COLOUR,
     WITHOUT_COLOUR,
 )
-from viz.live_vega import template, with_data
+from viz.live_vega import ChartData, template
 
 MAX_PROJECT_ROWS = 30  # stage rows and per-project lines drawn in a big region (the selected one always)
 MIN_WEEKS_SHOWN = 52  # the week axis starts a year wide and grows with the run
@@ -124,9 +124,9 @@ def stage_segments(model: PartnershipModel, rows: np.ndarray) -> list[dict[str, 
     return out
 
 
-def stage_spec(model: PartnershipModel, project: int) -> dict[str, Any]:
+def stage_chart(model: PartnershipModel, project: int) -> ChartData:
     """The stage chart at the current week."""
-    return with_data(stage_template(), **stage_data(model, project))
+    return ChartData(stage_template(), stage_data(model, project))
 
 
 def stage_data(model: PartnershipModel, project: int) -> dict[str, list[dict[str, Any]]]:
@@ -184,14 +184,14 @@ def trust_data(model: PartnershipModel, project: int) -> dict[str, list[dict[str
     return _lines_data(model, project, "trust_mean", "mean_trust", threshold=None)
 
 
-def momentum_spec(model: PartnershipModel, project: int) -> dict[str, Any]:
+def momentum_chart(model: PartnershipModel, project: int) -> ChartData:
     """The momentum chart at the current week."""
-    return with_data(lines_template("Momentum", "momentum (0-1)"), **momentum_data(model, project))
+    return ChartData(lines_template("Momentum", "momentum (0-1)"), momentum_data(model, project))
 
 
-def trust_spec(model: PartnershipModel, project: int) -> dict[str, Any]:
+def trust_chart(model: PartnershipModel, project: int) -> ChartData:
     """The trust chart at the current week."""
-    return with_data(lines_template("Trust between partners", "trust (0-1)"), **trust_data(model, project))
+    return ChartData(lines_template("Trust between partners", "trust (0-1)"), trust_data(model, project))
 
 
 @functools.cache
@@ -214,9 +214,9 @@ def comparison_template() -> dict[str, Any]:
     return template(chart)
 
 
-def comparison_spec(model: PartnershipModel, project: int) -> dict[str, Any]:
+def comparison_chart(model: PartnershipModel, project: int) -> ChartData:
     """The side-by-side chart at the current week."""
-    return with_data(comparison_template(), **comparison_data(model, project))
+    return ChartData(comparison_template(), comparison_data(model, project))
 
 
 def comparison_data(model: PartnershipModel, project: int) -> dict[str, list[dict[str, Any]]]:

@@ -1,21 +1,25 @@
 """Charts as Vega-Lite specs drawn in the browser: the server sends data, not pictures.
 
 Each chart's layout is built once with Altair (validated against the Vega-Lite schema) on *named*
-datasets; every step only fills those datasets with plain records, each dataset sent inline as one
-JSON string (Vega-Lite parses it). A spec built this way costs a few milliseconds, where rendering
-a Matplotlib figure to an image took 50-200 ms per figure; and a spec of a few strings, not of
-thousands of records, keeps Solara's re-render and the widget update cheap.
+datasets; every step only refills those datasets with plain records, sent as one JSON text, which
+the browser pours into the running Vega view (``live_vega.vue``) rather than drawing the chart
+anew. Building a week's data costs a few milliseconds, where rendering a Matplotlib figure to an
+image took 50-200 ms per figure; one string per chart, not thousands of records, keeps Solara's
+re-render cheap; and updating a Vega view in place is far quicker than embedding it again.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import altair as alt
 import reacton.core
 import solara
+import traitlets
 from mesa.visualization.utils import force_update
 from solara.widgets import VegaLite
 
@@ -26,30 +30,23 @@ def template(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """The chart's Vega-Lite spec with the project's look (validated once, when it is built)."""
     spec = chart.to_dict()
     spec["config"] = {**spec.get("config", {}), **VEGA_CONFIG}
-    # SVG: sharp on a projector, and its labels are text a browser test can read; no export menu
-    spec["usermeta"] = {"embedOptions": {"renderer": "svg", "actions": False}}
     return spec
 
 
-def with_data(spec: dict[str, Any], **datasets: list[dict[str, Any]]) -> dict[str, Any]:
-    """``spec`` with each named dataset replaced by its records, inline as a JSON string (the
-    template itself is not changed). Every named dataset of the template must be given."""
-    inline = {name: {"values": json.dumps(rows), "format": {"type": "json"}} for name, rows in datasets.items()}
-    return _fill(spec, inline)
+@dataclass(frozen=True)
+class ChartData:
+    """A chart at one week: its ``template`` (built once, on named datasets) and the ``datasets``."""
+
+    template: dict[str, Any]
+    datasets: dict[str, list[dict[str, Any]]]
 
 
-def _fill(node: Any, inline: dict[str, dict[str, Any]]) -> Any:
-    if isinstance(node, dict):
-        data = node.get("data")
-        filled = {key: _fill(value, inline) for key, value in node.items() if key != "data"}
-        if isinstance(data, dict) and "name" in data:
-            filled["data"] = inline[data["name"]]
-        elif data is not None:
-            filled["data"] = data
-        return filled
-    if isinstance(node, list):
-        return [_fill(item, inline) for item in node]
-    return node
+class LiveVegaLite(VegaLite):
+    """Solara's Vega-Lite widget whose data change in place: the spec is drawn once, and each new
+    ``datasets`` (JSON text: name -> records) goes into the running Vega view."""
+
+    template_file = str(Path(__file__).with_name("live_vega.vue"))
+    datasets = traitlets.Unicode("{}").tag(sync=True)
 
 
 def use_redraw() -> Callable[[], None]:
@@ -65,7 +62,7 @@ def use_redraw() -> Callable[[], None]:
 
 
 @solara.component
-def Chart(spec: dict[str, Any], name: str) -> None:
-    """Show a Vega-Lite spec; ``name`` becomes a CSS class (``live-<name>``) that tests can find."""
+def Chart(chart: ChartData, name: str) -> None:
+    """Show a chart; ``name`` becomes a CSS class (``live-<name>``) that tests can find."""
     with solara.Div(classes=[f"live-{name}", "live-chart"]):
-        VegaLite.element(spec=spec)
+        LiveVegaLite.element(spec=chart.template, datasets=json.dumps(chart.datasets))

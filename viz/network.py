@@ -23,7 +23,7 @@ from model.codes import SECTORS, OrgKind
 from model.model import PartnershipModel
 from model.state import combined_trust
 from viz.live_style import OKABE_ITO, SECTOR_COLOURS
-from viz.live_vega import template, with_data
+from viz.live_vega import ChartData, template
 
 LONER_PULL = 0.15  # weight of the pull between organisations that share no project (1 when they do)
 MAX_NODES = 120  # larger regions: draw only the area of the selected project's lead
@@ -128,9 +128,9 @@ def network_template() -> dict[str, Any]:
     return template(chart)
 
 
-def network_spec(model: PartnershipModel, project: int) -> dict[str, Any]:
+def network_chart(model: PartnershipModel, project: int) -> ChartData:
     """The network chart at the current week, with ``project``'s partners, champion and manager marked."""
-    return with_data(network_template(), **network_data(model, project))
+    return ChartData(network_template(), network_data(model, project))
 
 
 def network_data(model: PartnershipModel, project: int) -> dict[str, list[dict[str, Any]]]:
