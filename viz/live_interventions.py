@@ -48,6 +48,7 @@ def InterventionPanel(model: solara.Reactive[LiveModel], selected: solara.Reacti
     live = model.value
     organisation = solara.use_reactive(0)
     message = solara.use_reactive("")
+    solara.use_effect(lambda: message.set(""), [live])  # a new run starts with no message
     redraw = use_redraw()
     project = min(selected.value, len(live.projects) - 1)
     choices = project_choices(live, project)
