@@ -227,9 +227,8 @@ def parse_study(data: Mapping[str, Any], *, text: str = "", name: str = "sensiti
         raise UserError("study field 'outcomes' is empty: allowed one or more of " + ", ".join(SUMMARY_FIELDS))
     sections = {key: _section(data, key) for key in SECTION_FIELDS}
     morris = MorrisSettings(**sections["morris"])
-    for name in morris.keep:
-        if name not in {f.name for f in factors}:
-            lookup(name, [f.name for f in factors], what="parameter in morris.keep")
+    for kept in morris.keep:
+        lookup(kept, [f.name for f in factors], what="parameter in morris.keep")
     sobol = SobolSettings(**{"n_min": min(SobolSettings.n_min, sections["sobol"].get("n", SobolSettings.n)),
                              **sections["sobol"]})
     curves = CurveSettings(**sections["response_curves"])

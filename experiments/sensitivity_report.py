@@ -14,6 +14,7 @@ import pandas as pd
 from experiments.html import Page
 from experiments.output import atomic_directory
 from experiments.sensitivity import DUMMY, Results, outcome_label
+from model.parameters import HEADLINE_LEVERS
 from viz import sensitivity_plots as plots
 
 #: A total index below this is called negligible in the summary.
@@ -85,6 +86,11 @@ def _sobol_sentences(results: Results, outcome: str) -> list[str]:
         names = ", ".join(label.lower() for label in small["label"])
         verb = "matters" if len(small) == 1 else "matter"
         out.append(f"{len(small)} of them {verb} little for {what} (under {pct(NEGLIGIBLE)} in all): {names}.")
+    headline = table[table["parameter"].isin(HEADLINE_LEVERS)]
+    if len(headline):
+        ranked = "; ".join(f"{row['label'].lower()} {about(row['S1'])} alone, {pct(row['ST'])} in all"
+                           for _, row in headline.iterrows())
+        out.append(f"Of the headline policy levers, ranked by their total share: {ranked}.")
     if results.morris is not None:
         screened = len(_real(results.morris[results.morris['outcome'] == outcome]))
         out.append(f"These levers are the {len(table)} survivors of a Morris screening of {screened} parameters.")

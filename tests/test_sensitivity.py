@@ -17,6 +17,7 @@ from SALib.test_functions import Ishigami
 from typer.testing import CliRunner
 
 from experiments.cli import app
+from model.parameters import HEADLINE_LEVERS
 from experiments.sensitivity import (DUMMY, Factor, MorrisSettings, SobolSettings, CurveSettings, Study, design_specs,
                                      load_study, point_means, replication_noise, run_study, sobol_design)
 
@@ -180,6 +181,7 @@ def test_shipped_study_validates_and_fits_the_budget():
     """The study the README names: every number parameter but the switches; its worst-case run count fits
     30 minutes on 2 cores at twice the measured 50 ms per run."""
     study = load_study(REPO / "experiments" / "sensitivity.toml")
+    assert study.name == "sensitivity" and set(study.morris.keep) == set(HEADLINE_LEVERS)
     assert study.excluded_switches == ("funding_resource_effect", "funding_catalytic_effect")
     assert {f.name for f in study.factors} >= {"external_funding", "leader_turnover", "meeting_interval",
                                                  "meeting_discipline", DUMMY}
