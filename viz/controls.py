@@ -20,6 +20,7 @@ from model.parameters import HEADLINE_LEVERS, PARAMETERS, Parameter, ParameterEr
 from model.scenarios import SCENARIO_DIR, load_scenario
 
 SLIDER_POSITIONS = 50  # a float slider has at least this many positions across its range
+MAX_REFINEMENTS = 4  # at most 10^4 times finer, to put the default on a position
 GROUP_TITLES = {
     "funding": "Funding programme",
     "meetings": "Meetings and work",
@@ -33,10 +34,17 @@ GROUP_TITLES = {
 
 
 def slider_step(p: Parameter) -> float:
-    """Step of a parameter's slider: 1 for whole numbers, else a power of ten giving 50+ positions."""
+    """Step of a parameter's slider: 1 for whole numbers, else a power of ten giving at least
+    :data:`SLIDER_POSITIONS` positions, made finer until the default lies on a position."""
     if p.kind == "int":
         return 1
-    return 10.0 ** math.floor(math.log10((p.high - p.low) / SLIDER_POSITIONS))
+    step = 10.0 ** math.floor(math.log10((p.high - p.low) / SLIDER_POSITIONS))
+    for _ in range(MAX_REFINEMENTS):
+        positions = (p.default - p.low) / step
+        if abs(positions - round(positions)) < 1e-6:
+            break
+        step /= 10
+    return step
 
 
 def control(p: Parameter, value: Any = None) -> dict[str, Any]:
