@@ -128,9 +128,10 @@ class SobolSettings:
 
 @dataclass(frozen=True)
 class CurveSettings:
-    """One-at-a-time response curves for the ``levers`` most influential parameters."""
+    """One-at-a-time response curves for the ``levers`` most influential parameters and those in ``keep``."""
 
     levers: int = 3
+    keep: tuple[str, ...] = ()
     points: int = 7
     replications: int = 10
 
@@ -182,7 +183,7 @@ STUDY_FIELDS = ("method", "scenario", "weeks", "base_seed", "replications", "out
 SECTION_FIELDS = {
     "morris": ("trajectories", "levels", "keep_share", "keep_max", "resamples", "keep"),
     "sobol": ("n", "second_order", "resamples", "n_min", "replications"),
-    "response_curves": ("levers", "points", "replications"),
+    "response_curves": ("levers", "points", "replications", "keep"),
 }
 
 
@@ -227,11 +228,11 @@ def parse_study(data: Mapping[str, Any], *, text: str = "", name: str = "sensiti
         raise UserError("study field 'outcomes' is empty: allowed one or more of " + ", ".join(SUMMARY_FIELDS))
     sections = {key: _section(data, key) for key in SECTION_FIELDS}
     morris = MorrisSettings(**sections["morris"])
-    for kept in morris.keep:
-        lookup(kept, [f.name for f in factors], what="parameter in morris.keep")
     sobol = SobolSettings(**{"n_min": min(SobolSettings.n_min, sections["sobol"].get("n", SobolSettings.n)),
                              **sections["sobol"]})
     curves = CurveSettings(**sections["response_curves"])
+    for section, kept in [("morris", k) for k in morris.keep] + [("response_curves", k) for k in curves.keep]:
+        lookup(kept, [f.name for f in factors if f.kind != DUMMY], what=f"parameter in {section}.keep")
     _check_settings(morris, sobol, curves)
     return Study(factors=tuple(factors), outcomes=outcomes, method=method,
                  weeks=_whole(data.get("weeks", 260), "weeks", 1, 5200),
@@ -590,7 +591,8 @@ def run_study(study: Study, evaluate: Evaluate) -> Results:
         results.sobol, results.second = analyse_sobol(study, names, means, study.sobol.n)
         results.convergence = convergence(study, names, means)
         results.warnings += _undefined(study, runs, "Sobol analysis") + convergence_warnings(study, results.convergence)
-    results.levers = top_levers(results, study.curves.levers)
+    top = top_levers(results, study.curves.levers)
+    results.levers = [*top, *(name for name in study.curves.keep if name not in top)]
     if results.levers:
         points = curve_points(study, results.levers)
         specs = point_specs(study, [{lever: value} for lever, value in points], "curves", study.curves.replications)

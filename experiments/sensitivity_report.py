@@ -303,8 +303,8 @@ def _outcome_section(page: Page, results: Results, outcome: str) -> None:
     conv = results.convergence[results.convergence["outcome"] == outcome]
     unsettled = [w for w in results.warnings if f" on {what} " in w and "not settled" in w]
     page.figure(plots.convergence_figure(conv, f"Convergence: {outcome}"),
-                f"The indices recomputed with growing numbers of samples: lines that flatten and narrow have "
-                f"settled. " + (f"{len(unsettled)} total indices have not settled (see the warnings)."
+                f"The indices recomputed with growing numbers of samples, for the six levers with the largest total "
+                f"share (and the dummy): lines that flatten and narrow have settled. " + (f"{len(unsettled)} total indices have not settled (see the warnings)."
                                 if unsettled else "All total indices settled (interval narrower than 0.1 and a "
                                                   "last change below 0.05)."))
 
@@ -314,12 +314,13 @@ def _curves_section(page: Page, results: Results) -> None:
         return
     study = results.study
     page.heading("One lever at a time")
-    names = {o: o for o in study.outcomes}
     levers = ", ".join(study.label(n).lower() for n in results.levers)
-    page.figure(plots.curves_figure(results.curves, list(study.outcomes), names, dict(study.defaults)),
-                f"The model run at {study.curves.points} values of each of the most influential levers ({levers}), "
-                f"everything else at its default (dotted line), {study.curves.replications} runs per value: the line "
-                "is the average and the band its 95% interval. Read these as 'what if we changed only this'.")
+    page.figure(plots.curves_figure(results.curves, list(study.outcomes), dict(study.defaults)),
+                f"The model run at {study.curves.points} values of each lever shown ({levers}: the most influential "
+                "first" + (", then the headline levers the study file asks for" if study.curves.keep else "")
+                + f"), everything else at its default (dotted line), {study.curves.replications} runs per value: each "
+                "row is one lever, each column one outcome; the line is the average and the band its 95% interval. "
+                "Read these as 'what if we changed only this'.")
 
 
 def _method_section(page: Page, results: Results) -> None:

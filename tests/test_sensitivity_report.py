@@ -37,7 +37,8 @@ n = 8
 n_min = 2
 resamples = 50
 [response_curves]
-levers = 2
+levers = 1
+keep = ["meeting_discipline"]
 points = 3
 replications = 3
 """
@@ -69,6 +70,11 @@ def test_quick_study_writes_report_and_csv_tables(quick_study):
     assert sorted(conv["n"].unique()) == [2, 4, 8]
     noise = pd.read_csv(out / "replication_noise.csv")
     assert set(noise["phase"]) == {"morris", "sobol"} and (noise["replications"] == 2).all()
+    curves = pd.read_csv(out / "response_curves.csv")
+    levers = list(dict.fromkeys(curves["lever"]))
+    top = sobol[sobol["outcome"] == "working_well_share"].query("parameter != 'dummy'").sort_values("ST").iloc[-1]
+    assert levers[0] == top["parameter"] and "meeting_discipline" in levers and len(levers) <= 2
+    assert (curves["runs"] == 3).all() and (curves["ci_low"] <= curves["mean"]).all()
     runs = pd.read_parquet(out / "sobol" / "runs.parquet")
     assert len(runs) == 8 * (2 * 4 + 2) * 2 and (runs["status"] == "ok").all()
 

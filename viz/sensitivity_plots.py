@@ -81,18 +81,23 @@ def interaction_figure(second: pd.DataFrame, names: list[str], labels: list[str]
     return fig
 
 
-def convergence_figure(conv: pd.DataFrame, title: str) -> Figure:
-    """Total and first-order indices against the number of base samples N, with 95% bands."""
+def convergence_figure(conv: pd.DataFrame, title: str, top: int = 6) -> Figure:
+    """Total and first-order indices against the number of base samples N, with 95% bands, for the ``top``
+    parameters by their final total index (and the dummy, the noise floor, if present)."""
+    final = conv[conv["n"] == conv["n"].max()].sort_values("ST", ascending=False)
+    shown = list(final["parameter"][final["parameter"] != "dummy"][:top]) + \
+        [p for p in final["parameter"] if p == "dummy"]
+    conv = conv[conv["parameter"].isin(shown)]
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
-    colours = dict(zip(conv["parameter"].unique(), _palette(conv["parameter"].nunique())))
+    colours = dict(zip(shown, _palette(len(shown))))
     for ax, key, name in ((axes[0], "ST", "total index"), (axes[1], "S1", "first-order index")):
-        for parameter, table in conv.groupby("parameter", sort=False):
-            table = table.sort_values("n")
+        for parameter in shown:
+            table = conv[conv["parameter"] == parameter].sort_values("n")
             colour = colours[parameter]
             ax.plot(table["n"], table[key], marker="o", markersize=3, color=colour, label=table["label"].iloc[0])
             ax.fill_between(table["n"], table[key] - table[f"{key}_conf"], table[key] + table[f"{key}_conf"],
-                            color=colour, alpha=0.15)
+                            color=colour, alpha=0.12)
         ax.set_xscale("log", base=2)
         ax.set_xlabel("base samples N (model evaluations grow in proportion)")
         ax.set_title(name)
@@ -103,24 +108,23 @@ def convergence_figure(conv: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
-def curves_figure(curves: pd.DataFrame, outcomes: list[str], outcome_names: dict[str, str],
-                  defaults: dict[str, float]) -> Figure:
-    """One-at-a-time response: each top lever over its range (others at defaults), mean and 95% interval."""
+def curves_figure(curves: pd.DataFrame, outcomes: list[str], defaults: dict[str, float]) -> Figure:
+    """One-at-a-time response: a row per lever over its range (others at defaults), a column per outcome;
+    the line is the mean over replications and the band its 95% interval."""
     levers = list(dict.fromkeys(curves["lever"]))
-    fig = Figure(figsize=(3.6 * len(levers) + 0.6, 2.9 * len(outcomes) + 0.6), layout="constrained")
-    axes = np.atleast_2d(fig.subplots(len(outcomes), len(levers), squeeze=False))
-    for row, outcome in enumerate(outcomes):
-        for col, lever in enumerate(levers):
+    fig = Figure(figsize=(3.4 * len(outcomes) + 0.8, 2.4 * len(levers) + 0.6), layout="constrained")
+    axes = fig.subplots(len(levers), len(outcomes), squeeze=False)
+    for row, lever in enumerate(levers):
+        for col, outcome in enumerate(outcomes):
             ax = axes[row, col]
             table = curves[(curves["lever"] == lever) & (curves["outcome"] == outcome)].sort_values("value")
             ax.plot(table["value"], table["mean"], marker="o", color="#4c72b0")
             ax.fill_between(table["value"], table["ci_low"], table["ci_high"], color="#4c72b0", alpha=0.2)
             if lever in defaults:
                 ax.axvline(float(defaults[lever]), color="#999999", linestyle=":", linewidth=1)
-            if row == len(outcomes) - 1:
-                ax.set_xlabel(table["label"].iloc[0] if len(table) else lever)
-            if col == 0:
-                ax.set_ylabel(outcome_names[outcome], fontsize=8)
+            ax.set_xlabel(table["label"].iloc[0] if len(table) else lever, fontsize=8)
+            if row == 0:
+                ax.set_title(outcome, fontsize=10)
     return fig
 
 
