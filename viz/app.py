@@ -8,15 +8,14 @@ a side-by-side of the same seed with and without the trainer's interventions.
 
 Built from Mesa's visualisation parts (``UserInputs`` for the controls, ``update_counter`` /
 ``force_update`` to redraw after a step, batched into one render pass); Mesa's ready-made
-``SolaraViz`` page is not used because
-its parameter card cannot fold parameters into groups and its Reset passes a Mesa ``Scenario`` whose
-seed clashes with the model's own.
+``SolaraViz`` page is not used because its parameter card cannot fold parameters into groups and
+its Reset passes a Mesa ``Scenario`` whose seed clashes with the model's own.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
 
 import solara
 from mesa.visualization.utils import update_counter
@@ -46,7 +45,7 @@ CSS = """
 
 
 @solara.component
-def WeekControls(model: solara.Reactive[LiveModel], settings: solara.Reactive[dict[str, Any]],
+def WeekControls(model: solara.Reactive[LiveModel], on_reset: Callable[[], None],
                  error: solara.Reactive[str | None]) -> None:
     """Step one week or four, play and pause, or reset to week 0 with the current settings."""
     update_counter.get()
@@ -68,12 +67,7 @@ def WeekControls(model: solara.Reactive[LiveModel], settings: solara.Reactive[di
 
     def reset() -> None:
         playing.value = False
-        try:
-            model.value = LiveModel(**settings.value)
-            error.value = None
-        except (ParameterError, ScenarioError) as err:
-            error.value = str(err)
-        redraw()
+        on_reset()
 
     solara.Text(f"Week {model.value.week}", classes=["live-week"])
     with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
@@ -142,9 +136,10 @@ def Page() -> None:
     redraw = use_redraw()
 
     def reset() -> None:
+        """A new run from week 0 with the current settings (the selected project kept if it exists)."""
         try:
             model.value = LiveModel(**settings.value)
-            selected.value = 0
+            selected.value = min(selected.value, len(model.value.projects) - 1)
             error.value = None
         except (ParameterError, ScenarioError) as err:
             error.value = str(err)
@@ -156,7 +151,7 @@ def Page() -> None:
         solara.AppBarTitle("Partnerships: what happens if ...?")
     with solara.Sidebar():
         with solara.Card("Weeks"):
-            WeekControls(model, settings, error)
+            WeekControls(model, reset, error)
         with solara.Card("Scenario"):
             ScenarioAndSeed(settings, on_reset=reset)
         with solara.Card("Levers"):
