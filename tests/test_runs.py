@@ -81,6 +81,37 @@ def test_a_dask_cluster_gives_the_same_tables(reference, tmp_path, base_seed):
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "model_weekly.parquet"), reference[1])
 
 
+def _die_once(marker: str) -> None:
+    """On a Dask worker: make the next run kill this worker process, once across the cluster."""
+    import experiments.runs as worker_runs
+
+    real = worker_runs.run_spec
+
+    def run_or_die(spec, tables=()):
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return real(spec, tables)
+        os._exit(1)  # the worker dies mid-run, as if the machine had lost it
+
+    worker_runs.run_spec = run_or_die
+
+
+def test_runs_of_a_dask_worker_that_dies_are_rescheduled_with_the_same_results(reference, tmp_path, base_seed):
+    distributed = pytest.importorskip("dask.distributed")
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import the test module
+    marker = tmp_path / "died"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        client.run(_die_once, str(marker))
+        table = execute(tiny_specs(base_seed), tmp_path / "out", scheduler=cluster.scheduler_address,
+                        manifest=MANIFEST, keep_series=True)
+    assert marker.exists()  # a worker did die
+    pd.testing.assert_frame_equal(table, reference[0])
+
+
 def test_interrupted_sweep_keeps_an_even_sample_and_resumes_to_the_same_table(reference, tmp_path, base_seed,
                                                                               monkeypatch):
     real = runs_module.run_spec
