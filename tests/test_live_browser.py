@@ -52,7 +52,10 @@ def live_url(tmp_path_factory) -> Iterator[str]:
 
     if missing_packages() and shutil.which("npm") is None:
         _missing(f"Solara's browser assets are not cached and npm is missing: {', '.join(missing_packages())}")
-    ensure_assets()
+    try:
+        ensure_assets()
+    except RuntimeError as err:
+        _missing(f"Solara's browser assets could not be fetched: {err}")
     _compile_kernels()
     log = tmp_path_factory.mktemp("server") / "solara.log"
     try:
