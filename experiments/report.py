@@ -258,7 +258,7 @@ def _factorial_sections(results: Results, page: Page) -> None:
             fig = report_plots.interactions(table, pairs, OUTCOMES[outcome][1], level_labels, labels)
             page.figure(fig, f"{OUTCOMES[outcome][0].capitalize()} for each pair of levers: parallel lines mean the two "
                              "levers simply add up; lines that fan out or cross mean one lever changes how much the "
-                             "other matters.")
+                             f"other matters. {_strongest_interaction(table, level_labels, labels, outcome)}")
         _write_csv(results.folder / "interactions.csv", pd.concat(frames, ignore_index=True))
 
     if results.model_weekly is not None and not results.model_weekly.empty:
@@ -297,6 +297,25 @@ def _factorial_sections(results: Results, page: Page) -> None:
                                       zip(cells[outcome], cells[f"{outcome}_low"], cells[f"{outcome}_high"])]
     page.table(shown, caption="Mean outcome in each cell of the design with its 95% confidence interval "
                               "(cell_means.csv)")
+
+
+def _strongest_interaction(table: pd.DataFrame, level_labels: dict, labels: dict[str, str], outcome: str) -> str:
+    """A sentence on the lever pair whose second lever's effect (first to last level) varies most with the first."""
+    best = None
+    for (a, b), part in table.groupby(["a", "b"], sort=False):
+        b_levels = list(level_labels[b])
+        wide = part.pivot(index="a_value", columns="b_value", values="mean")
+        effect = wide[b_levels[-1]] - wide[b_levels[0]]
+        spread = effect.max() - effect.min()
+        if best is None or spread > best[0]:
+            best = (spread, a, b, effect)
+    _, a, b, effect = best
+    scale, unit = (100, " percentage points") if outcome == "delivered_share" else (1, "")
+    return (f"The biggest interaction: going from {level_labels[b][list(level_labels[b])[0]]} to "
+            f"{level_labels[b][list(level_labels[b])[-1]]} {labels[b].lower()} changes the {OUTCOMES[outcome][0]} by "
+            f"{scale * effect.loc[effect.idxmax()]:+.3g}{unit} when the {labels[a].lower()} is "
+            f"{level_labels[a][effect.idxmax()]}, but by {scale * effect.loc[effect.idxmin()]:+.3g}{unit} when it is "
+            f"{level_labels[a][effect.idxmin()]}.")
 
 
 def _findings(effects: pd.DataFrame, labels: dict[str, str]) -> list[str]:
