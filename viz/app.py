@@ -35,7 +35,8 @@ CSS = """
 .live-caption { font-size: 1.15rem; line-height: 1.45; max-width: 700px; margin: 4px 0 18px 4px; color: #222; }
 .live-action.v-btn { font-size: 1.05rem !important; text-transform: none !important; letter-spacing: 0; }
 .live-week { font-size: 1.6rem; font-weight: bold; }
-.live-chart { min-height: 380px; }
+.live-chart { min-height: 380px; overflow-x: auto; }
+.live-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(680px, 1fr)); gap: 8px 24px; }
 .v-input .v-label { font-size: 1.05rem; }
 .v-slider.v-input--horizontal { grid-template-areas: "prepend" "control" !important;
                                 grid-template-columns: 100% !important; margin-bottom: 4px; }
@@ -99,25 +100,25 @@ def LiveCharts(model: solara.Reactive[LiveModel], selected: solara.Reactive[int]
     if compare:
         Chart(specs["compare"], "compare")
         solara.Text(difference, classes=["live-caption", "live-compare-text"], style={"max-width": "1400px"})
-    with solara.Columns([1, 1]):
-        with solara.Column():
+    with solara.Div(classes=["live-grid"]):
+        with solara.Div():
             Chart(specs["network"], "network")
             solara.Text("Each circle is an organisation, coloured by sector and sized by the officer time it can give "
                         "this week. Lines join organisations that work together: thicker and darker means more "
                         "trust. Black rings mark the selected project's partners, the star its champion, the black "
                         "PM square a lead with a dedicated project manager. " + about, classes=["live-caption"])
-        with solara.Column():
+        with solara.Div():
             Chart(specs["stages"], "stages")
             solara.Text("Each row is a project (the selected one framed in orange), coloured by its stage week by "
                         "week: blues while it works through its stages, orange when stalled, red when abandoned, "
                         "green once delivered. Dashed lines mark interventions.", classes=["live-caption"])
-    with solara.Columns([1, 1]):
-        with solara.Column():
+    with solara.Div(classes=["live-grid"]):
+        with solara.Div():
             Chart(specs["momentum"], "momentum")
             solara.Text(f"Momentum is a project's energy, from 0 (none) to 1 (full steam). Below the red dotted line "
                         f"({threshold:g}) a project stalls; left stalled too long, the partners abandon it.",
                         classes=["live-caption"])
-        with solara.Column():
+        with solara.Div():
             Chart(specs["trust"], "trust")
             solara.Text("Trust between each project's partners, from 0 to 1. It grows as partners meet and keep their "
                         "promises, and drops when a representative leaves: the newcomer starts without the personal "
