@@ -188,3 +188,25 @@ def test_replication_check_matches_the_variance_formula_on_synthetic_data(base_s
     assert abs(row["pilot_effect"] - effect) < 4 * np.sqrt(v1 / reps)
     assert row["pilot_se"] == pytest.approx(np.sqrt(v1 / reps), rel=0.1)
     assert row["replications_needed"] == pytest.approx((2 * Z95) ** 2 * v1 / row["pilot_effect"] ** 2, rel=0.1)
+
+
+def test_ctrl_c_keeps_finished_runs_exits_130_and_says_how_to_resume(tmp_path, monkeypatch):
+    import experiments.runs as runs_module
+
+    real, calls = runs_module.run_spec, []
+
+    def ctrl_c_on_the_fourth_run(spec, tables=()):
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        calls.append(spec.run_id)
+        return real(spec, tables)
+
+    monkeypatch.setattr(runs_module, "run_spec", ctrl_c_on_the_fourth_run)
+    path, out = write(tmp_path, TINY), tmp_path / "out"
+    result = sweep(str(path), "--out", str(out), "--workers", "1")
+    assert result.exit_code == 130
+    assert "interrupted: 3 of 8 runs are stored" in result.stderr and "run the same command again" in result.stderr
+    monkeypatch.setattr(runs_module, "run_spec", real)
+    again = sweep(str(path), "--out", str(out), "--workers", "1")
+    assert again.exit_code == 0 and "8 runs (0 failed)" in again.output
+    assert pd.read_parquet(out / "runs.parquet")["run_id"].tolist() == list(range(8))
