@@ -70,7 +70,7 @@ KIND_TRAITS: dict[OrgKind, tuple[float, float, float, float, float]] = {
     OrgKind.DISTRICT_COUNCIL: (1.5, 300.0, 0.0, 0.15, 0.6),  # 001: districts selfless place-shapers
     OrgKind.COUNTY_COUNCIL: (3.0, 2000.0, -0.05, -0.05, 0.4),
     OrgKind.UNITARY_COUNCIL: (3.0, 1500.0, 0.0, 0.0, 0.5),
-    OrgKind.HEALTH_BODY: (2.5, 3000.0, -0.1, -0.1, 0.25),
+    OrgKind.HEALTH_BODY: (0.4, 3000.0, -0.2, -0.15, 0.15),  # 003: "driven by national directives and looking up rather than out"
     OrgKind.POLICE: (2.0, 1000.0, -0.05, 0.0, 0.3),
     OrgKind.VOLUNTARY_GROUP: (1.0, 50.0, 0.1, 0.05, 0.8),
     OrgKind.BUSINESS_PARTNERSHIP: (1.2, 500.0, 0.15, -0.1, 0.8),
