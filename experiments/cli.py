@@ -230,6 +230,41 @@ def sensitivity(
     typer.echo(f"{sum(results.runs.values())} runs; wrote {path} and CSV tables in {folder}")
 
 
+PATTERN_FAILED_EXIT = 1
+
+
+@app.command()
+@user_errors
+def validate(
+    out: Annotated[Path, typer.Option(help="Folder for report.html, validation.csv and response_curves.csv.")] = Path("results/validation"),
+    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).", min=1)] = None,
+    quick: Annotated[bool, typer.Option(help="Quick form: fewer replications, wider level tolerances (stated in the report).")] = False,
+    curves: Annotated[bool, typer.Option(help="Also run the one-factor-at-a-time response curves of every parameter.")] = True,
+) -> None:
+    """Pattern-oriented validation: one experiment per pattern of the model brief; exits 1 if a pattern fails."""
+    import time
+
+    from experiments.validation import run_suite
+    from experiments.validation_report import write_report
+
+    from experiments.runs import SweepInterrupted
+
+    check_writable(out)
+    start = time.monotonic()
+    try:
+        validation, response = run_suite(out, quick=quick, workers=workers, curves=curves, progress=typer.echo)
+    except SweepInterrupted as err:
+        typer.echo(f"stopped: {err}", err=True)
+        raise typer.Exit(SWEEP_INTERRUPTED_EXIT) from None
+    path = write_report(validation, response, out, time.monotonic() - start)
+    for r in validation.results:
+        typer.echo(f"{'pass' if r.passed else 'FAIL'}  {r.check.key}: {r.estimate:.3g} "
+                   f"[{r.low:.3g}, {r.high:.3g}] - {r.reason}")
+    typer.echo(f"wrote {path}")
+    if not validation.passed:
+        raise typer.Exit(PATTERN_FAILED_EXIT)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

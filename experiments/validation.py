@@ -1,0 +1,520 @@
+"""Pattern-oriented validation: one experiment per pattern of the model brief ('Patterns the model should reproduce').
+
+Each :class:`Check` compares conditions (a baseline and a changed condition, or two measures of the same
+runs) through a *contrast*: a weighted sum of per-run measures, computed replication by replication.
+Every condition of replication ``r`` runs with the same seed (common random numbers), so the contrast
+of one replication is a paired difference and its mean has an ordinary t confidence interval.
+
+Replications (the documented rule, stated in the report): a pilot of ``pilot`` replications gives the
+standard deviation ``s`` of each check's per-replication contrast; a directional check then needs
+``n = ((z_0.975 + z_0.80) * s / delta)^2`` replications for 80% power to detect its smallest effect of
+interest ``delta`` at the 5% level; a level check needs ``n = (z_0.975 * s / (tolerance / 2))^2`` so that
+its 95% interval is at most half the tolerance wide. ``n`` is clipped to ``[pilot, max_replications]``
+and every condition runs the largest ``n`` of the checks that use it. The quick form caps ``n`` lower,
+judges directional checks on 90% intervals (a one-sided 95% bound) and widens level tolerances by
+:data:`QUICK_TOLERANCE_FACTOR`.
+
+A directional check passes when its 95% interval lies wholly on the expected side of zero; a level
+check passes when its estimate is within the tolerance of the target.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from experiments.runs import RunSpec, execute, run_seed
+from model.parameters import PARAMETERS
+
+Z975 = float(stats.norm.ppf(0.975))
+Z80 = float(stats.norm.ppf(0.80))
+REP_STRIDE = 100_000  # run_id = condition index * REP_STRIDE + replication
+QUICK_TOLERANCE_FACTOR = 1.6
+QUICK_CONFIDENCE = 0.90
+WEEKS = 260
+TRUST_STEP = 0.05  # trust change (0-1) whose time to gain and to lose measures 'built slowly, lost quickly'
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One set of runs: parameter overrides and scheduled interventions (scenario-file entries)."""
+
+    key: str
+    label: str
+    parameters: dict = field(default_factory=dict)
+    interventions: tuple[dict, ...] = ()
+    series: bool = False  # keep the per-project weekly series (for trust-dynamics measures)
+
+
+@dataclass(frozen=True)
+class Arm:
+    """A measure of the runs of one condition, with its weight in the contrast."""
+
+    condition: str
+    measure: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Check:
+    """One testable statement of a pattern."""
+
+    key: str
+    pattern: int
+    statement: str
+    source: str
+    quote: str
+    arms: tuple[Arm, ...]
+    effect_label: str  # what the contrast means, with its unit
+    expect: str  # '+' or '-' (directional) or 'level'
+    delta: float = 0.0  # smallest effect of interest (directional), for the power rule
+    target: float = 0.0  # level checks: target value
+    tolerance: float = 0.0  # level checks: allowed distance from target (full form)
+    mechanism: str = ""  # which processes of the model bear on it (shown in the report)
+
+
+@dataclass
+class Settings:
+    """How many replications, and how strict."""
+
+    pilot: int = 40
+    max_replications: int = 400
+    quick: bool = False
+    base_seed: int = 20261126
+    weeks: int = WEEKS
+
+    @classmethod
+    def for_mode(cls, quick: bool, base_seed: int = 20261126) -> Settings:
+        return cls(pilot=30, max_replications=90, quick=True, base_seed=base_seed) if quick else \
+            cls(base_seed=base_seed)
+
+    @property
+    def confidence(self) -> float:
+        """Two-sided level of the intervals the pass rule uses (quick form: 90%, a one-sided 95% bound)."""
+        return QUICK_CONFIDENCE if self.quick else 0.95
+
+    def tolerance(self, check: Check) -> float:
+        return check.tolerance * (QUICK_TOLERANCE_FACTOR if self.quick else 1.0)
+
+
+# --- the patterns ----------------------------------------------------------------------------------
+Q001_LEADERSHIP = ("it was the role of (and qualities exhibited by) one or two individuals that really helped to drive "
+                   "collaboration forward")
+Q002_MANAGER = "the project manager plays a critical role in ensuring progress and momentum"
+Q002_EMPOWERED = "ensure that participants are ... empowered to represent their organisation"
+Q001_TCA = "along came TCA funding to unlock the project"
+Q001_TURNOVER = "projects can fail when this leadership changes"
+Q002_MEMBERS = "determining membership: the more partners, the more there is to keep in step"
+Q002_TRUST = "trust is built slowly through small wins ... and can be lost quickly"
+Q001_RISK = "at least one party needs to take an upbeat view of risk"
+Q003_WELL = ("38 per cent of respondents in the leadership network survey said their sub-regional partnership works "
+             "well, and 34 per cent said not well")
+Q003_HEALTH = ("72 per cent rating crime and community safety partnership work in their borough as good, compared to "
+               "52 per cent for health partnerships")
+
+
+def _leaves_at(week: int, projects: int = 10) -> tuple[dict, ...]:
+    return tuple({"action": "champion_leaves", "week": week, "project": p} for p in range(projects))
+
+
+def _award_on_first_stall(amount: float, projects: int = 10) -> tuple[dict, ...]:
+    return tuple({"action": "funding_award", "when": "first_stall", "project": p, "amount": amount}
+                 for p in range(projects))
+
+
+SMALL_AWARD = 25.0  # £k: a quarter of a stage of work (work_cost 100)
+MATURE_EMBEDDING = 0.06  # per week: embedded ways of working (default 0.01)
+LOSS_WEEK = 52
+
+CONDITIONS: tuple[Condition, ...] = (
+    Condition("default", "Default scenario"),
+    Condition("default_series", "Default scenario, every delivered project followed on (weekly series kept)",
+              {"follow_on_chance": 1.0}, series=True),
+    Condition("no_leaders", "No champion, no project manager, representatives who must refer back",
+              {"champion_share": 0.0, "champion_emergence": 0.0, "project_manager_share": 0.0, "autonomy_mean": 0.25}),
+    Condition("leaders", "Champion, dedicated project manager and empowered representatives in every project",
+              {"champion_share": 1.0, "project_manager_share": 1.0, "autonomy_mean": 0.85}),
+    Condition("no_award", "Funding programme off, no award",
+              {"external_funding": 0.0}),
+    Condition("award_money", f"£{SMALL_AWARD:g}k award when a project first stalls, money only",
+              {"external_funding": 0.0, "funding_catalytic_effect": False},
+              _award_on_first_stall(SMALL_AWARD)),
+    Condition("award_catalyst", f"£{SMALL_AWARD:g}k award when a project first stalls, money and catalyst",
+              {"external_funding": 0.0, "funding_catalytic_effect": True},
+              _award_on_first_stall(SMALL_AWARD)),
+    Condition("champions_stay", "Every project has a champion; nobody is made to leave",
+              {"champion_share": 1.0}),
+    Condition("champions_leave", f"Every project has a champion; each champion leaves at week {LOSS_WEEK}",
+              {"champion_share": 1.0}, _leaves_at(LOSS_WEEK)),
+    Condition("mature_stay", "Mature partnerships (embedded ways of working); nobody is made to leave",
+              {"champion_share": 1.0, "embedding_rate": MATURE_EMBEDDING}),
+    Condition("mature_leave", f"Mature partnerships; each champion leaves at week {LOSS_WEEK}",
+              {"champion_share": 1.0, "embedding_rate": MATURE_EMBEDDING}, _leaves_at(LOSS_WEEK)),
+    Condition("few_members", "No late joiners", {"membership_change_rate": 0.0}),
+    Condition("many_members", "One late joiner a year per project", {"membership_change_rate": 1.0}),
+    Condition("cautious", "Cautious partners: risk appetite 0.15 on average (an upbeat partner is rare)",
+              {"risk_appetite_mean": 0.15}),
+    Condition("upbeat", "Risk appetite 0.6 on average (most projects have an upbeat partner)",
+              {"risk_appetite_mean": 0.6}),
+)
+
+CHECKS: tuple[Check, ...] = (
+    Check("1a_leaders_deliver", 1, "A champion, a dedicated project manager and empowered representatives: more delivered",
+          "001, 002", f"001: '{Q001_LEADERSHIP}'; 002: '{Q002_MANAGER}'; '{Q002_EMPOWERED}'",
+          (Arm("leaders", "delivered_share", 1.0), Arm("no_leaders", "delivered_share", -1.0)),
+          "difference in share of projects delivered", "+", delta=0.05,
+          mechanism="a champion and a project manager lift momentum, work done and obstacle clearing; empowered representatives decide gates in the room instead of referring back home"),
+    Check("1b_leaders_faster", 1, "... and delivered sooner",
+          "001, 002", f"002: '{Q002_MANAGER}'",
+          (Arm("leaders", "median_weeks_to_delivery", 1.0), Arm("no_leaders", "median_weeks_to_delivery", -1.0)),
+          "difference in median weeks to delivery", "-", delta=10.0,
+          mechanism="as 1a; median over delivered projects only"),
+    Check("2a_catalyst_unlocks", 2, "A small award unlocks stalled projects when its rules act as a catalyst",
+          "001", f"001: '{Q001_TCA}'",
+          (Arm("award_catalyst", "abandoned_share", 1.0), Arm("award_money", "abandoned_share", -1.0)),
+          "difference in share abandoned (stalled for good), catalyst on vs money only", "-", delta=0.05,
+          mechanism="only the catalytic effect restarts a stalled project and lifts momentum, consent and obstacle clearing until the deadline; money only buys work once a project is moving"),
+    Check("2b_beyond_money", 2, "... well beyond what the money alone buys (catalytic gain exceeds the money's gain)",
+          "001", f"001: '{Q001_TCA}'",
+          (Arm("award_catalyst", "abandoned_share", 1.0), Arm("award_money", "abandoned_share", -2.0),
+           Arm("no_award", "abandoned_share", 1.0)),
+          "change in share abandoned due to the catalyst minus that due to the money", "-", delta=0.05,
+          mechanism="as 2a: money alone cannot be spent by a stalled project"),
+    Check("3a_loss_hurts", 3, "Losing the champion (and so a key representative) hurts",
+          "001", f"001: '{Q001_TURNOVER}'",
+          (Arm("champions_leave", "working_well_share", 1.0), Arm("champions_stay", "working_well_share", -1.0)),
+          "difference in share working well, champions leave vs stay", "-", delta=0.05,
+          mechanism="the project loses champion_loss momentum and its champion's drive until another emerges; the leaver's successor starts without interpersonal trust"),
+    Check("3b_mature_hurt_less", 3, "Mature partnerships with embedded ways of working are hurt less",
+          "001", "001 (Thames Gateway Kent): embedded ways of working survive changes of leadership",
+          (Arm("mature_leave", "working_well_share", 1.0), Arm("mature_stay", "working_well_share", -1.0),
+           Arm("champions_leave", "working_well_share", -1.0), Arm("champions_stay", "working_well_share", 1.0)),
+          "harm of the loss when mature minus harm at default embedding (share working well)", "+", delta=0.04,
+          mechanism="maturity (embedding) acts only through institutional trust, which cushions the trust lost with the leaver; the loss's harm to delivery runs through momentum and the champion's drive, which embedding does not touch"),
+    Check("4_members_slow", 4, "More members slow agreement",
+          "002", f"002: '{Q002_MEMBERS}'",
+          (Arm("many_members", "median_weeks_to_delivery", 1.0), Arm("few_members", "median_weeks_to_delivery", -1.0)),
+          "difference in median weeks to delivery", "+", delta=10.0,
+          mechanism="each extra member adds pairs to keep in step (coordination cost) and one more partner who must consent or may refer back home"),
+    Check("5a_trust_slow_fast", 5, "Trust is built slowly and lost quickly",
+          "002", f"002: '{Q002_TRUST}'",
+          (Arm("default_series", "weeks_to_lose_trust", 1.0), Arm("default_series", "weeks_to_gain_trust", -1.0)),
+          f"weeks to lose minus weeks to gain {TRUST_STEP:g} of trust", "-", delta=2.0,
+          mechanism="meetings add a small share of the room to grow; failures, absences and departures subtract outright (trust_loss_ratio)"),
+    Check("5b_success_breeds_success", 5, "Success breeds success: follow-on projects start from higher trust",
+          "002", "002: small wins build trust; success breeds success",
+          (Arm("default_series", "follow_on_start_trust", 1.0),
+           Arm("default_series", "peer_trust_at_follow_on_start", -1.0)),
+          "trust of a follow-on at its start minus that of first projects still under way that week", "+", delta=0.03,
+          mechanism="a follow-on starts among the partners of a delivered project, with the trust they built"),
+    Check("6_upbeat_risk", 6, "A partner with an upbeat view of risk gets projects through their obstacles",
+          "001", f"001: '{Q001_RISK}'",
+          (Arm("upbeat", "not_working_share", 1.0), Arm("cautious", "not_working_share", -1.0)),
+          "difference in share clearly not working (abandoned or stalled)", "-", delta=0.05,
+          mechanism="obstacles look bigger without a partner above the 'upbeat' risk appetite of 0.7, and perceived risk lowers consent at gates"),
+    Check("7a_working_well", 7, "The share working well is far from 100%: near 38%",
+          "003", f"003: '{Q003_WELL}'", (Arm("default", "working_well_share", 1.0),),
+          "share working well", "level", target=0.38, tolerance=0.05,
+          mechanism="calibrated (docs/calibration.md)"),
+    Check("7b_not_working", 7, "... and near 34% clearly not working",
+          "003", f"003: '{Q003_WELL}'", (Arm("default", "not_working_share", 1.0),),
+          "share clearly not working", "level", target=0.34, tolerance=0.05,
+          mechanism="calibrated (docs/calibration.md)"),
+    Check("7c_health_below_safety", 7, "Health partnerships work well less often than community-safety ones",
+          "003", f"003: '{Q003_HEALTH}'",
+          (Arm("default", "health_working_well_share", 1.0), Arm("default", "community_safety_working_well_share", -1.0)),
+          "health minus community-safety share working well (London: 0.52 - 0.72 = -0.20)", "-", delta=0.10,
+          mechanism="health bodies give little officer time to local partnership, are hierarchical and risk-averse, and councils trust them less (sector_trust_gap); calibrated in size (docs/calibration.md)"),
+)
+
+
+# --- measures from the weekly series ---------------------------------------------------------------
+def trust_episodes(trust: np.ndarray) -> tuple[float, int, float, int]:
+    """Split a weekly trust series into rising and falling spells; return (gained, weeks rising, lost, weeks falling).
+
+    A week in which trust does not change belongs to the spell it falls in (between two meetings a rising
+    spell is still rising); weeks before the first change belong to none.
+    """
+    change = np.diff(np.asarray(trust, dtype=float))
+    change[np.abs(change) < 1e-12] = 0.0
+    sign = np.sign(change)
+    last = np.maximum.accumulate(np.where(sign != 0, np.arange(len(sign)), -1))
+    spell = np.where(last >= 0, sign[np.maximum(last, 0)], 0.0)
+    up, down = spell > 0, spell < 0
+    return float(change[up].sum()), int(up.sum()), float(-change[down].sum()), int(down.sum())
+
+
+OPEN_STAGES = ("initiating", "agreeing goals", "design and feasibility", "delivery", "realising benefits", "stalled")
+UNDER_WAY = ("initiating", "agreeing goals", "design and feasibility", "delivery", "stalled")
+
+
+def series_measures(weekly: pd.DataFrame, projects: pd.DataFrame) -> dict[str, float]:
+    """Trust-dynamics measures of one run from its per-project weekly series and project table.
+
+    ``weeks_to_gain_trust``/``weeks_to_lose_trust``: weeks a project's mean trust takes to rise (fall) by
+    :data:`TRUST_STEP` at the run's average pace while rising (falling), over open projects. ``follow_on_start_trust``: mean trust of follow-on
+    projects in the week they start; ``peer_trust_at_follow_on_start``: mean trust, that same week, of
+    the first-generation projects still under way (not yet delivered).
+    """
+    totals = np.zeros(4)
+    stage = weekly["stage"].astype(str)
+    for _, one in weekly[stage.isin(OPEN_STAGES)].groupby("project"):
+        totals += trust_episodes(one.sort_values("week")["trust_mean"].to_numpy())
+    gained, weeks_up, lost, weeks_down = totals
+    follow = projects[projects["follow_on"]]
+    first = set(projects.loc[~projects["follow_on"], "project"])
+    under_way = weekly[stage.isin(UNDER_WAY) & weekly["project"].isin(first)].groupby("week")["trust_mean"].mean()
+    at_start = weekly.set_index(["project", "week"])["trust_mean"]
+    own, peers = [], []
+    for p, w in zip(follow["project"], follow["started_week"]):
+        if (p, w) in at_start.index and w in under_way.index:
+            own.append(at_start[(p, w)])
+            peers.append(under_way[w])
+    return {
+        "weeks_to_gain_trust": TRUST_STEP * weeks_up / gained if gained > 0 else math.nan,
+        "weeks_to_lose_trust": TRUST_STEP * weeks_down / lost if lost > 0 else math.nan,
+        "follow_on_start_trust": float(np.mean(own)) if own else math.nan,
+        "peer_trust_at_follow_on_start": float(np.mean(peers)) if peers else math.nan,
+    }
+
+
+# --- running ---------------------------------------------------------------------------------------
+def scenario_file(condition: Condition, folder: Path) -> str:
+    """The scenario the condition's runs use: 'county', or a TOML file with its interventions."""
+    if not condition.interventions:
+        return "county"
+    lines = []
+    for item in condition.interventions:
+        lines.append("[[interventions]]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in item.items()]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{condition.key}.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def specs_for(conditions: Sequence[Condition], replications: dict[str, int], scenarios: dict[str, str],
+              settings: Settings) -> list[RunSpec]:
+    """Run specs: condition i, replication r -> run_id i*REP_STRIDE + r, seed shared by all conditions of r."""
+    specs = []
+    for i, c in enumerate(conditions):
+        for r in range(replications[c.key]):
+            specs.append(RunSpec(run_id=i * REP_STRIDE + r, replication=r, point=i,
+                                 seed=run_seed(settings.base_seed, r), parameters=dict(c.parameters),
+                                 weeks=settings.weeks, scenario=scenarios[c.key]))
+    return specs
+
+
+def measures_table(conditions: Sequence[Condition], replications: dict[str, int], out: Path, settings: Settings,
+                   workers: int | None) -> pd.DataFrame:
+    """Run (or resume) every condition's replications; one row per run with its condition and measures."""
+    scenarios = {c.key: scenario_file(c, out / "scenarios") for c in conditions}
+    frames = []
+    for kind, group in (("summary", [c for c in conditions if not c.series]),
+                        ("series", [c for c in conditions if c.series])):
+        if not group:
+            continue
+        manifest = {"kind": "validation", "text": json.dumps({"conditions": [asdict(c) for c in group],
+                                                              "base_seed": settings.base_seed,
+                                                              "weeks": settings.weeks}, sort_keys=True)}
+        specs = [s for s in specs_for(conditions, replications, scenarios, settings)
+                 if conditions[s.point].key in {c.key for c in group}]
+        tables = ("project_weekly", "projects") if kind == "series" else ()
+        runs = execute(specs, out / kind, workers=workers, resume=True, manifest=manifest, keep_series=tables,
+                       label=f"validation ({kind})")
+        runs["condition"] = [conditions[p].key for p in runs["point"]]
+        if kind == "series":
+            runs = runs.join(_series_measures(out / kind, runs), on="run_id")
+        frames.append(runs)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _series_measures(folder: Path, runs: pd.DataFrame) -> pd.DataFrame:
+    weekly = pd.read_parquet(folder / "project_weekly.parquet")
+    projects = pd.read_parquet(folder / "projects.parquet")
+    weekly = weekly[weekly["run_id"].isin(runs["run_id"])]
+    by_run = dict(tuple(projects.groupby("run_id")))
+    rows = {rid: series_measures(w, by_run[rid]) for rid, w in weekly.groupby("run_id")}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def contrasts(check: Check, table: pd.DataFrame) -> pd.Series:
+    """The check's contrast for every replication where all its measures are defined."""
+    parts = []
+    for arm in check.arms:
+        rows = table[table["condition"] == arm.condition].set_index("replication")[arm.measure].astype(float)
+        parts.append(arm.weight * rows)
+    return pd.concat(parts, axis=1).dropna().sum(axis=1)
+
+
+def needed_replications(check: Check, values: pd.Series, settings: Settings) -> int:
+    """Replications the check needs by the documented rule (see the module docstring)."""
+    s = float(values.std(ddof=1)) if len(values) > 1 else math.inf
+    if check.expect == "level":
+        n = (Z975 * s / (settings.tolerance(check) / 2)) ** 2
+    else:
+        n = ((Z975 + Z80) * s / check.delta) ** 2
+    # a check whose measure is undefined in some runs (no follow-on, none delivered) needs more runs
+    defined = len(values) / settings.pilot if settings.pilot else 1.0
+    n = n / max(defined, 0.05) if math.isfinite(n) else settings.max_replications
+    return int(min(settings.max_replications, max(settings.pilot, math.ceil(n))))
+
+
+@dataclass
+class CheckResult:
+    """A check's outcome: effect, 95% interval, pass/fail and the one-line reason."""
+
+    check: Check
+    n: int
+    estimate: float
+    low: float
+    high: float
+    passed: bool
+    reason: str
+    tolerance: float
+
+    def row(self) -> dict:
+        c = self.check
+        return {"check": c.key, "pattern": c.pattern, "statement": c.statement, "source": c.source, "quote": c.quote,
+                "conditions": " | ".join(f"{a.weight:+g} x {a.measure} [{a.condition}]" for a in c.arms),
+                "effect": c.effect_label, "expected": c.expect, "smallest_effect": c.delta if c.expect != "level" else None,
+                "target": c.target if c.expect == "level" else None, "tolerance": self.tolerance if c.expect == "level" else None,
+                "replications": self.n, "estimate": self.estimate, "ci_low": self.low, "ci_high": self.high,
+                "passed": self.passed, "reason": self.reason, "mechanism": c.mechanism}
+
+
+def evaluate(check: Check, values: pd.Series, settings: Settings) -> CheckResult:
+    """Mean contrast with its 95% t interval, and the pass rule."""
+    n = len(values)
+    mean = float(values.mean()) if n else math.nan
+    quantile = 0.5 + settings.confidence / 2
+    half = float(stats.t.ppf(quantile, n - 1) * values.std(ddof=1) / math.sqrt(n)) if n > 1 else math.inf
+    low, high = mean - half, mean + half
+    tol = settings.tolerance(check)
+    if check.expect == "level":
+        passed = bool(abs(mean - check.target) <= tol)
+        reason = (f"{mean:.3f} is {'within' if passed else 'outside'} {check.target:g} ± {tol:.3g}")
+    else:
+        passed = bool(high < 0) if check.expect == "-" else bool(low > 0)
+        side = "below" if check.expect == "-" else "above"
+        level = f"{settings.confidence:.0%} interval"
+        if passed:
+            reason = f"the whole {level} [{low:.3g}, {high:.3g}] lies {side} zero, as the pattern says"
+        elif (mean < 0) == (check.expect == "-"):
+            reason = f"right direction ({mean:.3g}) but the {level} [{low:.3g}, {high:.3g}] includes zero"
+        else:
+            reason = f"wrong direction: {mean:.3g}, {level} [{low:.3g}, {high:.3g}]"
+    return CheckResult(check, n, mean, low, high, passed, reason, tol)
+
+
+@dataclass
+class Validation:
+    """Everything the validation produced."""
+
+    settings: Settings
+    results: list[CheckResult]
+    runs: pd.DataFrame
+    replications: dict[str, int]
+    pilot_needs: dict[str, int]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([r.row() for r in self.results])
+
+
+def validate_patterns(out: Path, settings: Settings, workers: int | None = None,
+                      checks: Sequence[Check] = CHECKS,
+                      progress: Callable[[str], None] = lambda _: None) -> Validation:
+    """Pilot, choose replications by the rule, run the rest, and evaluate every check."""
+    used = {a.condition for c in checks for a in c.arms}
+    conditions = [c for c in CONDITIONS if c.key in used]
+    pilot = {c.key: settings.pilot for c in conditions}
+    progress(f"pilot: {settings.pilot} replications of {len(conditions)} conditions")
+    table = measures_table(conditions, pilot, out, settings, workers)
+    needs = {c.key: needed_replications(c, contrasts(c, table), settings) for c in checks}
+    replications = {k: max([needs[c.key] for c in checks if k in {a.condition for a in c.arms}]) for k in pilot}
+    if any(replications[k] > pilot[k] for k in pilot):
+        progress(f"main: {sum(replications.values())} runs in all (the power rule)")
+        table = measures_table(conditions, replications, out, settings, workers)
+    results = [evaluate(c, contrasts(c, table), settings) for c in checks]
+    return Validation(settings, results, table, replications, needs)
+
+
+# --- one-factor-at-a-time response curves ------------------------------------------------------------
+OFAT_OUTCOMES = ("working_well_share", "not_working_share", "delivered_share", "mean_trust")
+
+
+def ofat_levels(name: str, count: int) -> list:
+    """``count`` evenly spaced levels over a parameter's allowed range (both values for a switch)."""
+    p = PARAMETERS[name]
+    if p.kind == "bool":
+        return [False, True]
+    levels = np.linspace(p.low, p.high, count)
+    if p.kind == "int":
+        return sorted({int(round(v)) for v in levels})
+    return [float(v) for v in levels]
+
+
+def ofat(out: Path, settings: Settings, levels: int, replications: int, workers: int | None = None) -> pd.DataFrame:
+    """Every parameter swept alone over its range (others at their defaults): mean and 95% interval per level."""
+    points = [(name, value) for name in PARAMETERS for value in ofat_levels(name, levels)]
+    specs = [RunSpec(run_id=i * REP_STRIDE + r, replication=r, point=i, seed=run_seed(settings.base_seed, r),
+                     parameters={name: value}, weeks=settings.weeks, scenario="county")
+             for i, (name, value) in enumerate(points) for r in range(replications)]
+    text = json.dumps({"ofat": [[n, v] for n, v in points], "base_seed": settings.base_seed, "weeks": settings.weeks})
+    runs = execute(specs, out / "ofat", workers=workers, resume=True, manifest={"kind": "validation-ofat", "text": text},
+                   label="response curves")
+    runs["parameter"] = [points[p][0] for p in runs["point"]]
+    runs["value"] = [float(points[p][1]) for p in runs["point"]]
+    rows = []
+    for (name, value), group in runs.groupby(["parameter", "value"], sort=False):
+        for outcome in OFAT_OUTCOMES:
+            x = group[outcome].dropna().astype(float)
+            half = float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else math.nan
+            rows.append({"parameter": name, "value": value, "default": float(PARAMETERS[name].default),
+                         "outcome": outcome, "mean": float(x.mean()), "ci_low": float(x.mean()) - half,
+                         "ci_high": float(x.mean()) + half, "replications": len(x)})
+    return pd.DataFrame(rows)
+
+
+# --- the whole suite ---------------------------------------------------------------------------------
+OFAT_FULL = (5, 16)  # levels per parameter, replications per level
+OFAT_QUICK = (3, 3)
+
+
+def model_fingerprint() -> str:
+    """A hash of the parameter defaults and the model's source, naming the runs folder (stale runs never reused)."""
+    import hashlib
+
+    from model.parameters import defaults
+
+    digest = hashlib.sha256(json.dumps(defaults(), sort_keys=True).encode())
+    root = Path(__file__).resolve().parent.parent
+    for folder in ("model", "agents"):
+        for path in sorted((root / folder).rglob("*.py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def run_suite(out: Path, quick: bool = False, workers: int | None = None, curves: bool = True,
+              progress: Callable[[str], None] = lambda _: None) -> tuple[Validation, pd.DataFrame | None]:
+    """Patterns, then response curves; runs are kept in ``out/runs/<quick|full>-<model fingerprint>`` (resumable)."""
+    settings = Settings.for_mode(quick)
+    runs = Path(out) / "runs" / f"{'quick' if quick else 'full'}-{model_fingerprint()}"
+    validation = validate_patterns(runs, settings, workers=workers, progress=progress)
+    response = None
+    if curves:
+        levels, replications = OFAT_QUICK if quick else OFAT_FULL
+        progress(f"response curves: {len(PARAMETERS)} parameters x {levels} levels x {replications} replications")
+        response = ofat(runs, settings, levels, replications, workers=workers)
+    return validation, response

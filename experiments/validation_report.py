@@ -1,0 +1,106 @@
+"""The validation report: a self-contained ``report.html`` with ``validation.csv`` (one row per check) and
+``response_curves.csv`` beside it. Every result sentence is computed from the tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.html import Page
+from experiments.output import atomic_directory
+from experiments.validation import (CONDITIONS, OFAT_OUTCOMES, QUICK_TOLERANCE_FACTOR, TRUST_STEP, Validation)
+from model.parameters import PARAMETERS
+from viz import validation_plots as plots
+
+
+def write_report(validation: Validation, curves: pd.DataFrame | None, out: Path, runtime_seconds: float) -> Path:
+    """Write report.html, validation.csv and response_curves.csv into ``out`` atomically; returns the page path."""
+    table = validation.table()
+    with atomic_directory(out) as tmp:
+        table.to_csv(tmp / "validation.csv", index=False)
+        if curves is not None:
+            curves.to_csv(tmp / "response_curves.csv", index=False, float_format="%.5g")
+        render(validation, curves, runtime_seconds).write(tmp / "report.html")
+    return out / "report.html"
+
+
+def render(validation: Validation, curves: pd.DataFrame | None, runtime_seconds: float) -> Page:
+    s = validation.settings
+    table = validation.table()
+    passed = int(table["passed"].sum())
+    mode = "quick form" if s.quick else "full form"
+    page = Page("Pattern-oriented validation of the partnerships model",
+                intro=f"{passed} of {len(table)} checks of the model brief's seven patterns pass ({mode}; "
+                      f"{len(validation.runs)} runs of 260 weeks; {runtime_seconds / 60:.1f} minutes).")
+    failed = table[~table["passed"]]
+    if len(failed):
+        page.paragraph("Failing checks (findings, not tests to loosen): " +
+                       "; ".join(f"{r.check}: {r.reason}" for r in failed.itertuples()) + ".")
+    page.heading("Method")
+    page.paragraph(
+        "Each check compares conditions through a contrast of per-run measures (a baseline and a changed "
+        "condition, or two measures of the same runs). Replication r of every condition uses the same seed "
+        "(common random numbers), so each replication gives one paired contrast; the effect is their mean "
+        "with a t interval (95%, or 90% in the quick form). A directional check passes when the whole interval lies on the side of zero "
+        "the pattern predicts; a level check passes when the estimate is within its tolerance of the target.")
+    if s.quick:
+        page.paragraph(
+            f"Quick form (wider tolerance): the power rule below with a pilot of {s.pilot} and at most "
+            f"{s.max_replications} replications; directional checks are judged on {s.confidence:.0%} intervals "
+            f"(a one-sided 95% bound) and level tolerances are widened {QUICK_TOLERANCE_FACTOR:g}-fold. Use the "
+            "full form for conclusions.")
+    page.paragraph(
+        f"Replications (power rule): a pilot of {s.pilot} replications gives the standard deviation s of "
+        "each check's contrast; a directional check needs n = ((1.96 + 0.84) s / delta)^2 for 80% power "
+        "to detect its smallest effect of interest delta at the 5% level, a level check "
+        "n = (1.96 s / (tolerance / 2))^2; n is divided by the share of runs where the measure is "
+        f"defined, clipped to [{s.pilot}, {s.max_replications}], and each condition runs the largest n "
+        "of the checks that use it.")
+    page.table(table[["check", "pattern", "statement", "effect", "expected", "replications", "estimate",
+                      "ci_low", "ci_high", "passed", "reason"]],
+               caption=f"Checks: effect, {s.confidence:.0%} interval, verdict")
+    page.figure(plots.checks_figure(table),
+                f"Each panel shows one check's estimate with its {s.confidence:.0%} interval: green passes, red fails; "
+                "the grey band of a level check is its tolerance around the target.")
+    page.heading("Patterns, sources and conditions")
+    labels = {c.key: c.label for c in CONDITIONS}
+    for row in table.itertuples():
+        page.heading(f"{row.check}: {row.statement}", level=3)
+        page.paragraph(f"Source {row.source}: {row.quote}")
+        page.paragraph(f"In the model: {row.mechanism}.", note=True)
+        page.bullets([f"{part.split('[')[0].strip()} in: {labels[part.split('[')[1].rstrip(']')]}"
+                      for part in row.conditions.split(" | ")])
+        page.paragraph(f"Effect ({row.effect}): {row.estimate:.3g}, {s.confidence:.0%} interval "
+                       f"[{row.ci_low:.3g}, {row.ci_high:.3g}] "
+                       f"over {row.replications} replications. {'PASS' if row.passed else 'FAIL'}: {row.reason}.")
+    page.paragraph(f"Trust measures: each open project's weekly mean trust is split into rising and falling spells "
+                   f"(weeks without change belong to the spell they are in); the weeks to gain (lose) {TRUST_STEP:g} "
+                   "of trust are that amount over the run's average rise (fall) per week of rising (falling) spells.",
+                   note=True)
+    page.heading("Replications chosen")
+    page.table(pd.DataFrame({"condition": list(validation.replications),
+                             "label": [labels[k] for k in validation.replications],
+                             "replications": list(validation.replications.values())}),
+               caption="Replications per condition")
+    if curves is not None and len(curves):
+        _curves_section(page, curves)
+    return page
+
+
+def _curves_section(page: Page, curves: pd.DataFrame) -> None:
+    page.heading("Response curves: every parameter moved alone")
+    reps = int(curves["replications"].max())
+    page.paragraph(f"Each parameter of the default scenario is moved alone across its allowed range, the others at "
+                   f"their defaults ({reps} replications per level, common seeds). This is the mechanism view before "
+                   "global sensitivity analysis: it shows direction and shape, not interactions.")
+    spread = (curves[curves["outcome"] == "working_well_share"].groupby("parameter")["mean"]
+              .agg(lambda x: x.max() - x.min()).sort_values(ascending=False))
+    top = ", ".join(f"{PARAMETERS[n].label} ({v:.2f})" for n, v in spread.head(6).items())
+    flat = [PARAMETERS[n].label for n, v in spread.items() if v < 0.05]
+    page.paragraph(f"Largest range of the working-well share: {top}. "
+                   f"{len(flat)} parameters move it by less than 0.05 across their whole range.")
+    labels = {n: p.label for n, p in PARAMETERS.items()}
+    page.figure(plots.curves_figure(curves, labels, tuple(o for o in OFAT_OUTCOMES if o != "mean_trust")),
+                "Mean working-well, not-working and delivered shares (95% bands) as each parameter moves alone; "
+                "the dashed line marks its default.")

@@ -1,0 +1,119 @@
+"""Pattern-oriented validation: the measures, the pass rule, the replication rule, and the quick suite."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from experiments import validation as v
+
+
+def test_trust_spells_gains_slow_losses_fast() -> None:
+    # trust rises 0.02 every fourth week (a meeting) for 40 weeks, then falls 0.1 in one week
+    weekly = np.zeros(41)
+    weekly[::4] = 0.02
+    trust = np.concatenate([[0.3], 0.3 + np.cumsum(weekly), [0.52 - 0.1]])
+    gained, weeks_up, lost, weeks_down = v.trust_episodes(trust)
+    assert gained == pytest.approx(0.22) and lost == pytest.approx(0.1)
+    assert weeks_up == 41 and weeks_down == 1  # the flat weeks between meetings count as rising
+    assert 0.05 * weeks_up / gained > 0.05 * weeks_down / lost
+
+
+def test_trust_spells_of_a_flat_series_are_empty() -> None:
+    assert v.trust_episodes(np.full(20, 0.4)) == (0.0, 0, 0.0, 0)
+
+
+def _table(values: dict[str, list[float]], measure: str = "m") -> pd.DataFrame:
+    rows = [{"condition": c, "replication": r, measure: x} for c, xs in values.items() for r, x in enumerate(xs)]
+    return pd.DataFrame(rows)
+
+
+CHECK = v.Check("x", 0, "s", "000", "q", (v.Arm("b", "m", 1.0), v.Arm("a", "m", -1.0)), "diff", "+", delta=0.1)
+
+
+def test_contrast_is_paired_by_replication_and_drops_undefined() -> None:
+    table = _table({"a": [1.0, 2.0, 3.0], "b": [1.5, np.nan, 3.5]})
+    c = v.contrasts(CHECK, table)
+    assert list(c.index) == [0, 2]
+    assert np.allclose(c.to_numpy(), [0.5, 0.5])
+
+
+def test_pass_rule_needs_whole_interval_on_predicted_side() -> None:
+    settings = v.Settings(pilot=10)
+    rng = np.random.default_rng(1)
+    clear = v.evaluate(CHECK, pd.Series(0.5 + 0.1 * rng.standard_normal(30)), settings)
+    unclear = v.evaluate(CHECK, pd.Series(0.01 + 1.0 * rng.standard_normal(30)), settings)
+    wrong = v.evaluate(CHECK, pd.Series(-0.5 + 0.1 * rng.standard_normal(30)), settings)
+    assert clear.passed and clear.low > 0
+    assert not unclear.passed and unclear.low < 0 < unclear.high
+    assert not wrong.passed and "wrong direction" in wrong.reason
+
+
+def test_level_rule_uses_tolerance_widened_in_quick_form() -> None:
+    level = v.Check("l", 7, "s", "003", "q", (v.Arm("a", "m", 1.0),), "share", "level", target=0.38, tolerance=0.05)
+    values = pd.Series(np.full(20, 0.45))
+    assert not v.evaluate(level, values, v.Settings()).passed
+    assert v.evaluate(level, values, v.Settings(quick=True)).passed
+
+
+def test_power_rule_grows_with_noise_and_shrinks_with_effect_size() -> None:
+    settings = v.Settings(pilot=10, max_replications=10_000)
+    rng = np.random.default_rng(2)
+    noise = pd.Series(rng.standard_normal(10))
+    small = v.needed_replications(CHECK, noise, settings)
+    large = v.needed_replications(CHECK, 3 * noise, settings)
+    assert large > small > settings.pilot
+    expected = ((v.Z975 + v.Z80) * noise.std(ddof=1) / CHECK.delta) ** 2
+    assert small == int(np.ceil(expected))
+
+
+def test_every_check_names_existing_conditions_and_a_source_quote() -> None:
+    keys = {c.key for c in v.CONDITIONS}
+    for check in v.CHECKS:
+        assert check.quote and check.source
+        assert {a.condition for a in check.arms} <= keys
+    assert {c.pattern for c in v.CHECKS} == set(range(1, 8))
+
+
+@pytest.fixture(scope="module")
+def quick_suite(tmp_path_factory):
+    from experiments.cli import app
+
+    out = tmp_path_factory.mktemp("validation")
+    result = CliRunner().invoke(app, ["validate", "--quick", "--out", str(out)])
+    return result, out
+
+
+#: Checks the model does not reproduce: findings reported in the validation report and docs/calibration.md,
+#: kept in the suite (``partnerships validate`` exits 1 while they fail) rather than loosened.
+FINDINGS = {
+    "3b_mature_hurt_less": "embedding acts only through trust; a champion's loss hurts through momentum and drive",
+}
+
+
+@pytest.mark.parametrize("key", [c.key for c in v.CHECKS])
+def test_quick_suite_pattern_passes(quick_suite, key: str) -> None:
+    _, out = quick_suite
+    row = pd.read_csv(out / "validation.csv").set_index("check").loc[key]
+    if key in FINDINGS and not row["passed"]:
+        pytest.xfail(f"known finding: {FINDINGS[key]} ({row['reason']})")
+    assert row["passed"], row["reason"]
+
+
+def test_quick_suite_exit_code_says_whether_every_pattern_passed(quick_suite) -> None:
+    result, out = quick_suite
+    passed = pd.read_csv(out / "validation.csv")["passed"].all()
+    assert result.exit_code == (0 if passed else 1), result.output
+
+
+def test_quick_suite_writes_report_and_curves(quick_suite) -> None:
+    _, out = quick_suite
+    page = (out / "report.html").read_text()
+    assert "Response curves" in page and "data:image/png;base64" in page
+    curves = pd.read_csv(out / "response_curves.csv")
+    from model.parameters import PARAMETERS
+
+    assert set(curves["parameter"]) == set(PARAMETERS)
+    assert curves["ci_low"].le(curves["mean"] + 1e-12).all()
