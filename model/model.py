@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,24 @@ from model.state import combined_trust
 WEEKS_PER_YEAR = 52
 DEFAULT_WEEKS = 260  # five years (model brief)
 SHOCK_DECAY = 0.98  # a policy shock's extra pressure fades by 2% a week (assumption)
+
+
+class Stream(IntEnum):
+    """One random stream per process (see :mod:`model.kernels.draws`): common random numbers."""
+
+    LEAVE = 1
+    REPLACEMENT = 2
+    CHAMPION = 3
+    BID = 4
+    ATTEND = 5
+    OBSTACLE_ARRIVAL = 6
+    OBSTACLE_SIZE = 7
+    REFERRAL = 8
+    CONSENT = 9
+    JOIN = 10
+    JOINER = 11
+    FOLLOW_ON = 12
+    INTERVENTION = 13  # + the number of events so far: each intervention has its own
 
 
 @dataclass(frozen=True)
@@ -51,6 +70,7 @@ class PartnershipModel(mesa.Model):
     def __init__(self, region: str | Path | ScenarioSpec = "county", *, rng: Any = None, scenario: Any = None,
                  interventions: Iterable[Intervention] = (), record_series: bool = True, **parameters: Any) -> None:
         super().__init__(rng=rng, scenario=scenario)
+        self.stream_seed = int(self.rng.integers(2**63))  # keys every weekly stream (model.kernels.draws)
         self.spec = region if isinstance(region, ScenarioSpec) else load_scenario(region)
         self.params: dict[str, Any] = validate({**self.spec.parameters, **parameters})
         self.region = build_region(self.spec, self.params, self.rng)
@@ -122,21 +142,22 @@ class PartnershipModel(mesa.Model):
         week = self.week
         p = self.params
         orgs, proj, mem, rel, pairs = self.orgs, self.projects, self.memberships, self.relationships, self.pairs
-        rng = self.rng
+        draw = self._draw
         self._apply_due_interventions(week)
 
         self.pressure_shock *= SHOCK_DECAY
         np.multiply(orgs.base_capacity, 1.0 - min(0.95, p["financial_pressure"] + self.pressure_shock), out=orgs.capacity)
 
-        left = self._turnover(rng.random(len(orgs)), 1.0 - (1.0 - p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR))
-        k.champions_emerge(rng.random(len(proj)), p["champion_emergence"], proj.stage, proj.champion, mem.project,
+        left = self._turnover(draw(Stream.LEAVE, len(orgs)), 1.0 - (1.0 - p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR),
+                              self._weekly_rng(Stream.REPLACEMENT))
+        k.champions_emerge(draw(Stream.CHAMPION, len(proj)), p["champion_emergence"], proj.stage, proj.champion, mem.project,
                            mem.org, mem.active, orgs.rep_skill)
 
         awards = 0
         if p["external_funding"] > 0 and week % p["funding_call_interval"] == 0:
             awards = k.funding_call(week, p["funding_success_chance"], p["external_funding"], p["funding_resource_effect"],
                                     p["funding_catalytic_effect"], p["catalytic_strength"], p["award_deadline"],
-                                    rng.random(len(proj)), proj.stage, proj.stage_before_stall, proj.stalled_since,
+                                    draw(Stream.BID, len(proj)), proj.stage, proj.stage_before_stall, proj.stalled_since,
                                     proj.momentum, proj.external_funds, proj.external_received, proj.catalyst_until)
 
         cap_share = np.empty(len(orgs))
@@ -144,7 +165,7 @@ class PartnershipModel(mesa.Model):
         held = np.zeros(len(proj), dtype=np.bool_)
         quality = np.zeros(len(proj))
         k.hold_meetings(week, p["meeting_interval"], p["meeting_discipline"], p["trust_gain"], p["absence_penalty"],
-                        p["coordination_cost"], rng.random(len(mem)), proj.stage, proj.next_meeting, mem.project,
+                        p["coordination_cost"], draw(Stream.ATTEND, len(mem)), proj.stage, proj.next_meeting, mem.project,
                         mem.org, mem.active, mem.attended, orgs.rep_presence, orgs.rep_skill, cap_share,
                         pairs.project, pairs.rel, pairs.ma, pairs.mb, rel.interpersonal, held, quality)
         proj.action_quality[held] = quality[held]
@@ -152,7 +173,8 @@ class PartnershipModel(mesa.Model):
 
         k.obstacles_arrive_and_resolve(p["obstacle_rate"], p["obstacle_severity"], p["risk_aversion_amplifier"],
                                        p["funding_catalytic_effect"], p["catalytic_strength"], week,
-                                       rng.random(len(proj)), rng.standard_normal(len(proj)), proj.stage,
+                                       draw(Stream.OBSTACLE_ARRIVAL, len(proj)),
+                                       draw(Stream.OBSTACLE_SIZE, len(proj), normal=True), proj.stage,
                                        proj.obstacle, proj.momentum, proj.champion, proj.has_manager,
                                        proj.catalyst_until, self.project_trust_mean, mem.project, mem.org,
                                        mem.active, orgs.risk_appetite)
@@ -174,7 +196,8 @@ class PartnershipModel(mesa.Model):
                              proj.gate_refusals, mem.project, mem.org, mem.active, mem.commitment, mem.contribution,
                              self.member_trust, orgs.risk_appetite, orgs.selflessness, orgs.culture,
                              orgs.rep_autonomy, pairs.project, pairs.rel, pairs.ma, pairs.mb, rel.interpersonal,
-                             rng.random(len(mem)), rng.standard_normal(len(mem)), consent, trust_delta)
+                             draw(Stream.REFERRAL, len(mem)), draw(Stream.CONSENT, len(mem), normal=True), consent,
+                             trust_delta)
         k.shift_project_trust(trust_delta, pairs.project, pairs.rel, pairs.ma, pairs.mb, mem.active, rel.interpersonal)
         k.update_stalls(week, p["stall_threshold"], p["patience"], p["trust_gain"], p["trust_loss_ratio"], proj.stage,
                         proj.stage_before_stall, proj.momentum, proj.stalls, proj.stalled_since, proj.first_stall_week,
@@ -184,7 +207,7 @@ class PartnershipModel(mesa.Model):
                            proj.momentum, proj.ambition, proj.equitable, proj.benefits, proj.closed_week, mem.project,
                            mem.org, mem.active, mem.commitment, mem.contribution, mem.benefit, orgs.selflessness)
         k.withdraw_uncommitted(week, proj.stage, proj.closed_week, mem.project, mem.active, mem.commitment)
-        self._late_joiners(week, rng.random(len(proj)))
+        self._late_joiners(week, draw(Stream.JOIN, len(proj)))
         self._follow_ons(week)
         k.embed_institutional_trust(p["embedding_rate"], self.projects.stage, self.projects.governance_level,
                                     self.pairs.project, self.pairs.rel, self.pairs.ma, self.pairs.mb,
@@ -194,15 +217,28 @@ class PartnershipModel(mesa.Model):
         self._record(week, left=int(left.sum()), awards=awards)
 
     # --- processes that change the structure (rare, in Python) -----------------------------------
-    def _turnover(self, u_leave: np.ndarray, weekly_hazard: float) -> np.ndarray:
-        """Representatives leave with ``u_leave < weekly_hazard``; returns the mask of who left."""
+    def _draw(self, stream: Stream, n: int, normal: bool = False) -> np.ndarray:
+        """This week's ``n`` draws of ``stream``: uniforms in [0, 1), or standard normals."""
+        out = np.empty(n)
+        (k.fill_normal if normal else k.fill_uniform)(self.stream_seed, self.week, int(stream), out)
+        return out
+
+    def _weekly_rng(self, stream: int) -> np.random.Generator:
+        """A generator for this week's draws of a process whose number of draws varies (keyed like :meth:`_draw`)."""
+        return np.random.default_rng([self.stream_seed, self.week, int(stream)])
+
+    def _turnover(self, u_leave: np.ndarray, weekly_hazard: float, rng: np.random.Generator) -> np.ndarray:
+        """Representatives leave with ``u_leave < weekly_hazard``; successors are drawn from ``rng``.
+
+        Returns the mask of who left.
+        """
         orgs, proj, rel = self.orgs, self.projects, self.relationships
         n = len(orgs)
         leaving = np.flatnonzero(u_leave < weekly_hazard)
         new = [np.zeros(n) for _ in range(3)]
         if len(leaving):
             for column, values in zip(new, new_representatives(len(leaving), orgs.culture[leaving],
-                                                               self.params["autonomy_mean"], self.rng)):
+                                                               self.params["autonomy_mean"], rng)):
                 column[leaving] = values
         left = np.zeros(n, dtype=np.bool_)
         k.replace_representatives(u_leave, weekly_hazard, new[0], new[1], new[2], orgs.rep_tenure, orgs.rep_autonomy,
@@ -216,14 +252,15 @@ class PartnershipModel(mesa.Model):
         """Open pre-delivery projects gain a partner from their area at ``membership_change_rate`` a year."""
         proj, mem, region = self.projects, self.memberships, self.region
         chance = self.params["membership_change_rate"] / WEEKS_PER_YEAR
+        rng = self._weekly_rng(Stream.JOINER)
         joiners = []
         for p in np.flatnonzero((u_join < chance) & (proj.stage <= Stage.DESIGN_AND_FEASIBILITY)):
             past_and_present = mem.org[mem.project == p]  # a partner that withdrew does not rejoin
             candidates = np.setdiff1d(region.orgs_in_area(region.area_of_org[proj.lead[p]]), past_and_present)
             if len(candidates):
-                joiners.append((int(p), int(self.rng.choice(candidates))))
+                joiners.append((int(p), int(rng.choice(candidates))))
         if joiners:
-            add_members(region, joiners, week, self.params, self.rng)
+            add_members(region, joiners, week, self.params, rng)
             self._resize_membership_scratch()
 
     def _follow_ons(self, week: int) -> None:
@@ -232,12 +269,13 @@ class PartnershipModel(mesa.Model):
         proj, mem = self.projects, self.memberships
         closing = np.flatnonzero((proj.closed_week == week) & (proj.stage == Stage.DELIVERED))
         first_new = len(proj)
+        rng = self._weekly_rng(Stream.FOLLOW_ON)
         for p in closing:
-            if self.rng.random() >= self.params["follow_on_chance"]:
+            if rng.random() >= self.params["follow_on_chance"]:
                 continue
             members = mem.org[(mem.project == p) & mem.active]
             lead = int(proj.lead[p]) if proj.lead[p] in members else int(members[0])
-            start_project(self.region, self.params, self.rng, theme=int(proj.theme[p]), lead=lead, members=members,
+            start_project(self.region, self.params, rng, theme=int(proj.theme[p]), lead=lead, members=members,
                           week=week, parent=int(p),
                           ambition=float(proj.ambition[p] * (1.0 + 0.5 * self.project_trust_mean[p])))
         if len(self.projects) > first_new:
@@ -307,7 +345,7 @@ class PartnershipModel(mesa.Model):
             else:
                 u = np.ones(len(self.orgs))
                 u[organisation] = 0.0
-                stayed = ~self._turnover(u, 0.5)
+                stayed = ~self._turnover(u, 0.5, self._weekly_rng(Stream.INTERVENTION + len(self.events)))
                 self.orgs.rep_tenure[stayed] -= 1  # the kernel counted a week for those who stayed
                 self._refresh_trust()
                 text = f"{self.region.org_names[organisation]}'s representative left"

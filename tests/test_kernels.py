@@ -216,6 +216,8 @@ def kernel_arguments(name: str, w: dict[str, Any], P: dict[str, Any], rng: np.ra
                 w["contribution"], w["benefit"], w["selflessness"]]
     if name == "withdraw_uncommitted":
         return [week, w["stage"], w["closed_week"], w["mem_project"], w["mem_active"], w["commitment"]]
+    if name in ("fill_uniform", "fill_normal"):
+        return [int(rng.integers(2**63)), week, int(rng.integers(1, 20)), np.full(n_mem + n_projects, -1.0)]
     raise KeyError(name)
 
 
@@ -300,7 +302,7 @@ def model_state(model: PartnershipModel) -> dict[str, Any]:
 
 WHOLE_MODEL_CASES: dict[str, dict[str, Any]] = {
     "defaults": {},
-    "busy": dict(leader_turnover=0.6, obstacle_rate=12.0, work_rate=1.0, funding_call_interval=4,
+    "busy": dict(leader_turnover=0.6, obstacle_rate=12.0, obstacle_severity=1.0, work_rate=1.0, funding_call_interval=4,
                  membership_change_rate=2.0, follow_on_chance=1.0, champion_emergence=0.2, lead_decides_share=0.7),
 }
 
@@ -333,3 +335,25 @@ def test_reference_kernels_are_restored_afterwards() -> None:
     with reference_kernels():
         assert k.hold_meetings is REFERENCES["hold_meetings"]
     assert all(getattr(k, name) is COMPILED[name] for name in COMPILED)
+
+
+def test_counter_based_draws_are_uniform_and_normal_and_keyed_by_stream(base_seed: int) -> None:
+    """Statistical checks on 200,000 draws (tolerances are several standard errors wide)."""
+    u = np.empty(200_000)
+    COMPILED["fill_uniform"](base_seed, 3, 1, u)
+    assert 0.0 <= u.min() and u.max() < 1.0
+    assert abs(u.mean() - 0.5) < 0.005 and abs(u.var() - 1 / 12) < 0.002
+    counts = np.histogram(u, bins=20, range=(0, 1))[0]
+    chi2 = ((counts - 10_000) ** 2 / 10_000).sum()
+    assert chi2 < 43.8  # 99.9% point of chi-squared with 19 degrees of freedom
+    z = np.empty(200_000)
+    COMPILED["fill_normal"](base_seed, 3, 1, z)
+    assert abs(z.mean()) < 0.01 and abs(z.std() - 1.0) < 0.01 and abs((z > 1.96).mean() - 0.025) < 0.002
+    other_stream, other_week = np.empty(1000), np.empty(1000)
+    COMPILED["fill_uniform"](base_seed, 3, 2, other_stream)
+    COMPILED["fill_uniform"](base_seed, 4, 1, other_week)
+    for other in (other_stream, other_week):
+        assert abs(np.corrcoef(u[:1000], other)[0, 1]) < 0.1
+    prefix = np.empty(10)
+    COMPILED["fill_uniform"](base_seed, 3, 1, prefix)
+    np.testing.assert_array_equal(prefix, u[:10])  # entity i gets the same number whatever the array's length

@@ -7,6 +7,7 @@ returned.
 """
 
 from model.kernels.benefits import realise_benefits
+from model.kernels.draws import fill_normal, fill_uniform
 from model.kernels.decisions import decide_stage_gates
 from model.kernels.funding import award_funding, funding_call
 from model.kernels.meetings import capacity_share, hold_meetings
@@ -18,7 +19,7 @@ from model.kernels.turnover import champions_emerge, forget_interpersonal_trust,
 from model.kernels.work import work_between_meetings
 
 __all__ = [
-    "award_funding", "capacity_share", "champions_emerge", "decide_stage_gates", "embed_institutional_trust",
+    "award_funding", "capacity_share", "fill_normal", "fill_uniform", "champions_emerge", "decide_stage_gates", "embed_institutional_trust",
     "forget_interpersonal_trust", "funding_call", "hold_meetings", "lose_champions", "obstacles_arrive_and_resolve",
     "project_trust", "realise_benefits", "replace_representatives", "shift_project_trust", "update_stalls",
     "withdraw_uncommitted", "work_between_meetings",
