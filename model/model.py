@@ -149,7 +149,7 @@ class PartnershipModel(mesa.Model):
         np.multiply(orgs.base_capacity, 1.0 - min(0.95, p["financial_pressure"] + self.pressure_shock), out=orgs.capacity)
 
         left = self._turnover(draw(Stream.LEAVE, len(orgs)), 1.0 - (1.0 - p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR),
-                              self._weekly_rng(Stream.REPLACEMENT))
+                              Stream.REPLACEMENT)
         k.champions_emerge(draw(Stream.CHAMPION, len(proj)), p["champion_emergence"], proj.stage, proj.champion, mem.project,
                            mem.org, mem.active, orgs.rep_skill)
 
@@ -227,8 +227,8 @@ class PartnershipModel(mesa.Model):
         """A generator for this week's draws of a process whose number of draws varies (keyed like :meth:`_draw`)."""
         return np.random.default_rng([self.stream_seed, self.week, int(stream)])
 
-    def _turnover(self, u_leave: np.ndarray, weekly_hazard: float, rng: np.random.Generator) -> np.ndarray:
-        """Representatives leave with ``u_leave < weekly_hazard``; successors are drawn from ``rng``.
+    def _turnover(self, u_leave: np.ndarray, weekly_hazard: float, stream: int) -> np.ndarray:
+        """Representatives leave with ``u_leave < weekly_hazard``; successors are drawn from ``stream``.
 
         Returns the mask of who left.
         """
@@ -238,7 +238,8 @@ class PartnershipModel(mesa.Model):
         new = [np.zeros(n) for _ in range(3)]
         if len(leaving):
             for column, values in zip(new, new_representatives(len(leaving), orgs.culture[leaving],
-                                                               self.params["autonomy_mean"], rng)):
+                                                               self.params["autonomy_mean"],
+                                                               self._weekly_rng(stream))):
                 column[leaving] = values
         left = np.zeros(n, dtype=np.bool_)
         k.replace_representatives(u_leave, weekly_hazard, new[0], new[1], new[2], orgs.rep_tenure, orgs.rep_autonomy,
@@ -252,9 +253,12 @@ class PartnershipModel(mesa.Model):
         """Open pre-delivery projects gain a partner from their area at ``membership_change_rate`` a year."""
         proj, mem, region = self.projects, self.memberships, self.region
         chance = self.params["membership_change_rate"] / WEEKS_PER_YEAR
+        joining = np.flatnonzero((u_join < chance) & (proj.stage <= Stage.DESIGN_AND_FEASIBILITY))
+        if not len(joining):
+            return
         rng = self._weekly_rng(Stream.JOINER)
         joiners = []
-        for p in np.flatnonzero((u_join < chance) & (proj.stage <= Stage.DESIGN_AND_FEASIBILITY)):
+        for p in joining:
             past_and_present = mem.org[mem.project == p]  # a partner that withdrew does not rejoin
             candidates = np.setdiff1d(region.orgs_in_area(region.area_of_org[proj.lead[p]]), past_and_present)
             if len(candidates):
@@ -268,6 +272,8 @@ class PartnershipModel(mesa.Model):
         bolder by the trust they built."""
         proj, mem = self.projects, self.memberships
         closing = np.flatnonzero((proj.closed_week == week) & (proj.stage == Stage.DELIVERED))
+        if not len(closing):
+            return
         first_new = len(proj)
         rng = self._weekly_rng(Stream.FOLLOW_ON)
         for p in closing:
@@ -345,7 +351,7 @@ class PartnershipModel(mesa.Model):
             else:
                 u = np.ones(len(self.orgs))
                 u[organisation] = 0.0
-                stayed = ~self._turnover(u, 0.5, self._weekly_rng(Stream.INTERVENTION + len(self.events)))
+                stayed = ~self._turnover(u, 0.5, Stream.INTERVENTION + len(self.events))
                 self.orgs.rep_tenure[stayed] -= 1  # the kernel counted a week for those who stayed
                 self._refresh_trust()
                 text = f"{self.region.org_names[organisation]}'s representative left"

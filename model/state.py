@@ -19,16 +19,8 @@ def _grow(arr: np.ndarray, extra: np.ndarray) -> np.ndarray:
 class _Columns:
     """Shared helpers for a set of equally long column arrays."""
 
-    def __len__(self) -> int:
-        return len(getattr(self, self._first_column()))
-
-    @classmethod
-    def _first_column(cls) -> str:
-        name = cls.__dict__.get("_first")
-        if name is None:
-            name = fields(cls)[0].name  # type: ignore[arg-type]
-            cls._first = name  # cached per class: len() is called on hot paths
-        return name
+    def __len__(self) -> int:  # each table names its first column here: len() is on the hot path
+        raise NotImplementedError
 
     def append(self, **columns: np.ndarray) -> None:
         """Append rows; every column must be given."""
@@ -59,6 +51,9 @@ class Organisations(_Columns):
     rep_presence: np.ndarray  # 0-1 attends and is really there (002)
     rep_skill: np.ndarray  # 0-1 boundary-spanning / championing skill (001)
     rep_generation: np.ndarray  # int32 how many representatives have held the seat
+
+    def __len__(self) -> int:
+        return len(self.kind)
 
 
 @dataclass
@@ -97,6 +92,9 @@ class Projects(_Columns):
     parent: np.ndarray  # int32 project this one follows on from, -1 for none
     first_stall_week: np.ndarray  # int32 week of first stall, -1 if never
 
+    def __len__(self) -> int:
+        return len(self.theme)
+
 
 @dataclass
 class Memberships(_Columns):
@@ -111,6 +109,9 @@ class Memberships(_Columns):
     attended: np.ndarray  # bool: at the last meeting
     joined: np.ndarray  # int32 week joined
 
+    def __len__(self) -> int:
+        return len(self.project)
+
 
 @dataclass
 class Relationships(_Columns):
@@ -121,6 +122,9 @@ class Relationships(_Columns):
     interpersonal: np.ndarray  # 0-1 trust held by the present representatives
     institutional: np.ndarray  # 0-1 trust embedded in the organisations; survives turnover
 
+    def __len__(self) -> int:
+        return len(self.a)
+
 
 @dataclass
 class Pairs(_Columns):
@@ -130,6 +134,9 @@ class Pairs(_Columns):
     rel: np.ndarray  # int32 index into Relationships
     ma: np.ndarray  # int32 membership index of the first member
     mb: np.ndarray  # int32 membership index of the second member
+
+    def __len__(self) -> int:
+        return len(self.project)
 
 
 def combined_trust(interpersonal: np.ndarray | float, institutional: np.ndarray | float):
