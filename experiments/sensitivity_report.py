@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from experiments.html import Page
@@ -130,29 +131,37 @@ def _morris_sentences(results: Results, outcome: str) -> list[str]:
 
 
 def _direction_sentences(results: Results, outcome: str) -> list[str]:
+    """One sentence: how the outcome moves as each traced lever goes across its range, others at defaults.
+
+    A curve counts as rising or falling if no step against that direction is larger than the 95% interval
+    half-width of the points it joins (smaller reversals are chance); otherwise its best and worst values are given.
+    """
     if results.curves is None or not len(results.curves):
         return []
     what = outcome_label(outcome)
-    out = []
+    clauses = []
     for lever in results.levers:
         table = results.curves[(results.curves["lever"] == lever) & (results.curves["outcome"] == outcome)]
-        table = table.sort_values("value")
+        table = table.sort_values("value").reset_index(drop=True)
         if len(table) < 2:
             continue
         low, high = table.iloc[0], table.iloc[-1]
         worst, best = table.loc[table["mean"].idxmin()], table.loc[table["mean"].idxmax()]
-        chance = worst["ci_high"] >= best["ci_low"]
-        tail = " (within chance at these replications)." if chance else "."
-        lever_name = low["label"][0].lower() + low["label"][1:]
-        steps = table["mean"].diff().dropna()
-        if (steps >= 0).all() or (steps <= 0).all():
-            verb = "raises" if high["mean"] > low["mean"] else "lowers"
-            out.append(f"With everything else at its default, moving {lever_name} from {low['value']:g} to "
-                       f"{high['value']:g} {verb} {what} from {low['mean']:.2f} to {high['mean']:.2f}" + tail)
+        chance = " (within chance)" if worst["ci_high"] >= best["ci_low"] else ""
+        name = low["label"][0].lower() + low["label"][1:]
+        sign = 1.0 if high["mean"] >= low["mean"] else -1.0
+        half = ((table["ci_high"] - table["ci_low"]) / 2).to_numpy()
+        against = -sign * table["mean"].diff().to_numpy()[1:]
+        if (against <= np.maximum(half[1:], half[:-1])).all():
+            verb = "raises" if sign > 0 else "lowers"
+            clauses.append(f"moving {name} from {low['value']:.3g} to {high['value']:.3g} {verb} it from "
+                           f"{low['mean']:.2f} to {high['mean']:.2f}{chance}")
         else:
-            out.append(f"With everything else at its default, {what} is lowest ({worst['mean']:.2f}) at {lever_name} "
-                       f"= {worst['value']:g} and highest ({best['mean']:.2f}) at {best['value']:g}" + tail)
-    return out
+            clauses.append(f"{name} does best at {best['value']:.3g} ({best['mean']:.2f}) and worst at "
+                           f"{worst['value']:.3g} ({worst['mean']:.2f}){chance}")
+    if not clauses:
+        return []
+    return [f"One lever at a time, everything else at its default, for {what}: " + "; ".join(clauses) + "."]
 
 
 def _noise_sentence(results: Results, outcome: str) -> str | None:
