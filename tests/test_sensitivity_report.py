@@ -149,3 +149,19 @@ def test_summary_paragraph_follows_the_indices():
                                          {**st, "meeting_discipline": 0.06, "patience": 0.55}, s2=0.0))
     assert swapped.startswith("Patience explains about 50%")
     assert "mostly through its interactions with other levers" in swapped  # no pair clearly above zero
+
+
+def test_direction_sentence_reads_the_response_curves():
+    """A curve whose only reversal lies within the intervals counts as rising; a clear peak is reported as one."""
+    results = _results({"meeting_discipline": 0.4, "external_funding": 0.1, "leader_turnover": 0.1, "patience": 0.0},
+                       {"meeting_discipline": 0.5, "external_funding": 0.2, "leader_turnover": 0.2, "patience": 0.0},
+                       s2=0.0)
+    rows = []
+    for lever, means in (("meeting_discipline", [0.1, 0.5, 0.48, 0.8]), ("external_funding", [0.2, 0.7, 0.7, 0.2])):
+        rows += [{"lever": lever, "label": results.study.label(lever), "value": v, "outcome": "delivered_share",
+                  "mean": m, "ci_low": m - 0.05, "ci_high": m + 0.05, "runs": 20}
+                 for v, m in zip([0.0, 1.0, 2.0, 3.0], means)]
+    results.curves, results.levers = pd.DataFrame(rows), ["meeting_discipline", "external_funding"]
+    text = summary_paragraph(results)
+    assert "moving meeting discipline from 0 to 3 raises it from 0.10 to 0.80;" in text
+    assert "external funding does best at 1 (0.70) and worst at 0 (0.20)." in text
