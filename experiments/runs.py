@@ -32,6 +32,7 @@ from experiments.errors import UserError
 from experiments.output import check_writable
 from experiments.store import Store
 from model.outcomes import SUMMARY_FIELDS
+from model.run import model_fingerprint
 
 #: Per-run tables a study can keep beside the run table: the whole-model weekly series, the
 #: per-project weekly series, and the per-project end-of-run table.
@@ -215,6 +216,10 @@ def _open(store: Store, manifest: dict, resume: bool) -> Store:
             raise UserError(f"'{store.root}' holds results of a different {old.get('kind', 'study')} file "
                             f"(sha256 {str(old.get('sha256'))[:12]}, now {manifest['sha256'][:12]}): resume with the "
                             "unchanged file, or choose a new --out folder")
+        if old.get("model_sha256", manifest["model_sha256"]) != manifest["model_sha256"]:
+            raise UserError(f"'{store.root}' holds results of different model code (model sha256 "
+                            f"{str(old['model_sha256'])[:12]}, now {manifest['model_sha256'][:12]}): resuming would "
+                            "mix model versions; choose a new --out folder")
         old.setdefault("resumed", []).append(manifest["started"])
         store.write_manifest(old)
     else:
@@ -228,7 +233,8 @@ def _full_manifest(manifest: dict, n_runs: int, tables: tuple[str, ...]) -> dict
     text = manifest.get("text", "")
     return {"kind": "study", **manifest, "sha256": manifest.get("sha256") or hashlib.sha256(text.encode()).hexdigest(),
             "runs": n_runs, "tables": ["runs", *tables], "seed_rule": SEED_RULE, "versions": versions(),
-            "git_commit": git_commit(), "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "git_commit": git_commit(), "model_sha256": model_fingerprint(),
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "host": socket.gethostname()}
 
 

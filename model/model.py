@@ -280,6 +280,8 @@ class PartnershipModel(mesa.Model):
             if rng.random() >= self.params["follow_on_chance"]:
                 continue
             members = mem.org[(mem.project == p) & mem.active]
+            if len(members) < 2:  # closed early because partners left: nobody to follow on
+                continue
             lead = int(proj.lead[p]) if proj.lead[p] in members else int(members[0])
             start_project(self.region, self.params, rng, theme=int(proj.theme[p]), lead=lead, members=members,
                           week=week, parent=int(p),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -39,6 +40,16 @@ def run_one(parameters: dict[str, Any] | None = None, seed: int = 0, weeks: int 
     model.run_for(weeks)
     row = summary(model) | {"seed": seed, "weeks": weeks, "scenario": model.spec.name} | model.params
     return RunResult(row, project_table(model), weekly_series(model) if series else pd.DataFrame(), model_series(model))
+
+
+def model_fingerprint() -> str:
+    """sha256 of the model's source (``model/`` and ``agents/``): results from different code differ."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("model/**/*.py"), *root.glob("agents/**/*.py")]):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def versions() -> dict[str, str]:

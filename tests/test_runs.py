@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from experiments import runs as runs_module
 from experiments.errors import UserError
 from experiments.runs import RunSpec, SweepInterrupted, execute, run_seed
 from model.outcomes import SUMMARY_FIELDS
+from model.run import model_fingerprint
 
 WEEKS = 26
 DISCIPLINE = (0.2, 0.5, 0.8)
@@ -198,6 +200,17 @@ def test_a_different_study_is_refused_on_resume_and_an_existing_one_without_resu
                 manifest={"text": "another study", "kind": "test"})
     with pytest.raises(UserError, match="already holds a study"):
         execute(tiny_specs(base_seed, replications=1), out, workers=1, manifest=MANIFEST)
+
+
+def test_resuming_after_the_model_code_changed_is_refused(tmp_path, base_seed):
+    out = tmp_path / "out"
+    execute(tiny_specs(base_seed, replications=1), out, workers=1, manifest=MANIFEST)
+    stored = json.loads((out / "manifest.json").read_text())
+    assert stored["model_sha256"] == model_fingerprint()
+    stored["model_sha256"] = "0" * 64  # as if the study had started on other model code
+    (out / "manifest.json").write_text(json.dumps(stored))
+    with pytest.raises(UserError, match="different model code"):
+        execute(tiny_specs(base_seed, replications=1), out, workers=1, resume=True, manifest=MANIFEST)
 
 
 def test_a_failed_run_is_recorded_not_raised(tmp_path, base_seed):
