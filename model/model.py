@@ -246,7 +246,8 @@ class PartnershipModel(mesa.Model):
                                   orgs.rep_presence, orgs.rep_skill, orgs.rep_generation, left)
         if len(leaving):
             k.forget_interpersonal_trust(left, rel.a, rel.b, rel.interpersonal)
-            k.lose_champions(left, proj.champion, proj.stage, proj.momentum, self.params["champion_loss"])
+            k.lose_champions(left, proj.champion, proj.stage, proj.momentum, self.params["champion_loss"],
+                             self._embeddedness())
         return left
 
     def _late_joiners(self, week: int, u_join: np.ndarray) -> None:
@@ -292,6 +293,15 @@ class PartnershipModel(mesa.Model):
             self.project_trust_mean = np.concatenate([self.project_trust_mean, np.zeros(grow)])
             self.project_trust_min = np.concatenate([self.project_trust_min, np.zeros(grow)])
             self._resize_membership_scratch()
+
+    def _embeddedness(self) -> np.ndarray:
+        """Mean institutional trust (0-1) among each project's active members: how embedded its ways of working are."""
+        pairs, mem = self.pairs, self.memberships
+        live = mem.active[pairs.ma] & mem.active[pairs.mb]
+        n = len(self.projects)
+        total = np.bincount(pairs.project[live], weights=self.relationships.institutional[pairs.rel[live]], minlength=n)
+        count = np.bincount(pairs.project[live], minlength=n)
+        return np.divide(total, count, out=np.zeros(n), where=count > 0)
 
     def _resize_membership_scratch(self) -> None:
         if len(self.member_trust) != len(self.memberships):

@@ -162,7 +162,8 @@ def kernel_arguments(name: str, w: dict[str, Any], P: dict[str, Any], rng: np.ra
     if name == "forget_interpersonal_trust":
         return [rng.random(n_orgs) < 0.3, w["rel_a"], w["rel_b"], w["interpersonal"]]
     if name == "lose_champions":
-        return [rng.random(n_orgs) < 0.4, w["champion"], w["stage"], w["momentum"], P["champion_loss"]]
+        return [rng.random(n_orgs) < 0.4, w["champion"], w["stage"], w["momentum"], P["champion_loss"],
+                rng.random(n_projects)]
     if name == "champions_emerge":
         return [rng.random(n_projects), rng.uniform(0.0, 1.0), w["stage"], w["champion"], *mem, w["rep_skill"]]
     if name == "capacity_share":

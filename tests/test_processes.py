@@ -67,11 +67,26 @@ def test_a_champions_departure_removes_the_champion_and_costs_momentum(base_seed
     champion = int(model.projects.champion[0])
     led = np.flatnonzero(model.projects.champion == champion)
     model.projects.momentum[led] = 0.6
+    embedded = model._embeddedness()[led]
+    assert (embedded > 0).all() and (embedded < 1).all()
     model.intervene("champion_leaves", project=0)
     assert (model.projects.champion[led] == -1).all()
-    np.testing.assert_allclose(model.projects.momentum[led], 0.6 - model.params["champion_loss"])
+    np.testing.assert_allclose(model.projects.momentum[led], 0.6 - model.params["champion_loss"] * (1 - embedded))
     others = np.setdiff1d(np.arange(len(model.projects)), led)
     assert (model.projects.champion[others] >= 0).all()
+
+
+def test_a_champions_departure_hurts_a_partnership_with_embedded_ways_of_working_less():
+    def momentum_after_losing_the_champion(institutional: float) -> float:
+        values = dict(left=np.array([False, True]), champion=np.array([1], dtype=np.int32),
+                      stage=np.array([Stage.DELIVERY], dtype=np.int8), momentum=np.full(1, 0.6),
+                      champion_loss=0.2, embedded=np.full(1, institutional))
+        assert call(k.lose_champions, **values) == 1 and values["champion"][0] == -1
+        return float(values["momentum"][0])
+
+    young, mature = momentum_after_losing_the_champion(0.1), momentum_after_losing_the_champion(0.6)
+    assert young < mature < 0.6
+    np.testing.assert_allclose([young, mature], [0.6 - 0.2 * 0.9, 0.6 - 0.2 * 0.4])
 
 
 def test_turnover_resets_interpersonal_but_not_institutional_trust(base_seed):

@@ -43,15 +43,21 @@ def forget_interpersonal_trust(left, rel_a, rel_b, interpersonal):
 
 
 @njit(cache=True)
-def lose_champions(left, champion, stage, momentum, champion_loss):
-    """A project whose champion's representative left loses its champion and ``champion_loss`` momentum."""
+def lose_champions(left, champion, stage, momentum, champion_loss, embedded):
+    """A project whose champion's representative left loses its champion and momentum.
+
+    The momentum lost is ``champion_loss * (1 - embedded[p])``, where ``embedded[p]`` (0-1) is the
+    mean institutional trust among the project's members: a partnership whose ways of working have
+    embedded depends less on one leader (001, Thames Gateway Kent: "It can be a risk if it
+    disappears. We're partly beyond that now as our model of working has embedded").
+    """
     n = 0
     for p in range(champion.shape[0]):
         c = champion[p]
         if c >= 0 and left[c]:
             champion[p] = -1
             if is_open(stage[p]):
-                momentum[p] = max(0.0, momentum[p] - champion_loss)
+                momentum[p] = max(0.0, momentum[p] - champion_loss * (1.0 - embedded[p]))
             n += 1
     return n
 

@@ -30,13 +30,14 @@ def forget_interpersonal_trust(left, rel_a, rel_b, interpersonal):
     return had_trust
 
 
-def lose_champions(left, champion, stage, momentum, champion_loss):
-    """A champion who left is gone; an open project also loses ``champion_loss`` momentum (floor 0)."""
+def lose_champions(left, champion, stage, momentum, champion_loss, embedded):
+    """A champion who left is gone; an open project also loses momentum, less where ways of working have
+    embedded: ``champion_loss`` scaled by the share of trust not yet institutional (floor 0)."""
     lost = [p for p, c in enumerate(champion.tolist()) if c >= 0 and left[c]]
     for p in lost:
         champion[p] = -1
         if is_open(stage[p]):
-            momentum[p] = max(0.0, momentum[p] - champion_loss)
+            momentum[p] = max(0.0, momentum[p] - champion_loss * (1.0 - embedded[p]))
     return len(lost)
 
 
