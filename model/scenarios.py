@@ -10,6 +10,7 @@ organisations and 10,000 projects.
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -91,6 +92,14 @@ def sector_baseline_trust(kind_a: int, kind_b: int, sector_trust_gap: float) -> 
     if "voluntary" in pair and ("council" in pair or "police" in pair):
         return 0.45
     return 0.4
+
+
+@functools.lru_cache(maxsize=8)
+def baseline_trust_table(sector_trust_gap: float) -> np.ndarray:
+    """:func:`sector_baseline_trust` for every pair of kinds (read-only; looked up for each new relationship)."""
+    table = np.array([[sector_baseline_trust(a, b, sector_trust_gap) for b in OrgKind] for a in OrgKind])
+    table.flags.writeable = False
+    return table
 
 
 @dataclass(frozen=True)
@@ -368,7 +377,7 @@ def _relationship(region: Region, rows, a: int, b: int, params: dict[str, Any], 
             return index, float(combined_trust(rel.interpersonal[index], rel.institutional[index]))
         row = rows["relationships"][index - len(region.relationships)]
         return index, float(combined_trust(row["interpersonal"], row["institutional"]))
-    base = sector_baseline_trust(region.orgs.kind[a], region.orgs.kind[b], params["sector_trust_gap"])
+    base = baseline_trust_table(params["sector_trust_gap"])[region.orgs.kind[a], region.orgs.kind[b]]
     row = {"a": key[0], "b": key[1], "interpersonal": min(1.0, base * rng.uniform(0.7, 1.3)), "institutional": 0.3 * base}
     index = len(region.relationships) + len(rows["relationships"])
     rows["relationships"].append(row)
