@@ -105,15 +105,22 @@ class Settings:
 
 
 # --- the patterns ----------------------------------------------------------------------------------
-Q001_LEADERSHIP = ("it was the role of (and qualities exhibited by) one or two individuals that really helped to drive "
-                   "collaboration forward")
-Q002_MANAGER = "the project manager plays a critical role in ensuring progress and momentum"
-Q002_EMPOWERED = "ensure that participants are ... empowered to represent their organisation"
-Q001_TCA = "along came TCA funding to unlock the project"
-Q001_TURNOVER = "projects can fail when this leadership changes"
-Q002_MEMBERS = "determining membership: the more partners, the more there is to keep in step"
-Q002_TRUST = "trust is built slowly through small wins ... and can be lost quickly"
-Q001_RISK = "at least one party needs to take an upbeat view of risk"
+Q001_LEADERSHIP = "An 'audacious' model of leadership 'sticking its neck out' to make projects happen"
+Q002_MANAGER = "The project manager plays a critical role in ensuring progress and momentum"
+Q002_EMPOWERED = ("A lack of autonomy on the part of representatives can have major detrimental affects on a "
+                  "project, not least in causing significant delay in reaching decisions")
+Q001_TCA = "We were stuck at that point...and along came TCA funding to unlock the project for us"
+Q001_CATALYST = ("it may not be the offer of large sums of money that, of itself, is the real stimulus to action: the "
+                 "money (and the 'competition rules' that surround it) may be the catalysts that overcome blockages")
+Q001_TURNOVER = "Projects can fail when this leadership changes"
+Q002_MEMBERS = ("too many organisations can increase the communication permutations and the difficulty of "
+                "reaching agreement about aims and actions")
+Q002_TRUST = "Trust needs time to develop, and it is a fragile process"
+Q002_SUCCESS = "trust is built-up through activity cycles. Success breeds success"
+Q001_EMBEDDED = ("It can be a risk if it disappears. We're partly beyond that now as our model of working has "
+                 "embedded and developed")
+Q001_RISK = ("At least one party needs to take an 'upbeat' view of risk. Issues that could kill off a "
+             "different project become manageable risks")
 Q003_WELL = ("38 per cent of respondents in the leadership network survey said their sub-regional partnership works "
              "well, and 34 per cent said not well")
 Q003_HEALTH = ("72 per cent rating crime and community safety partnership work in their borough as good, compared to "
@@ -170,7 +177,8 @@ CHECKS: tuple[Check, ...] = (
           "001, 002", f"001: '{Q001_LEADERSHIP}'; 002: '{Q002_MANAGER}'; '{Q002_EMPOWERED}'",
           (Arm("leaders", "delivered_share", 1.0), Arm("no_leaders", "delivered_share", -1.0)),
           "difference in share of projects delivered", "+", delta=0.05,
-          mechanism="a champion and a project manager lift momentum, work done and obstacle clearing; empowered representatives decide gates in the room instead of referring back home"),
+          mechanism=("a champion and a project manager lift momentum, work done and obstacle clearing; empowered "
+                     "representatives decide gates in the room instead of referring back home")),
     Check("1b_leaders_faster", 1, "... and delivered sooner",
           "001, 002", f"002: '{Q002_MANAGER}'",
           (Arm("leaders", "median_weeks_to_delivery", 1.0), Arm("no_leaders", "median_weeks_to_delivery", -1.0)),
@@ -180,45 +188,52 @@ CHECKS: tuple[Check, ...] = (
           "001", f"001: '{Q001_TCA}'",
           (Arm("award_catalyst", "abandoned_share", 1.0), Arm("award_money", "abandoned_share", -1.0)),
           "difference in share abandoned (stalled for good), catalyst on vs money only", "-", delta=0.05,
-          mechanism="only the catalytic effect restarts a stalled project and lifts momentum, consent and obstacle clearing until the deadline; money only buys work once a project is moving"),
+          mechanism=("only the catalytic effect restarts a stalled project and lifts momentum, consent and obstacle "
+                     "clearing until the deadline; money only buys work once a project is moving")),
     Check("2b_beyond_money", 2, "... well beyond what the money alone buys (catalytic gain exceeds the money's gain)",
-          "001", f"001: '{Q001_TCA}'",
+          "001", f"001: '{Q001_CATALYST}'",
           (Arm("award_catalyst", "abandoned_share", 1.0), Arm("award_money", "abandoned_share", -2.0),
            Arm("no_award", "abandoned_share", 1.0)),
           "change in share abandoned due to the catalyst minus that due to the money", "-", delta=0.05,
           mechanism="as 2a: money alone cannot be spent by a stalled project"),
     Check("3a_loss_hurts", 3, "Losing the champion (and so a key representative) hurts",
           "001", f"001: '{Q001_TURNOVER}'",
-          (Arm("champions_leave", "working_well_share", 1.0), Arm("champions_stay", "working_well_share", -1.0)),
-          "difference in share working well, champions leave vs stay", "-", delta=0.05,
-          mechanism="the project loses champion_loss momentum and its champion's drive until another emerges; the leaver's successor starts without interpersonal trust"),
+          (Arm("champions_leave", "not_working_share", 1.0), Arm("champions_stay", "not_working_share", -1.0)),
+          "difference in share clearly not working (abandoned or stalled), champions leave vs stay", "+", delta=0.05,
+          mechanism=("the project loses champion_loss momentum and its champion's drive until another emerges; the "
+                     "leaver's successor starts without interpersonal trust")),
     Check("3b_mature_hurt_less", 3, "Mature partnerships with embedded ways of working are hurt less",
-          "001", "001 (Thames Gateway Kent): embedded ways of working survive changes of leadership",
-          (Arm("mature_leave", "working_well_share", 1.0), Arm("mature_stay", "working_well_share", -1.0),
-           Arm("champions_leave", "working_well_share", -1.0), Arm("champions_stay", "working_well_share", 1.0)),
-          "harm of the loss when mature minus harm at default embedding (share working well)", "+", delta=0.04,
-          mechanism="maturity (embedding) acts only through institutional trust, which cushions the trust lost with the leaver; the loss's harm to delivery runs through momentum and the champion's drive, which embedding does not touch"),
+          "001", f"001 (Thames Gateway Kent): '{Q001_EMBEDDED}'",
+          (Arm("mature_leave", "not_working_share", 1.0), Arm("mature_stay", "not_working_share", -1.0),
+           Arm("champions_leave", "not_working_share", -1.0), Arm("champions_stay", "not_working_share", 1.0)),
+          "rise in share not working caused by the loss when mature minus that at default embedding", "-", delta=0.04,
+          mechanism=("maturity (embedding) acts only through institutional trust, which cushions the trust lost with the "
+                     "leaver; the loss's harm to delivery runs through momentum and the champion's drive, which embedding "
+                     "does not touch")),
     Check("4_members_slow", 4, "More members slow agreement",
           "002", f"002: '{Q002_MEMBERS}'",
           (Arm("many_members", "median_weeks_to_delivery", 1.0), Arm("few_members", "median_weeks_to_delivery", -1.0)),
           "difference in median weeks to delivery", "+", delta=10.0,
-          mechanism="each extra member adds pairs to keep in step (coordination cost) and one more partner who must consent or may refer back home"),
+          mechanism=("each extra member adds pairs to keep in step (coordination cost) and one more partner who must "
+                     "consent or may refer back home")),
     Check("5a_trust_slow_fast", 5, "Trust is built slowly and lost quickly",
           "002", f"002: '{Q002_TRUST}'",
           (Arm("default_series", "weeks_to_lose_trust", 1.0), Arm("default_series", "weeks_to_gain_trust", -1.0)),
           f"weeks to lose minus weeks to gain {TRUST_STEP:g} of trust", "-", delta=2.0,
-          mechanism="meetings add a small share of the room to grow; failures, absences and departures subtract outright (trust_loss_ratio)"),
+          mechanism=("meetings add a small share of the room to grow; failures, absences and departures subtract outright "
+                     "(trust_loss_ratio)")),
     Check("5b_success_breeds_success", 5, "Success breeds success: follow-on projects start from higher trust",
-          "002", "002: small wins build trust; success breeds success",
+          "002", f"002: '{Q002_SUCCESS}'",
           (Arm("default_series", "follow_on_start_trust", 1.0),
            Arm("default_series", "peer_trust_at_follow_on_start", -1.0)),
-          "trust of a follow-on at its start minus that of first projects still under way that week", "+", delta=0.03,
+          "trust of a follow-on at its start minus that of first projects still under way that week", "+", delta=0.015,
           mechanism="a follow-on starts among the partners of a delivered project, with the trust they built"),
     Check("6_upbeat_risk", 6, "A partner with an upbeat view of risk gets projects through their obstacles",
           "001", f"001: '{Q001_RISK}'",
           (Arm("upbeat", "not_working_share", 1.0), Arm("cautious", "not_working_share", -1.0)),
           "difference in share clearly not working (abandoned or stalled)", "-", delta=0.05,
-          mechanism="obstacles look bigger without a partner above the 'upbeat' risk appetite of 0.7, and perceived risk lowers consent at gates"),
+          mechanism=("obstacles look bigger without a partner above the 'upbeat' risk appetite of 0.7, and perceived risk "
+                     "lowers consent at gates")),
     Check("7a_working_well", 7, "The share working well is far from 100%: near 38%",
           "003", f"003: '{Q003_WELL}'", (Arm("default", "working_well_share", 1.0),),
           "share working well", "level", target=0.38, tolerance=0.05,
@@ -231,7 +246,8 @@ CHECKS: tuple[Check, ...] = (
           "003", f"003: '{Q003_HEALTH}'",
           (Arm("default", "health_working_well_share", 1.0), Arm("default", "community_safety_working_well_share", -1.0)),
           "health minus community-safety share working well (London: 0.52 - 0.72 = -0.20)", "-", delta=0.10,
-          mechanism="health bodies give little officer time to local partnership, are hierarchical and risk-averse, and councils trust them less (sector_trust_gap); calibrated in size (docs/calibration.md)"),
+          mechanism=("health bodies give little officer time to local partnership, are hierarchical and risk-averse, and "
+                     "councils trust them less (sector_trust_gap); calibrated in size (docs/calibration.md)")),
 )
 
 

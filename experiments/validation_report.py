@@ -32,7 +32,8 @@ def render(validation: Validation, curves: pd.DataFrame | None, runtime_seconds:
     mode = "quick form" if s.quick else "full form"
     page = Page("Pattern-oriented validation of the partnerships model",
                 intro=f"{passed} of {len(table)} checks of the model brief's seven patterns pass ({mode}; "
-                      f"{len(validation.runs)} runs of 260 weeks; {runtime_seconds / 60:.1f} minutes).")
+                      f"{len(validation.runs)} runs of 260 weeks; {runtime_seconds / 60:.1f} minutes for this invocation, stored runs "
+                      "reused).")
     failed = table[~table["passed"]]
     if len(failed):
         page.paragraph("Failing checks (findings, not tests to loosen): " +
@@ -57,8 +58,8 @@ def render(validation: Validation, curves: pd.DataFrame | None, runtime_seconds:
         "n = (1.96 s / (tolerance / 2))^2; n is divided by the share of runs where the measure is "
         f"defined, clipped to [{s.pilot}, {s.max_replications}], and each condition runs the largest n "
         "of the checks that use it.")
-    page.table(table[["check", "pattern", "statement", "effect", "expected", "replications", "estimate",
-                      "ci_low", "ci_high", "passed", "reason"]],
+    page.table(table[["check", "pattern", "effect", "expected", "replications", "estimate", "ci_low", "ci_high",
+                      "passed"]],
                caption=f"Checks: effect, {s.confidence:.0%} interval, verdict")
     page.figure(plots.checks_figure(table),
                 f"Each panel shows one check's estimate with its {s.confidence:.0%} interval: green passes, red fails; "
@@ -67,7 +68,7 @@ def render(validation: Validation, curves: pd.DataFrame | None, runtime_seconds:
     labels = {c.key: c.label for c in CONDITIONS}
     for row in table.itertuples():
         page.heading(f"{row.check}: {row.statement}", level=3)
-        page.paragraph(f"Source {row.source}: {row.quote}")
+        page.paragraph(f"Source: {row.quote}")
         page.paragraph(f"In the model: {row.mechanism}.", note=True)
         page.bullets([f"{part.split('[')[0].strip()} in: {labels[part.split('[')[1].rstrip(']')]}"
                       for part in row.conditions.split(" | ")])
