@@ -265,6 +265,24 @@ def validate(
         raise typer.Exit(PATTERN_FAILED_EXIT)
 
 
+@app.command()
+@user_errors
+def calibrate(
+    out: Annotated[Path, typer.Option(help="Folder for the runs, calibration_screen.csv, calibration_confirm.csv and calibrated.json.")] = Path("results/calibration"),
+    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).", min=1)] = None,
+) -> None:
+    """Calibrate the default scenario to the London snapshot (003) by rejection on a Latin hypercube (docs/calibration.md)."""
+    from experiments.calibration import calibrate as run_calibration
+
+    check_writable(out)
+    result = run_calibration(out, workers=workers)
+    result.write(out)
+    best = result.best
+    typer.echo(f"chosen point {best['point']} ({'accepted' if best['accepted'] else 'nearest, not accepted'}): "
+               f"working well {best['working_well_share']:.3f}, not working {best['not_working_share']:.3f}, "
+               f"health gap {best['health_gap']:.3f}; values in {out / 'calibrated.json'}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

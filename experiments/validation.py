@@ -207,9 +207,9 @@ CHECKS: tuple[Check, ...] = (
           (Arm("mature_leave", "not_working_share", 1.0), Arm("mature_stay", "not_working_share", -1.0),
            Arm("champions_leave", "not_working_share", -1.0), Arm("champions_stay", "not_working_share", 1.0)),
           "rise in share not working caused by the loss when mature minus that at default embedding", "-", delta=0.04,
-          mechanism=("maturity (embedding) acts only through institutional trust, which cushions the trust lost with the "
-                     "leaver; the loss's harm to delivery runs through momentum and the champion's drive, which embedding "
-                     "does not touch")),
+          mechanism=("maturity (embedding) acts through institutional trust, which cushions the trust lost with "
+                     "the leaver and scales down the momentum lost; the loss also removes the champion's drive until "
+                     "another emerges, which embedding does not touch, and trust moves outcomes little")),
     Check("4_members_slow", 4, "More members slow agreement",
           "002", f"002: '{Q002_MEMBERS}'",
           (Arm("many_members", "median_weeks_to_delivery", 1.0), Arm("few_members", "median_weeks_to_delivery", -1.0)),

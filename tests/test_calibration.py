@@ -56,3 +56,16 @@ def test_tiny_calibration_chooses_the_nearest_confirmed_point(tmp_path) -> None:
         assert low <= value <= high
     result.write(tmp_path)
     assert (tmp_path / "calibrated.json").exists()
+
+
+def test_calibrate_command_refuses_an_unwritable_folder_with_one_line(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from experiments.cli import app
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(app, ["calibrate", "--out", str(blocker)])
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("error:") and len(result.output.strip().splitlines()) == 1
+    assert not (blocker.parent / "calibrated.json").exists()
