@@ -182,7 +182,8 @@ class PartnershipModel(mesa.Model):
         k.work_between_meetings(week, p["meeting_discipline"], p["work_rate"], p["momentum_rate"],
                                 p["coordination_cost"], p["work_cost"], p["funding_resource_effect"],
                                 p["funding_catalytic_effect"], p["catalytic_strength"], proj.stage, proj.momentum,
-                                proj.progress, proj.ambition, proj.has_manager, proj.champion, proj.obstacle,
+                                proj.progress, proj.ambition, proj.has_manager, proj.champion, self._embeddedness(),
+                                proj.obstacle,
                                 proj.catalyst_until, proj.action_quality, proj.external_funds, proj.costs,
                                 proj.delivered_week, mem.project, mem.org, mem.active, mem.commitment,
                                 mem.contribution, cap_share, done)

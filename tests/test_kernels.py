@@ -177,7 +177,7 @@ def kernel_arguments(name: str, w: dict[str, Any], P: dict[str, Any], rng: np.ra
         return [week, P["meeting_discipline"], P["work_rate"], P["momentum_rate"], P["coordination_cost"],
                 P["work_cost"], P["funding_resource_effect"], P["funding_catalytic_effect"], P["catalytic_strength"],
                 w["stage"], w["momentum"], w["progress"], w["ambition"], w["has_manager"], w["champion"],
-                w["obstacle"], w["catalyst_until"], w["action_quality"], w["external_funds"], w["costs"],
+                rng.random(n_projects), w["obstacle"], w["catalyst_until"], w["action_quality"], w["external_funds"], w["costs"],
                 w["delivered_week"], *mem, w["commitment"], w["contribution"], cap_share, np.full(n_projects, -1.0)]
     if name == "decide_stage_gates":
         return [week, P["collaborative_advantage"], P["funding_catalytic_effect"], P["catalytic_strength"],

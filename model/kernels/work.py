@@ -12,16 +12,17 @@ OFFICER_DAY_COST = 0.35  # £k per officer-day given to partnership work (assump
 @njit(cache=True)
 def work_between_meetings(week, meeting_discipline, work_rate, momentum_rate, coordination_cost, work_cost,
                           resource_effect, catalytic_effect, catalytic_strength, stage, momentum, progress, ambition,
-                          has_manager, champion, obstacle, catalyst_until, action_quality, external_funds, costs,
-                          delivered_week, mem_project, mem_org, mem_active, commitment, contribution, cap_share,
+                          has_manager, champion, embedded, obstacle, catalyst_until, action_quality, external_funds,
+                          costs, delivered_week, mem_project, mem_org, mem_active, commitment, contribution, cap_share,
                           done_out):
     """One week of work on every open project; returns how many projects finished delivery this week.
 
     Members put in ``commitment * capacity share`` of what the partnership asks (costed at
     ``OFFICER_DAY_COST``). The share of agreed actions done is that effort times the quality of the
     last meeting and the follow-up factor ``0.4 + 0.6 * discipline``. Momentum moves a fraction
-    ``momentum_rate`` of the way to a target set by the work done, a champion, a project manager and
-    a live award deadline; while an obstacle blocks the project nothing gets done and only the
+    ``momentum_rate`` of the way to a target set by the work done, the drive of a champion (without
+    one, embedded ways of working supply the share ``embedded[p]``, the mean institutional trust
+    among members: 001, Thames Gateway Kent), a project manager and a live award deadline; while an obstacle blocks the project nothing gets done and only the
     deadline holds momentum up (undone actions bleed momentum). Progress through the stage grows with
     momentum and work done, slowed by ambition and coordination cost; award money (resource effect)
     buys extra work at ``work_cost`` per stage.
@@ -51,7 +52,8 @@ def work_between_meetings(week, meeting_discipline, work_rate, momentum_rate, co
             done = follow_up * (effort[p] / members[p]) * (0.4 + 0.6 * action_quality[p])
         catalyst = catalytic_effect and catalyst_until[p] >= week
         blocked = obstacle[p] > 0.0
-        target = 0.0 if blocked else 0.2 + 0.6 * done + 0.15 * (champion[p] >= 0) + 0.1 * has_manager[p]
+        drive = 1.0 if champion[p] >= 0 else embedded[p]
+        target = 0.0 if blocked else 0.2 + 0.6 * done + 0.15 * drive + 0.1 * has_manager[p]
         if catalyst:
             target += 0.3 * catalytic_strength
         target = min(1.0, target)

@@ -10,8 +10,8 @@ from ._common import DELIVERY, REALISING_BENEFITS, active_members, is_open
 
 def work_between_meetings(week, meeting_discipline, work_rate, momentum_rate, coordination_cost, work_cost,
                           resource_effect, catalytic_effect, catalytic_strength, stage, momentum, progress, ambition,
-                          has_manager, champion, obstacle, catalyst_until, action_quality, external_funds, costs,
-                          delivered_week, mem_project, mem_org, mem_active, commitment, contribution, cap_share,
+                          has_manager, champion, embedded, obstacle, catalyst_until, action_quality, external_funds,
+                          costs, delivered_week, mem_project, mem_org, mem_active, commitment, contribution, cap_share,
                           done_out):
     """Effort, spending, momentum and progress of each open project; returns how many finished delivery."""
     follow_up = 0.4 + 0.6 * meeting_discipline
@@ -33,7 +33,8 @@ def work_between_meetings(week, meeting_discipline, work_rate, momentum_rate, co
         deadline_running = bool(catalytic_effect) and catalyst_until[p] >= week
         target = 0.0
         if not blocked:
-            target = 0.2 + 0.6 * done + (0.15 if champion[p] >= 0 else 0.0) + (0.1 if has_manager[p] else 0.0)
+            drive = 1.0 if champion[p] >= 0 else embedded[p]  # embedded ways of working stand in for a champion
+            target = 0.2 + 0.6 * done + 0.15 * drive + (0.1 if has_manager[p] else 0.0)
         if deadline_running:
             target += 0.3 * catalytic_strength
         momentum[p] += momentum_rate * (min(1.0, target) - momentum[p])
