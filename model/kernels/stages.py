@@ -1,15 +1,15 @@
-"""Stage codes as plain integers for compiled code (mirrors :class:`model.codes.Stage`)."""
+"""Stage codes as plain integers for compiled code, taken from :class:`model.codes.Stage` (one source)."""
 
 from numba import njit
 
-INITIATING = 0
-AGREEING_GOALS = 1
-DESIGN_AND_FEASIBILITY = 2
-DELIVERY = 3
-REALISING_BENEFITS = 4
-DELIVERED = 5
-STALLED = 6
-ABANDONED = 7
+from model.codes import Stage
+
+DESIGN_AND_FEASIBILITY = int(Stage.DESIGN_AND_FEASIBILITY)
+DELIVERY = int(Stage.DELIVERY)
+REALISING_BENEFITS = int(Stage.REALISING_BENEFITS)
+DELIVERED = int(Stage.DELIVERED)
+STALLED = int(Stage.STALLED)
+ABANDONED = int(Stage.ABANDONED)
 UPBEAT_RISK_APPETITE = 0.7  # 001: a partner with an 'upbeat' view of risk
 
 
