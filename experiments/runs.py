@@ -216,10 +216,10 @@ def _open(store: Store, manifest: dict, resume: bool) -> Store:
             raise UserError(f"'{store.root}' holds results of a different {old.get('kind', 'study')} file "
                             f"(sha256 {str(old.get('sha256'))[:12]}, now {manifest['sha256'][:12]}): resume with the "
                             "unchanged file, or choose a new --out folder")
-        if old.get("model_sha256", manifest["model_sha256"]) != manifest["model_sha256"]:
+        if old.get("model_sha256") != manifest["model_sha256"]:
             raise UserError(f"'{store.root}' holds results of different model code (model sha256 "
-                            f"{str(old['model_sha256'])[:12]}, now {manifest['model_sha256'][:12]}): resuming would "
-                            "mix model versions; choose a new --out folder")
+                            f"{str(old.get('model_sha256'))[:12]}, now {manifest['model_sha256'][:12]}): resuming "
+                            "would mix model versions; choose a new --out folder")
         old.setdefault("resumed", []).append(manifest["started"])
         store.write_manifest(old)
     else:
