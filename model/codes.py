@@ -61,9 +61,6 @@ class Stage(IntEnum):
         return self.name.replace("_", " ").lower()
 
 
-LAST_GATED_STAGE = int(Stage.DESIGN_AND_FEASIBILITY)  # gates are decided at the end of stages 0-2
-
-
 class Theme(IntEnum):
     """What a project is about; it sets which kinds of organisation take part."""
 

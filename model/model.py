@@ -18,7 +18,6 @@ from model.codes import Stage
 from model.interventions import ACTIONS, CONDITIONS, DEFAULT_AWARD, DEFAULT_SHOCK, Intervention
 from model.parameters import ParameterError, lookup, validate
 from model.scenarios import ScenarioSpec, add_members, build_region, load_scenario, new_representatives, start_project
-from model.state import combined_trust
 
 WEEKS_PER_YEAR = 52
 DEFAULT_WEEKS = 260  # five years (model brief)
@@ -414,11 +413,6 @@ class PartnershipModel(mesa.Model):
             self.series["trust_mean"].append(self.project_trust_mean.copy())
             self.series["stage"].append(proj.stage.copy())
         self.datacollector.collect(self)
-
-    def mean_trust(self) -> float:
-        """Mean trust over all current relationships between partners (0-1)."""
-        rel = self.relationships
-        return float(np.mean(combined_trust(rel.interpersonal, rel.institutional))) if len(rel) else 0.0
 
 
 def check_intervention(i: Intervention, model: PartnershipModel) -> Intervention:

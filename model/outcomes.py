@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from model.codes import OrgKind, Stage, Theme
-from model.state import combined_trust
 
 if TYPE_CHECKING:
     from model.model import PartnershipModel
@@ -170,10 +169,3 @@ def summary(model: PartnershipModel) -> dict[str, Any]:
         "awards": int(np.sum(model.weekly["awards"])),
     }
 
-
-def member_trust_pairs(model: PartnershipModel) -> pd.DataFrame:
-    """Every relationship with its trust parts (for the live view's network)."""
-    rel = model.relationships
-    return pd.DataFrame({"a": rel.a, "b": rel.b, "interpersonal": rel.interpersonal,
-                         "institutional": rel.institutional,
-                         "trust": combined_trust(rel.interpersonal, rel.institutional)})

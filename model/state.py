@@ -31,9 +31,6 @@ class _Columns:
         for name in names:
             setattr(self, name, _grow(getattr(self, name), columns[name]))
 
-    def copy(self):
-        return type(self)(**{f.name: getattr(self, f.name).copy() for f in fields(self)})  # type: ignore[arg-type]
-
 
 @dataclass
 class Organisations(_Columns):
