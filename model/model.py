@@ -147,8 +147,9 @@ class PartnershipModel(mesa.Model):
         self.pressure_shock *= SHOCK_DECAY
         np.multiply(orgs.base_capacity, 1.0 - min(0.95, p["financial_pressure"] + self.pressure_shock), out=orgs.capacity)
 
+        embedded = self._embeddedness()  # institutional trust changes only at the end of the step
         left = self._turnover(draw(Stream.LEAVE, len(orgs)), 1.0 - (1.0 - p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR),
-                              Stream.REPLACEMENT)
+                              Stream.REPLACEMENT, embedded)
         k.champions_emerge(draw(Stream.CHAMPION, len(proj)), p["champion_emergence"], proj.stage, proj.champion, mem.project,
                            mem.org, mem.active, orgs.rep_skill)
 
@@ -181,7 +182,7 @@ class PartnershipModel(mesa.Model):
         k.work_between_meetings(week, p["meeting_discipline"], p["work_rate"], p["momentum_rate"],
                                 p["coordination_cost"], p["work_cost"], p["funding_resource_effect"],
                                 p["funding_catalytic_effect"], p["catalytic_strength"], proj.stage, proj.momentum,
-                                proj.progress, proj.ambition, proj.has_manager, proj.champion, self._embeddedness(),
+                                proj.progress, proj.ambition, proj.has_manager, proj.champion, embedded,
                                 proj.obstacle,
                                 proj.catalyst_until, proj.action_quality, proj.external_funds, proj.costs,
                                 proj.delivered_week, mem.project, mem.org, mem.active, mem.commitment,
@@ -227,10 +228,10 @@ class PartnershipModel(mesa.Model):
         """A generator for this week's draws of a process whose number of draws varies (keyed like :meth:`_draw`)."""
         return np.random.default_rng([self.stream_seed, self.week, int(stream)])
 
-    def _turnover(self, u_leave: np.ndarray, weekly_hazard: float, stream: int) -> np.ndarray:
+    def _turnover(self, u_leave: np.ndarray, weekly_hazard: float, stream: int, embedded: np.ndarray) -> np.ndarray:
         """Representatives leave with ``u_leave < weekly_hazard``; successors are drawn from ``stream``.
 
-        Returns the mask of who left.
+        ``embedded`` is :meth:`_embeddedness` now. Returns the mask of who left.
         """
         orgs, proj, rel = self.orgs, self.projects, self.relationships
         n = len(orgs)
@@ -246,8 +247,7 @@ class PartnershipModel(mesa.Model):
                                   orgs.rep_presence, orgs.rep_skill, orgs.rep_generation, left)
         if len(leaving):
             k.forget_interpersonal_trust(left, rel.a, rel.b, rel.interpersonal)
-            k.lose_champions(left, proj.champion, proj.stage, proj.momentum, self.params["champion_loss"],
-                             self._embeddedness())
+            k.lose_champions(left, proj.champion, proj.stage, proj.momentum, self.params["champion_loss"], embedded)
         return left
 
     def _late_joiners(self, week: int, u_join: np.ndarray) -> None:
@@ -363,7 +363,7 @@ class PartnershipModel(mesa.Model):
             else:
                 u = np.ones(len(self.orgs))
                 u[organisation] = 0.0
-                stayed = ~self._turnover(u, 0.5, Stream.INTERVENTION + len(self.events))
+                stayed = ~self._turnover(u, 0.5, Stream.INTERVENTION + len(self.events), self._embeddedness())
                 self.orgs.rep_tenure[stayed] -= 1  # the kernel counted a week for those who stayed
                 self._refresh_trust()
                 text = f"{self.region.org_names[organisation]}'s representative left"
