@@ -5,11 +5,11 @@ one row, so Mesa's AgentSet, DataCollector and the live view work on them as usu
 kernels work on the arrays. Agents do no I/O.
 """
 
-from agents.organisation import (
+from partnerships.agents.organisation import (
     ORGANISATION_CLASSES, BusinessPartnership, CountyCouncil, DistrictCouncil, GovernmentAgency, HealthBody,
     Organisation, Police, Representative, UnitaryCouncil, VoluntaryGroup,
 )
-from agents.project import PartnershipProject
+from partnerships.agents.project import PartnershipProject
 
 __all__ = [
     "ORGANISATION_CLASSES", "BusinessPartnership", "CountyCouncil", "DistrictCouncil", "GovernmentAgency",

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from model.codes import OrgKind
+from partnerships.model.codes import OrgKind
 
 if TYPE_CHECKING:
-    from model.model import PartnershipModel
+    from partnerships.model.model import PartnershipModel
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from model.codes import Stage, Theme
+from partnerships.model.codes import Stage, Theme
 
 if TYPE_CHECKING:
-    from model.model import PartnershipModel
+    from partnerships.model.model import PartnershipModel
 
 
 class PartnershipProject(mesa.Agent):

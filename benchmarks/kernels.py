@@ -36,13 +36,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the references live with the tests
 
-import model.kernels as k  # noqa: E402
+import partnerships.model.kernels as k  # noqa: E402
 from reference import COMPILED, REFERENCES, reference_kernels  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from model.model import PartnershipModel  # noqa: E402
-from model.scenarios import synthetic_region  # noqa: E402
+from partnerships.model.model import PartnershipModel  # noqa: E402
+from partnerships.model.scenarios import synthetic_region  # noqa: E402
 
 SEED = 20261126
 Clock = Callable[[], float]
@@ -159,7 +159,7 @@ COMPILE_PROBE = """
 import json, sys, time
 clock = time.process_time if sys.argv[1] == "cpu" else time.perf_counter
 start = clock()
-from model.model import PartnershipModel
+from partnerships.model.model import PartnershipModel
 imported = clock()
 def run():
     model = PartnershipModel(rng=1, leader_turnover=0.6, funding_call_interval=4)
@@ -169,7 +169,7 @@ def run():
     model.run_for(30)
 first = clock(); run(); first = clock() - first
 again = clock(); run(); again = clock() - again
-import model.kernels as k
+import partnerships.model.kernels as k
 print(json.dumps({"import_s": imported - start, "first_run_s": first, "second_run_s": again,
                   "uncompiled": [name for name in k.__all__ if not getattr(k, name).signatures]}))
 """

@@ -48,9 +48,9 @@ def _summary(samples: list[float]) -> dict[str, float]:
 
 def parts(weeks: int, clock: Callable[[], float]) -> dict[str, dict[str, float]]:
     """Time the step and each chart's spec (built and serialised) week by week."""
-    from viz.live_model import LiveModel
-    from viz.live_plots import comparison_chart, momentum_chart, stage_chart, trust_chart
-    from viz.network import network_chart
+    from partnerships.viz.live_model import LiveModel
+    from partnerships.viz.live_plots import comparison_chart, momentum_chart, stage_chart, trust_chart
+    from partnerships.viz.network import network_chart
 
     builders = {"network": network_chart, "stages": stage_chart, "momentum": momentum_chart, "trust": trust_chart,
                 "side_by_side": comparison_chart}
@@ -79,7 +79,7 @@ def whole_page(weeks: int, clock: Callable[[], float]) -> dict[str, float]:
     import ipyvuetify as v
     import solara
 
-    from viz.app import Page
+    from partnerships.viz.app import Page
 
     @solara.component
     def Served() -> None:  # as `solara run` serves it: the page inside Solara's app layout
@@ -132,8 +132,8 @@ def browser(weeks: int) -> dict[str, dict[str, float]]:
 
     from playwright.sync_api import expect, sync_playwright
 
-    from viz.live_assets import ensure_assets
-    from viz.live_server import free_port, running
+    from partnerships.viz.live_assets import ensure_assets
+    from partnerships.viz.live_server import free_port, running
 
     ensure_assets()
     with tempfile.TemporaryDirectory() as tmp, running(free_port(), Path(tmp) / "solara.log") as url, \

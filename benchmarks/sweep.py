@@ -34,9 +34,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from experiments.design import load_experiment
-from experiments.runs import execute
-from model.run import run_one
+from partnerships.experiments.design import load_experiment
+from partnerships.experiments.runs import execute
+from partnerships.model.run import run_one
 
 
 def _cpu() -> float:
@@ -68,7 +68,7 @@ def measure(n_runs: int) -> dict:
 
     def direct_loop():
         for spec in specs:
-            run_one(spec.parameters, seed=spec.seed, weeks=spec.weeks, scenario=spec.scenario, series=False)
+            run_one(spec.parameters, seed=spec.seed, weeks=spec.weeks, region=spec.scenario, series=False)
 
     direct, direct_cpu = _timed(direct_loop)
     one, one_cpu = _sweep(specs, 1, manifest)

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 from SALib.sample import latin
 
-from experiments.runs import RunSpec, execute, run_seed
-from model.parameters import PARAMETERS
+from partnerships.experiments.runs import RunSpec, execute, run_seed
+from partnerships.model.parameters import PARAMETERS
 
 #: Calibrated parameters and the ranges searched (within each parameter's allowed range).
 UNCERTAIN: dict[str, tuple[float, float]] = {

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from experiments.errors import UserError
-from experiments.output import atomic_directory, check_writable
+from partnerships.experiments.errors import UserError
+from partnerships.experiments.output import atomic_directory, check_writable
 
 if TYPE_CHECKING:
-    from model.parameters import Parameter
+    from partnerships.model.parameters import Parameter
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Agent-based simulation of collaborative partnerships between public bodies.")
@@ -34,14 +34,14 @@ def user_errors(func):
     """Turn the model's and the experiments' input errors into one line and exit code 2."""
     import functools
 
-    from model.parameters import ParameterError
-    from model.scenarios import ScenarioError
+    from partnerships.model.parameters import ParameterError
+    from partnerships.model.scenarios import RegionError
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (ParameterError, ScenarioError, UserError) as err:
+        except (ParameterError, RegionError, UserError) as err:
             fail(str(err))
 
     return wrapper
@@ -56,7 +56,7 @@ def params(as_json: Annotated[bool, typer.Option("--json", help="Print the param
     from rich.console import Console
     from rich.table import Table
 
-    from model.parameters import PARAMETERS
+    from partnerships.model.parameters import PARAMETERS
 
     if as_json:
         typer.echo(json.dumps([p.as_dict() for p in PARAMETERS.values()], indent=2))
@@ -78,7 +78,7 @@ def _default_text(p: Parameter) -> str:
 
 def parameters_markdown() -> str:
     """The parameter table as Markdown, one row per entry of ``model.parameters.PARAMETERS`` in registry order."""
-    from model.parameters import PARAMETERS
+    from partnerships.model.parameters import PARAMETERS
 
     def cell(text: str) -> str:
         return text.replace("|", "\\|")
@@ -100,15 +100,15 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print the run's outcomes as one JSON object.")] = False,
 ) -> None:
     """Run one simulation and print (or write) its outcomes."""
-    from model.parameters import parse_assignment
-    from model.run import run_one, versions
-    from model.scenarios import load_scenario
+    from partnerships.model.parameters import parse_assignment
+    from partnerships.model.run import run_one, versions
+    from partnerships.model.scenarios import load_region
 
     overrides = dict(parse_assignment(text) for text in (set_ or []))
-    spec = load_scenario(scenario)
+    spec = load_region(scenario)
     if out is not None:
         check_writable(out)
-    result = run_one({**spec.parameters, **overrides}, seed=seed, weeks=weeks, scenario=spec)
+    result = run_one({**spec.parameters, **overrides}, seed=seed, weeks=weeks, region=spec)
     if out is not None:
         with atomic_directory(out) as tmp:
             result.projects.to_parquet(tmp / "projects.parquet", index=False)
@@ -130,7 +130,7 @@ def _print_summary(summary: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from model.outcomes import SUMMARY_FIELDS
+    from partnerships.model.outcomes import SUMMARY_FIELDS
 
     table = Table(title=f"One run (seed {summary['seed']}, {summary['weeks']} weeks, scenario {summary['scenario']})")
     table.add_column("outcome")
@@ -156,8 +156,8 @@ def sweep(
     replications: Annotated[int | None, typer.Option(help="Override the file's replications (a pilot; recorded as a different study).", min=1)] = None,
 ) -> None:
     """Run every run of an experiment file, streaming results to OUT; run again to resume."""
-    from experiments.runs import SweepInterrupted
-    from experiments.sweep import run_sweep
+    from partnerships.experiments.runs import SweepInterrupted
+    from partnerships.experiments.sweep import run_sweep
 
     try:
         result = run_sweep(file, out, workers=workers, scheduler=scheduler, resume=resume, replications=replications)
@@ -173,7 +173,7 @@ def sweep(
 @user_errors
 def report(folder: Annotated[Path, typer.Argument(help="Results folder written by 'partnerships sweep'.")]) -> None:
     """Write FOLDER/report.html (self-contained) and CSV tables of the lever effects beside it."""
-    from experiments.report import write_report
+    from partnerships.experiments.report import write_report
 
     path = write_report(folder)
     typer.echo(f"wrote {path} and CSV tables in {path.parent}")
@@ -189,8 +189,8 @@ def live(
     import socket
     import subprocess
 
-    from viz.live_assets import prepare
-    from viz.live_server import command
+    from partnerships.viz.live_assets import prepare
+    from partnerships.viz.live_server import command
 
     with socket.socket() as probe:
         try:
@@ -217,9 +217,9 @@ def sensitivity(
     resume: Annotated[bool, typer.Option(help="Insist on resuming an existing results folder (running again resumes anyway).")] = False,
 ) -> None:
     """Which levers matter: Morris screening and Sobol indices (SALib), then OUT/report.html for policy teams."""
-    from experiments.runs import SweepInterrupted
-    from experiments.sensitivity import run_file
-    from experiments.sensitivity_report import write_report
+    from partnerships.experiments.runs import SweepInterrupted
+    from partnerships.experiments.sensitivity import run_file
+    from partnerships.experiments.sensitivity_report import write_report
 
     try:
         results, folder = run_file(file, out, workers=workers, scheduler=scheduler, resume=resume)
@@ -244,10 +244,10 @@ def validate(
     """Pattern-oriented validation: one experiment per pattern of the model brief; exits 1 if a pattern fails."""
     import time
 
-    from experiments.validation import run_suite
-    from experiments.validation_report import write_report
+    from partnerships.experiments.validation import run_suite
+    from partnerships.experiments.validation_report import write_report
 
-    from experiments.runs import SweepInterrupted
+    from partnerships.experiments.runs import SweepInterrupted
 
     check_writable(out)
     start = time.monotonic()
@@ -272,7 +272,7 @@ def calibrate(
     workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).", min=1)] = None,
 ) -> None:
     """Calibrate the default scenario to the London snapshot (003) by rejection on a Latin hypercube (docs/calibration.md)."""
-    from experiments.calibration import calibrate as run_calibration
+    from partnerships.experiments.calibration import calibrate as run_calibration
 
     check_writable(out)
     result = run_calibration(out, workers=workers)

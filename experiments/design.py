@@ -42,10 +42,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.errors import UserError
-from experiments.runs import TABLES, RunSpec, run_seed
-from model.parameters import PARAMETERS, ParameterError, lookup
-from model.scenarios import SCENARIO_DIR, ScenarioError, load_scenario
+from partnerships.experiments.errors import UserError
+from partnerships.experiments.runs import TABLES, RunSpec, run_seed
+from partnerships.model.parameters import PARAMETERS, ParameterError, lookup
+from partnerships.model.scenarios import SCENARIO_DIR, RegionError, load_region
 
 EXPERIMENT_DIR = Path(__file__).resolve().parent
 DESIGN_KINDS = ("full_factorial", "latin_hypercube", "sobol", "morris")
@@ -243,8 +243,8 @@ class _Checker:
                 value = str((folder / value).resolve())
                 break
         try:
-            load_scenario(value)
-        except ScenarioError as err:
+            load_region(value)
+        except RegionError as err:
             raise self.fail("experiment", str(err)) from None
         return value
 

@@ -5,7 +5,7 @@ can be mailed or archived on its own. Every figure needs a caption: one plain-En
 saying what it shows. Usage::
 
     from matplotlib.figure import Figure
-    from experiments.html import Page
+    from partnerships.experiments.html import Page
 
     page = Page("Headline experiment", intro="What changes whether partnerships deliver?")
     page.heading("Effects")
@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.store import write_atomic
+from partnerships.experiments.store import write_atomic
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 1100px; margin: 2em auto;

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from experiments.errors import UserError
+from partnerships.experiments.errors import UserError
 
 
 def check_writable(folder: Path) -> None:

@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from experiments.design import Factor
-from experiments.errors import UserError
-from experiments.html import Page
-from experiments.store import Store, write_atomic
-from experiments.sweep import replications_for_precision
-from model.parameters import PARAMETERS
-from viz import report_plots
+from partnerships.experiments.design import Factor
+from partnerships.experiments.errors import UserError
+from partnerships.experiments.html import Page
+from partnerships.experiments.store import Store, write_atomic
+from partnerships.experiments.sweep import replications_for_precision
+from partnerships.model.parameters import PARAMETERS
+from partnerships.viz import report_plots
 
 #: Outcomes the report explains: column -> (short name, axis label).
 OUTCOMES = {

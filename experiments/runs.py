@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.errors import UserError
-from experiments.output import check_writable
-from experiments.store import Store
-from model.outcomes import SUMMARY_FIELDS
-from model.run import model_fingerprint
+from partnerships.experiments.errors import UserError
+from partnerships.experiments.output import check_writable
+from partnerships.experiments.store import Store
+from partnerships.model.outcomes import SUMMARY_FIELDS
+from partnerships.model.run import model_fingerprint
 
 #: Per-run tables a study can keep beside the run table: the whole-model weekly series, the
 #: per-project weekly series, and the per-project end-of-run table.
@@ -92,9 +92,9 @@ def tables_to_keep(keep_series: bool | Collection[str]) -> tuple[str, ...]:
 # --- one run, in whichever process executes it ----------------------------------------------------
 @functools.lru_cache(maxsize=16)
 def _scenario(source: str):
-    from model.scenarios import load_scenario
+    from partnerships.model.scenarios import load_region
 
-    return load_scenario(source)
+    return load_region(source)
 
 
 def run_spec(spec: RunSpec, tables: tuple[str, ...] = ()) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
@@ -102,12 +102,12 @@ def run_spec(spec: RunSpec, tables: tuple[str, ...] = ()) -> tuple[dict[str, Any
 
     An error inside the model is caught and recorded (status 'failed' and the error) rather than raised.
     """
-    from model.run import run_one
+    from partnerships.model.run import run_one
 
     row: dict[str, Any] = {"run_id": spec.run_id, "point": spec.point, "replication": spec.replication,
                            "seed": spec.seed, **spec.parameters}
     try:
-        result = run_one(spec.parameters, seed=spec.seed, weeks=spec.weeks, scenario=_scenario(spec.scenario),
+        result = run_one(spec.parameters, seed=spec.seed, weeks=spec.weeks, region=_scenario(spec.scenario),
                          series="project_weekly" in tables)
     except Exception as err:  # noqa: BLE001 - a failed run is a result, not a crash of the study
         return _failed(row, err), {}
@@ -134,7 +134,7 @@ def run_batch(specs: Sequence[RunSpec], tables: tuple[str, ...] = ()) -> list[tu
 def _worker_start() -> None:
     """Pool worker set-up: leave Ctrl-C to the driver, and load the compiled kernels once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import model.run  # noqa: F401 - compiles or loads the Numba cache
+    import partnerships.model.run  # noqa: F401 - compiles or loads the Numba cache
 
 
 # --- the driver ------------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def _full_manifest(manifest: dict, n_runs: int, tables: tuple[str, ...]) -> dict
 
 def versions() -> dict[str, str]:
     """Versions of Python, the model's packages and the experiment machinery's (for provenance)."""
-    from model.run import versions as model_versions
+    from partnerships.model.run import versions as model_versions
 
     out = model_versions()
     for package in ("dask", "distributed", "SALib", "scipy"):

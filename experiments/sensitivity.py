@@ -40,10 +40,10 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from experiments.errors import UserError
-from experiments.runs import RunSpec, run_seed
-from model.outcomes import SUMMARY_FIELDS
-from model.parameters import PARAMETERS, ParameterError, lookup, validate
+from partnerships.experiments.errors import UserError
+from partnerships.experiments.runs import RunSpec, run_seed
+from partnerships.model.outcomes import SUMMARY_FIELDS
+from partnerships.model.parameters import PARAMETERS, ParameterError, lookup, validate
 
 METHODS = ("morris", "sobol", "morris_then_sobol")
 DUMMY = "dummy"
@@ -206,12 +206,12 @@ def load_study(path: Path) -> Study:
 def parse_study(data: Mapping[str, Any], *, text: str = "", name: str = "sensitivity",
                 scenario: str | None = None) -> Study:
     """Check every field of a study (a parsed TOML table) against the parameter registry and SALib's rules."""
-    from model.scenarios import load_scenario
+    from partnerships.model.scenarios import load_region
 
     for key in data:
         lookup(key, STUDY_FIELDS, what="study field")
     method = _choice(data.get("method", "morris_then_sobol"), METHODS, "method")
-    spec = load_scenario(scenario or data.get("scenario", "county"))
+    spec = load_region(scenario or data.get("scenario", "county"))
     fixed = validate(data.get("fixed", {}))
     fixed = {k: fixed[k] for k in data.get("fixed", {})}
     defaults = validate({**spec.parameters, **fixed})
@@ -638,7 +638,7 @@ def executor(study: Study, out: Path, *, workers: int | None = None, scheduler: 
 
     Like sweeps, running the same study again on the same folder resumes it (a changed study file is refused).
     """
-    from experiments.runs import execute
+    from partnerships.experiments.runs import execute
 
     def evaluate(specs: Sequence[RunSpec], phase: str) -> pd.DataFrame:
         # The hash is of the runs themselves (settings, seed, weeks, scenario of each): a folder whose stored
@@ -660,8 +660,8 @@ def run_file(path: Path, out: Path | None = None, *, workers: int | None = None,
 
     ``out`` defaults to ``results/<study file name>``; ``resume=True`` insists that it already holds this study.
     """
-    from experiments.output import check_writable
-    from experiments.store import Store
+    from partnerships.experiments.output import check_writable
+    from partnerships.experiments.store import Store
 
     study = load_study(path)
     out = Path(out) if out is not None else Path("results") / study.name

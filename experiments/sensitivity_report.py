@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.html import Page
-from experiments.output import atomic_directory
-from experiments.sensitivity import DUMMY, Results, outcome_label
-from model.parameters import HEADLINE_LEVERS
-from viz import sensitivity_plots as plots
+from partnerships.experiments.html import Page
+from partnerships.experiments.output import atomic_directory
+from partnerships.experiments.sensitivity import DUMMY, Results, outcome_label
+from partnerships.model.parameters import HEADLINE_LEVERS
+from partnerships.viz import sensitivity_plots as plots
 
 #: A total index below this is called negligible in the summary.
 NEGLIGIBLE = 0.05

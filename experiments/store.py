@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from experiments.errors import UserError
+from partnerships.experiments.errors import UserError
 
 PART = re.compile(r"^part-(\d+)-(\d+)-([0-9a-f]{32})\.parquet$")
 MANIFEST = "manifest.json"

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.design import Experiment, load_experiment
-from experiments.errors import UserError
-from experiments.output import check_writable
-from experiments.runs import execute
-from experiments.store import Store
+from partnerships.experiments.design import Experiment, load_experiment
+from partnerships.experiments.errors import UserError
+from partnerships.experiments.output import check_writable
+from partnerships.experiments.runs import execute
+from partnerships.experiments.store import Store
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 

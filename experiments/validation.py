@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from experiments.runs import RunSpec, execute, run_seed
-from model.parameters import PARAMETERS
+from partnerships.experiments.runs import RunSpec, execute, run_seed
+from partnerships.model.parameters import PARAMETERS
 
 Z975 = float(stats.norm.ppf(0.975))
 Z80 = float(stats.norm.ppf(0.80))
@@ -512,7 +512,7 @@ def model_fingerprint() -> str:
     """A hash of the parameter defaults and the model's source, naming the runs folder (stale runs never reused)."""
     import hashlib
 
-    from model.parameters import defaults
+    from partnerships.model.parameters import defaults
 
     digest = hashlib.sha256(json.dumps(defaults(), sort_keys=True).encode())
     root = Path(__file__).resolve().parent.parent

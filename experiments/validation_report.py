@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.html import Page
-from experiments.output import atomic_directory
-from experiments.validation import (CONDITIONS, OFAT_OUTCOMES, QUICK_TOLERANCE_FACTOR, TRUST_STEP, Validation)
-from model.parameters import PARAMETERS
-from viz import validation_plots as plots
+from partnerships.experiments.html import Page
+from partnerships.experiments.output import atomic_directory
+from partnerships.experiments.validation import (CONDITIONS, OFAT_OUTCOMES, QUICK_TOLERANCE_FACTOR, TRUST_STEP, Validation)
+from partnerships.model.parameters import PARAMETERS
+from partnerships.viz import validation_plots as plots
 
 
 def write_report(validation: Validation, curves: pd.DataFrame | None, out: Path, runtime_seconds: float) -> Path:

@@ -11,13 +11,13 @@ from typing import Any
 import mesa
 import numpy as np
 
-from agents import PartnershipProject
-from agents.organisation import kind_classes
-from model import kernels as k
-from model.codes import Stage
-from model.interventions import ACTIONS, CONDITIONS, DEFAULT_AWARD, DEFAULT_SHOCK, Intervention
-from model.parameters import ParameterError, lookup, validate
-from model.scenarios import ScenarioSpec, add_members, build_region, load_scenario, new_representatives, start_project
+from partnerships.agents.project import PartnershipProject
+from partnerships.agents.organisation import kind_classes
+from partnerships.model import kernels as k
+from partnerships.model.codes import Stage
+from partnerships.model.interventions import ACTIONS, CONDITIONS, DEFAULT_AWARD, DEFAULT_SHOCK, Intervention
+from partnerships.model.parameters import ParameterError, lookup, validate
+from partnerships.model.scenarios import RegionSpec, add_members, build_region, load_region, new_representatives, start_project
 
 WEEKS_PER_YEAR = 52
 DEFAULT_WEEKS = 260  # five years (model brief)
@@ -57,7 +57,7 @@ class PartnershipModel(mesa.Model):
     """Organisations working on joint projects, one step a week.
 
     Args:
-        region: a scenario name (``"county"``), a scenario TOML file, or a :class:`ScenarioSpec`.
+        region: a scenario name (``"county"``), a scenario TOML file, or a :class:`RegionSpec`.
         rng: seed or generator; the same seed gives the same run bit for bit.
         scenario: Mesa's own scenario object (passed through to :class:`mesa.Model`; not ours).
         interventions: extra scheduled interventions, on top of the scenario file's.
@@ -66,11 +66,11 @@ class PartnershipModel(mesa.Model):
             and out-of-range values raise :class:`ParameterError`).
     """
 
-    def __init__(self, region: str | Path | ScenarioSpec = "county", *, rng: Any = None, scenario: Any = None,
+    def __init__(self, region: str | Path | RegionSpec = "county", *, rng: Any = None, scenario: Any = None,
                  interventions: Iterable[Intervention] = (), record_series: bool = True, **parameters: Any) -> None:
         super().__init__(rng=rng, scenario=scenario)
         self.stream_seed = int(self.rng.integers(2**63))  # keys every weekly stream (model.kernels.draws)
-        self.spec = region if isinstance(region, ScenarioSpec) else load_scenario(region)
+        self.spec = region if isinstance(region, RegionSpec) else load_region(region)
         self.params: dict[str, Any] = validate({**self.spec.parameters, **parameters})
         self.region = build_region(self.spec, self.params, self.rng)
         self.n_initial_projects = len(self.projects)

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from model.codes import OrgKind, Stage, Theme
+from partnerships.model.codes import OrgKind, Stage, Theme
 
 if TYPE_CHECKING:
-    from model.model import PartnershipModel
+    from partnerships.model.model import PartnershipModel
 
 WORKING_WELL_MOMENTUM = 0.5
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from model.interventions import Intervention
-from model.model import DEFAULT_WEEKS, PartnershipModel
-from model.outcomes import model_series, project_table, summary, weekly_series
-from model.scenarios import ScenarioSpec
+from partnerships.model.interventions import Intervention
+from partnerships.model.model import DEFAULT_WEEKS, PartnershipModel
+from partnerships.model.outcomes import model_series, project_table, summary, weekly_series
+from partnerships.model.scenarios import RegionSpec
 
 
 @dataclass
@@ -28,14 +28,14 @@ class RunResult:
 
 
 def run_one(parameters: dict[str, Any] | None = None, seed: int = 0, weeks: int = DEFAULT_WEEKS,
-            scenario: str | Path | ScenarioSpec = "county", interventions: tuple[Intervention, ...] = (),
+            region: str | Path | RegionSpec = "county", interventions: tuple[Intervention, ...] = (),
             series: bool = True) -> RunResult:
     """Build a :class:`PartnershipModel` with ``parameters`` and ``seed``, step it ``weeks`` times.
 
     The summary holds every outcome of :data:`model.outcomes.SUMMARY_FIELDS`, the seed, the weeks
     and every parameter's value. ``series=False`` skips the per-project weekly table.
     """
-    model = PartnershipModel(scenario, rng=seed, interventions=interventions, record_series=series,
+    model = PartnershipModel(region, rng=seed, interventions=interventions, record_series=series,
                              **(parameters or {}))
     model.run_for(weeks)
     row = summary(model) | {"seed": seed, "weeks": weeks, "scenario": model.spec.name} | model.params

@@ -1,6 +1,6 @@
 """Scenarios: which organisations exist, which projects they run together, and how the run starts.
 
-A :class:`ScenarioSpec` is what a scenario file (TOML) says. :func:`build_region` turns a spec,
+A :class:`RegionSpec` is what a scenario file (TOML) says. :func:`build_region` turns a spec,
 validated parameter values and the model's random generator into the state arrays. A region is a
 set of *areas*, each county-like (a county council, districts, health bodies, police, voluntary
 groups, a business partnership, a government agency) with its own projects; the default scenario
@@ -19,17 +19,17 @@ from typing import Any
 
 import numpy as np
 
-from model.codes import OrgKind, Stage, Theme
-from model.interventions import ACTIONS, CONDITIONS, Intervention
-from model.parameters import ParameterError, lookup, validate
-from model.state import Memberships, Organisations, Pairs, Projects, Relationships
+from partnerships.model.codes import OrgKind, Stage, Theme
+from partnerships.model.interventions import ACTIONS, CONDITIONS, Intervention
+from partnerships.model.parameters import ParameterError, lookup, validate
+from partnerships.model.state import Memberships, Organisations, Pairs, Projects, Relationships
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "experiments" / "scenarios"
 MAX_ORGANISATIONS = 200_000
 MAX_PROJECTS = 20_000
 
 
-class ScenarioError(ValueError):
+class RegionError(ValueError):
     """A scenario file or specification the model cannot use (message is one line)."""
 
 
@@ -103,7 +103,7 @@ def baseline_trust_table(sector_trust_gap: float) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class ScenarioSpec:
+class RegionSpec:
     """A region to simulate: areas of organisations and their projects, plus overrides and interventions."""
 
     name: str = "county"
@@ -125,58 +125,58 @@ class ScenarioSpec:
         return self.areas * self.projects_per_area + self.extra_projects
 
 
-def county_scenario() -> ScenarioSpec:
+def county_region() -> RegionSpec:
     """The default county-like scenario (about twenty organisations, ten concurrent projects)."""
-    return ScenarioSpec()
+    return RegionSpec()
 
 
-def synthetic_region(organisations: int, projects: int) -> ScenarioSpec:
+def synthetic_region(organisations: int, projects: int) -> RegionSpec:
     """A large synthetic region: county-like areas tiled to about ``organisations`` and exactly ``projects``."""
     per_area = sum(COUNTY_COMPOSITION.values())
     if not 2 <= organisations <= MAX_ORGANISATIONS:
-        raise ScenarioError(f"scenario field 'organisations' = {organisations}: allowed {per_area} to {MAX_ORGANISATIONS}")
+        raise RegionError(f"scenario field 'organisations' = {organisations}: allowed {per_area} to {MAX_ORGANISATIONS}")
     if not 1 <= projects <= MAX_PROJECTS:
-        raise ScenarioError(f"scenario field 'projects' = {projects}: allowed 1 to {MAX_PROJECTS}")
+        raise RegionError(f"scenario field 'projects' = {projects}: allowed 1 to {MAX_PROJECTS}")
     areas = max(1, math.ceil(organisations / per_area))
-    return ScenarioSpec(
+    return RegionSpec(
         name=f"synthetic-{organisations}-{projects}",
         description=f"Synthetic region of {areas} county-like areas ({areas * per_area} organisations, {projects} projects).",
         areas=areas, projects_per_area=projects // areas, extra_projects=projects % areas,
     )
 
 
-BUILT_IN = {"county": county_scenario}
+BUILT_IN = {"county": county_region}
 
 
-def load_scenario(source: str | Path | None) -> ScenarioSpec:
-    """A built-in scenario by name (``county``), or a scenario TOML file; raises :class:`ScenarioError`."""
+def load_region(source: str | Path | None) -> RegionSpec:
+    """A built-in scenario by name (``county``), or a scenario TOML file; raises :class:`RegionError`."""
     if source is None:
-        return county_scenario()
+        return county_region()
     if str(source) in BUILT_IN:
         return BUILT_IN[str(source)]()
     path = Path(source)
     if not path.exists() and (SCENARIO_DIR / f"{source}.toml").exists():
         path = SCENARIO_DIR / f"{source}.toml"
     if not path.is_file():
-        raise ScenarioError(f"scenario '{source}' not found: give a TOML file or one of {', '.join(sorted(BUILT_IN))}")
+        raise RegionError(f"scenario '{source}' not found: give a TOML file or one of {', '.join(sorted(BUILT_IN))}")
     try:
         data = tomllib.loads(path.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"scenario file {path} is not valid TOML: {err}") from None
+        raise RegionError(f"scenario file {path} is not valid TOML: {err}") from None
     return scenario_from_dict(data, str(path))
 
 
 SCENARIO_FIELDS = ("name", "description", "organisations", "projects", "areas", "projects_per_area", "composition")
 
 
-def scenario_from_dict(data: dict[str, Any], origin: str = "scenario") -> ScenarioSpec:
+def scenario_from_dict(data: dict[str, Any], origin: str = "scenario") -> RegionSpec:
     """Build a spec from the parsed ``[scenario]``, ``[parameters]`` and ``[[interventions]]`` tables."""
     unknown = set(data) - {"scenario", "parameters", "interventions"}
     if unknown:
-        raise ScenarioError(f"{origin}: unknown table '{sorted(unknown)[0]}': allowed scenario, parameters, interventions")
+        raise RegionError(f"{origin}: unknown table '{sorted(unknown)[0]}': allowed scenario, parameters, interventions")
     table = data.get("scenario", {})
     if not isinstance(table, dict):
-        raise ScenarioError(f"{origin}: [scenario] must be a table")
+        raise RegionError(f"{origin}: [scenario] must be a table")
     for key in table:
         _lookup(key, SCENARIO_FIELDS, "scenario field", origin)
     if "organisations" in table or "projects" in table and "areas" not in table:
@@ -186,18 +186,18 @@ def scenario_from_dict(data: dict[str, Any], origin: str = "scenario") -> Scenar
         for key, value in table.get("composition", {}).items():
             kind = COMPOSITION_KEYS[_lookup(key, COMPOSITION_KEYS, "organisation kind", origin)]
             composition[kind] = _int({key: value}, key, 0, origin, low=0, high=1000)
-        spec = ScenarioSpec(areas=_int(table, "areas", 1, origin, low=1, high=10_000),
+        spec = RegionSpec(areas=_int(table, "areas", 1, origin, low=1, high=10_000),
                             projects_per_area=_int(table, "projects_per_area", 10, origin, low=1, high=1000),
                             composition=composition)
     parameters = data.get("parameters", {})
     if not isinstance(parameters, dict):
-        raise ScenarioError(f"{origin}: [parameters] must be a table of NAME = VALUE")
+        raise RegionError(f"{origin}: [parameters] must be a table of NAME = VALUE")
     try:
         validate(parameters)
     except ParameterError as err:
-        raise ScenarioError(f"{origin}: {err}") from None
+        raise RegionError(f"{origin}: {err}") from None
     interventions = tuple(_intervention(item, origin) for item in data.get("interventions", []))
-    return ScenarioSpec(name=str(table.get("name", Path(origin).stem)), description=str(table.get("description", spec.description)),
+    return RegionSpec(name=str(table.get("name", Path(origin).stem)), description=str(table.get("description", spec.description)),
                         areas=spec.areas, composition=spec.composition, projects_per_area=spec.projects_per_area,
                         extra_projects=spec.extra_projects, parameters=dict(parameters), interventions=interventions)
 
@@ -206,13 +206,13 @@ def _lookup(key: str, allowed, what: str, origin: str) -> str:
     try:
         return lookup(key, allowed, what)
     except ParameterError as err:
-        raise ScenarioError(f"{origin}: {err}") from None
+        raise RegionError(f"{origin}: {err}") from None
 
 
 def _int(table: dict, key: str, default: int, origin: str, low: int = 1, high: int = MAX_ORGANISATIONS) -> int:
     value = table.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ScenarioError(f"{origin}: scenario field '{key}' = {value!r}: allowed a whole number from {low} to {high}")
+        raise RegionError(f"{origin}: scenario field '{key}' = {value!r}: allowed a whole number from {low} to {high}")
     return value
 
 
@@ -221,7 +221,7 @@ INTERVENTION_FIELDS = ("action", "week", "when", "project", "organisation", "amo
 
 def _intervention(item: Any, origin: str) -> Intervention:
     if not isinstance(item, dict):
-        raise ScenarioError(f"{origin}: each [[interventions]] entry must be a table")
+        raise RegionError(f"{origin}: each [[interventions]] entry must be a table")
     for key in item:
         _lookup(key, INTERVENTION_FIELDS, "intervention field", origin)
     action = _lookup(str(item.get("action", "")), ACTIONS, "intervention action", origin)
@@ -229,14 +229,14 @@ def _intervention(item: Any, origin: str) -> Intervention:
     if when is not None:
         _lookup(str(when), CONDITIONS, "intervention condition 'when'", origin)
     if (item.get("week") is None) == (when is None):
-        raise ScenarioError(f"{origin}: intervention '{action}' needs exactly one of 'week' or 'when'")
+        raise RegionError(f"{origin}: intervention '{action}' needs exactly one of 'week' or 'when'")
     for key in ("week", "project", "organisation"):
         value = item.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise ScenarioError(f"{origin}: intervention field '{key}' = {value!r}: allowed a whole number >= 0")
+            raise RegionError(f"{origin}: intervention field '{key}' = {value!r}: allowed a whole number >= 0")
     amount = item.get("amount")
     if amount is not None and (not isinstance(amount, (int, float)) or amount < 0):
-        raise ScenarioError(f"{origin}: intervention field 'amount' = {amount!r}: allowed a number >= 0")
+        raise RegionError(f"{origin}: intervention field 'amount' = {amount!r}: allowed a number >= 0")
     return Intervention(action=action, week=item.get("week"), when=when, project=item.get("project"),
                             organisation=item.get("organisation"), amount=amount)
 
@@ -272,7 +272,7 @@ def new_representatives(n: int, culture: np.ndarray, autonomy_mean: float, rng: 
     return autonomy, presence, skill
 
 
-def build_region(spec: ScenarioSpec, params: dict[str, Any], rng: np.random.Generator) -> Region:
+def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Generator) -> Region:
     """Create organisations, projects, memberships and relationships for ``spec`` (all draws from ``rng``)."""
     kinds_per_area = np.concatenate([np.full(n, int(k), dtype=np.int8) for k, n in spec.composition.items() if n > 0])
     kind = np.tile(kinds_per_area, spec.areas)
@@ -367,7 +367,7 @@ def _append_rows(table, rows: list[dict[str, Any]]) -> None:
 
 def _relationship(region: Region, rows, a: int, b: int, params: dict[str, Any], rng: np.random.Generator) -> tuple[int, float]:
     """Index and combined trust of the relationship between ``a`` and ``b``; a new one starts at its sector baseline."""
-    from model.state import combined_trust
+    from partnerships.model.state import combined_trust
 
     key = (min(a, b), max(a, b))
     index = region.relationship_index.get(key)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from experiments import calibration as cal
-from model.parameters import PARAMETERS
+from partnerships.experiments import calibration as cal
+from partnerships.model.parameters import PARAMETERS
 
 
 def test_uncertain_ranges_lie_within_the_registry() -> None:
@@ -61,7 +61,7 @@ def test_tiny_calibration_chooses_the_nearest_confirmed_point(tmp_path) -> None:
 def test_calibrate_command_refuses_an_unwritable_folder_with_one_line(tmp_path) -> None:
     from typer.testing import CliRunner
 
-    from experiments.cli import app
+    from partnerships.experiments.cli import app
 
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from experiments.cli import app
-from model.outcomes import SUMMARY_FIELDS
-from model.parameters import PARAMETERS
+from partnerships.experiments.cli import app
+from partnerships.model.outcomes import SUMMARY_FIELDS
+from partnerships.model.parameters import PARAMETERS
 
 runner = CliRunner()
 

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from reference import COMPILED, REFERENCES, reference_kernels
 
-from model.codes import Stage
-from model.model import PartnershipModel
-from model.parameters import PARAMETERS
+from partnerships.model.codes import Stage
+from partnerships.model.model import PartnershipModel
+from partnerships.model.parameters import PARAMETERS
 
 WORLD_SIZES = {  # name: (organisations, projects, most members per project)
     "empty region": (2, 0, 0),
@@ -331,7 +331,7 @@ def test_whole_model_with_reference_kernels_is_identical(case: str, base_seed: i
 
 
 def test_reference_kernels_are_restored_afterwards() -> None:
-    import model.kernels as k
+    import partnerships.model.kernels as k
 
     with reference_kernels():
         assert k.hold_meetings is REFERENCES["hold_meetings"]

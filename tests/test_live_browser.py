@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from viz.live_server import free_port, running
+from partnerships.viz.live_server import free_port, running
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,7 @@ def _missing(what: str) -> None:
 def _compile_kernels() -> None:
     """Step a model once here so the server finds Numba's compiled kernels in the cache rather than
     compiling them (seconds on a cold machine) while the browser waits."""
-    from viz.live_model import LiveModel
+    from partnerships.viz.live_model import LiveModel
 
     model = LiveModel(rng=0)
     model.run_for(2)
@@ -48,7 +48,7 @@ def _compile_kernels() -> None:
 def live_url(tmp_path_factory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         _missing(f"Debian chromium not found at {CHROMIUM}")
-    from viz.live_assets import ensure_assets, missing_packages
+    from partnerships.viz.live_assets import ensure_assets, missing_packages
 
     if missing_packages() and shutil.which("npm") is None:
         _missing(f"Solara's browser assets are not cached and npm is missing: {', '.join(missing_packages())}")

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 import solara
 
-from model.interventions import ACTIONS
-from model.model import PartnershipModel
-from model.parameters import HEADLINE_LEVERS, PARAMETERS, ParameterError
-from model.scenarios import SCENARIO_DIR
-from viz.controls import (
+from partnerships.model.interventions import ACTIONS
+from partnerships.model.model import PartnershipModel
+from partnerships.model.parameters import HEADLINE_LEVERS, PARAMETERS, ParameterError
+from partnerships.model.scenarios import SCENARIO_DIR
+from partnerships.viz.controls import (
     ParameterControls,
     accept,
     all_controls,
@@ -28,9 +28,9 @@ from viz.controls import (
     slider_step,
     starting_settings,
 )
-from viz.live_interventions import BUTTONS, project_choices
-from viz.live_model import LiveModel
-from viz.live_plots import (
+from partnerships.viz.live_interventions import BUTTONS, project_choices
+from partnerships.viz.live_model import LiveModel
+from partnerships.viz.live_plots import (
     comparison_chart,
     comparison_text,
     event_rows,
@@ -42,7 +42,7 @@ from viz.live_plots import (
     trust_chart,
     trust_data,
 )
-from viz.network import network_chart, network_data
+from partnerships.viz.network import network_chart, network_data
 
 NUMERIC = [name for name, p in PARAMETERS.items() if p.kind != "bool"]
 
@@ -213,7 +213,7 @@ def test_live_command_refuses_a_taken_port_in_one_line() -> None:
 
     from typer.testing import CliRunner
 
-    from experiments.cli import app
+    from partnerships.experiments.cli import app
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from agents import Organisation, PartnershipProject
-from model import PartnershipModel, run_one
-from model.codes import Stage
-from model.parameters import ParameterError
-from model.scenarios import ScenarioError, load_scenario, scenario_from_dict, synthetic_region
+from partnerships.agents import Organisation, PartnershipProject
+from partnerships import PartnershipModel, run_one
+from partnerships.model.codes import Stage
+from partnerships.model.parameters import ParameterError
+from partnerships.model.scenarios import RegionError, load_region, scenario_from_dict, synthetic_region
 
 
 def test_same_seed_same_run_bit_for_bit_and_different_seed_differs(base_seed):
@@ -71,13 +71,13 @@ def test_scheduled_intervention_on_first_stall_fires_after_the_stall(tmp_path):
 def test_scenario_file_errors_are_one_line(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[scenario\nname=")
-    with pytest.raises(ScenarioError, match="not valid TOML"):
-        load_scenario(bad)
-    with pytest.raises(ScenarioError, match="unknown scenario field 'projcts'"):
+    with pytest.raises(RegionError, match="not valid TOML"):
+        load_region(bad)
+    with pytest.raises(RegionError, match="unknown scenario field 'projcts'"):
         scenario_from_dict({"scenario": {"projcts": 3}})
-    with pytest.raises(ScenarioError, match="did you mean 'funding_award'"):
+    with pytest.raises(RegionError, match="did you mean 'funding_award'"):
         scenario_from_dict({"interventions": [{"action": "funding_awrd", "week": 3}]})
-    with pytest.raises(ScenarioError, match="exactly one of 'week' or 'when'"):
+    with pytest.raises(RegionError, match="exactly one of 'week' or 'when'"):
         scenario_from_dict({"interventions": [{"action": "obstacle"}]})
 
 

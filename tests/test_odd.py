@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from experiments.cli import app, parameters_markdown
-from model.codes import OrgKind, Stage
-from model.outcomes import SUMMARY_FIELDS
-from model.parameters import PARAMETERS
-from model.scenarios import KIND_TRAITS
+from partnerships.experiments.cli import app, parameters_markdown
+from partnerships.model.codes import OrgKind, Stage
+from partnerships.model.outcomes import SUMMARY_FIELDS
+from partnerships.model.parameters import PARAMETERS
+from partnerships.model.scenarios import KIND_TRAITS
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from model.parameters import HEADLINE_LEVERS, PARAMETERS, ParameterError, parse_assignment, validate
+from partnerships.model.parameters import HEADLINE_LEVERS, PARAMETERS, ParameterError, parse_assignment, validate
 
 
 def test_every_parameter_is_documented_and_its_default_in_range():

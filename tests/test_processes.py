@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from model import kernels as k
-from model.codes import Stage
-from model.model import PartnershipModel
-from model.state import combined_trust
+from partnerships.model import kernels as k
+from partnerships.model.codes import Stage
+from partnerships.model.model import PartnershipModel
+from partnerships.model.state import combined_trust
 
 
 def call(kernel, **values: Any):

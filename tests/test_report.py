@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from experiments.cli import app
-from experiments.report import OUTCOMES, cell_stats, marginal
-from experiments.store import Store
+from partnerships.experiments.cli import app
+from partnerships.experiments.report import OUTCOMES, cell_stats, marginal
+from partnerships.experiments.store import Store
 
 runner = CliRunner()
 
@@ -192,7 +192,7 @@ def test_sampled_design_report_plots_each_outcome_against_each_parameter(tmp_pat
 def test_html_page_needs_a_caption_for_every_figure_and_escapes_text():
     from matplotlib.figure import Figure
 
-    from experiments.html import Page
+    from partnerships.experiments.html import Page
 
     page = Page("A <title>")
     with pytest.raises(ValueError, match="caption"):

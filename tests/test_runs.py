@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import runs as runs_module
-from experiments.errors import UserError
-from experiments.runs import RunSpec, SweepInterrupted, execute, run_seed
-from model.outcomes import SUMMARY_FIELDS
-from model.run import model_fingerprint
+from partnerships.experiments import runs as runs_module
+from partnerships.experiments.errors import UserError
+from partnerships.experiments.runs import RunSpec, SweepInterrupted, execute, run_seed
+from partnerships.model.outcomes import SUMMARY_FIELDS
+from partnerships.model.run import model_fingerprint
 
 WEEKS = 26
 DISCIPLINE = (0.2, 0.5, 0.8)
@@ -85,7 +85,7 @@ def test_a_dask_cluster_gives_the_same_tables(reference, tmp_path, base_seed):
 
 def _die_once(marker: str) -> None:
     """On a Dask worker: make the next run kill this worker process, once across the cluster."""
-    import experiments.runs as worker_runs
+    import partnerships.experiments.runs as worker_runs
 
     real = worker_runs.run_spec
 
@@ -144,7 +144,7 @@ def test_sweep_killed_with_sigkill_resumes_without_duplicates_or_gaps(tmp_path, 
     specs = tiny_specs(base_seed, replications=12, weeks=156)
     out = tmp_path / "out"
     script = (
-        "import sys, pickle; import experiments.runs as r; r.FLUSH_RUNS = 2\n"
+        "import sys, pickle; import partnerships.experiments.runs as r; r.FLUSH_RUNS = 2\n"
         "specs = pickle.loads(bytes.fromhex(sys.argv[1]))\n"
         "r.execute(specs, sys.argv[2], workers=1, manifest={'text': 'killed', 'kind': 'test'}, keep_series=True)\n")
     import pickle

@@ -16,9 +16,9 @@ import pytest
 from SALib.test_functions import Ishigami
 from typer.testing import CliRunner
 
-from experiments.cli import app
-from model.parameters import HEADLINE_LEVERS
-from experiments.sensitivity import (DUMMY, Factor, MorrisSettings, SobolSettings, CurveSettings, Study, design_specs,
+from partnerships.experiments.cli import app
+from partnerships.model.parameters import HEADLINE_LEVERS
+from partnerships.experiments.sensitivity import (DUMMY, Factor, MorrisSettings, SobolSettings, CurveSettings, Study, design_specs,
                                      load_study, point_means, replication_noise, run_study, sobol_design)
 
 REPO = Path(__file__).resolve().parent.parent

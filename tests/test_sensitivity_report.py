@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from experiments.cli import app
-from experiments.sensitivity import Factor, Results, Study
-from experiments.sensitivity_report import summary_paragraph
+from partnerships.experiments.cli import app
+from partnerships.experiments.sensitivity import Factor, Results, Study
+from partnerships.experiments.sensitivity_report import summary_paragraph
 
 CHROMIUM = Path("/usr/bin/chromium")
 runner = CliRunner()

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from experiments.cli import app
-from experiments.design import load_experiment, parse_experiment
-from experiments.runs import run_seed
-from experiments.sweep import Z95, replications_for_precision
+from partnerships.experiments.cli import app
+from partnerships.experiments.design import load_experiment, parse_experiment
+from partnerships.experiments.runs import run_seed
+from partnerships.experiments.sweep import Z95, replications_for_precision
 
 runner = CliRunner()
 
@@ -191,7 +191,7 @@ def test_replication_check_matches_the_variance_formula_on_synthetic_data(base_s
 
 
 def test_ctrl_c_keeps_finished_runs_exits_130_and_says_how_to_resume(tmp_path, monkeypatch):
-    import experiments.runs as runs_module
+    import partnerships.experiments.runs as runs_module
 
     real, calls = runs_module.run_spec, []
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from experiments import validation as v
+from partnerships.experiments import validation as v
 
 
 def test_trust_spells_gains_slow_losses_fast() -> None:
@@ -79,7 +79,7 @@ def test_every_check_names_existing_conditions_and_a_source_quote() -> None:
 
 @pytest.fixture(scope="module")
 def quick_suite(tmp_path_factory):
-    from experiments.cli import app
+    from partnerships.experiments.cli import app
 
     out = tmp_path_factory.mktemp("validation")
     result = CliRunner().invoke(app, ["validate", "--quick", "--out", str(out)])
@@ -104,7 +104,7 @@ def test_quick_suite_writes_report_and_curves(quick_suite) -> None:
     page = (out / "report.html").read_text()
     assert "Response curves" in page and "data:image/png;base64" in page
     curves = pd.read_csv(out / "response_curves.csv")
-    from model.parameters import PARAMETERS
+    from partnerships.model.parameters import PARAMETERS
 
     assert set(curves["parameter"]) == set(PARAMETERS)
     assert curves["ci_low"].le(curves["mean"] + 1e-12).all()

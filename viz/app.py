@@ -20,14 +20,14 @@ from collections.abc import Callable
 import solara
 from mesa.visualization.utils import update_counter
 
-from model.parameters import ParameterError
-from model.scenarios import ScenarioError
-from viz.controls import ParameterControls, ScenarioAndSeed, starting_settings
-from viz.live_interventions import InterventionPanel
-from viz.live_model import LiveModel
-from viz.live_plots import comparison_chart, comparison_text, momentum_chart, stage_chart, trust_chart
-from viz.live_vega import Chart, use_redraw
-from viz.network import describe_project, network_chart
+from partnerships.model.parameters import ParameterError
+from partnerships.model.scenarios import RegionError
+from partnerships.viz.controls import ParameterControls, ScenarioAndSeed, starting_settings
+from partnerships.viz.live_interventions import InterventionPanel
+from partnerships.viz.live_model import LiveModel
+from partnerships.viz.live_plots import comparison_chart, comparison_text, momentum_chart, stage_chart, trust_chart
+from partnerships.viz.live_vega import Chart, use_redraw
+from partnerships.viz.network import describe_project, network_chart
 
 PLAY_INTERVAL = 0.3  # seconds between weeks while playing
 CSS = """
@@ -142,7 +142,7 @@ def Page() -> None:
             model.value = LiveModel(**settings.value)
             selected.value = min(selected.value, len(model.value.projects) - 1)
             error.value = None
-        except (ParameterError, ScenarioError) as err:
+        except (ParameterError, RegionError) as err:
             error.value = str(err)
         redraw()
 

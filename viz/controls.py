@@ -16,8 +16,8 @@ from typing import Any
 import solara
 from mesa.visualization.solara_viz import UserInputs
 
-from model.parameters import HEADLINE_LEVERS, PARAMETERS, Parameter, ParameterError, defaults
-from model.scenarios import SCENARIO_DIR, load_scenario
+from partnerships.model.parameters import HEADLINE_LEVERS, PARAMETERS, Parameter, ParameterError, defaults
+from partnerships.model.scenarios import SCENARIO_DIR, load_region
 
 SLIDER_POSITIONS = 50  # a float slider has at least this many positions across its range
 MAX_REFINEMENTS = 4  # at most 10^4 times finer, to put the default on a position
@@ -99,7 +99,7 @@ def starting_settings(region: str = "county", seed: int = 1) -> dict[str, Any]:
     """Everything the model is built from: scenario, seed, and every parameter (the scenario's own
     overrides applied, so a scenario file's settings show on the sliders)."""
     values = defaults()
-    values.update(load_scenario(region).parameters)
+    values.update(load_region(region).parameters)
     return {"region": region, "rng": seed, **values}
 
 

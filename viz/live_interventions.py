@@ -10,10 +10,10 @@ from __future__ import annotations
 import solara
 from mesa.visualization.utils import update_counter
 
-from viz.live_model import LiveModel
-from viz.live_plots import project_label
-from viz.live_vega import use_redraw
-from viz.network import shown_organisations
+from partnerships.viz.live_model import LiveModel
+from partnerships.viz.live_plots import project_label
+from partnerships.viz.live_vega import use_redraw
+from partnerships.viz.network import shown_organisations
 
 MAX_CHOICES = 200  # projects listed in the picker of a big region (plus the selected one)
 

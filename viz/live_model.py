@@ -11,8 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from model.model import Event, PartnershipModel
-from model.scenarios import ScenarioSpec, load_scenario
+from partnerships.model.model import Event, PartnershipModel
+from partnerships.model.scenarios import RegionSpec, load_region
 
 DEFAULT_SEED = 1
 
@@ -26,12 +26,12 @@ class LiveModel(PartnershipModel):
         **parameters: parameter overrides, checked by the model (out-of-range values raise).
     """
 
-    def __init__(self, region: str | Path | ScenarioSpec = "county", *, rng: int = DEFAULT_SEED,
+    def __init__(self, region: str | Path | RegionSpec = "county", *, rng: int = DEFAULT_SEED,
                  **parameters: Any) -> None:
-        spec = region if isinstance(region, ScenarioSpec) else load_scenario(region)
+        spec = region if isinstance(region, RegionSpec) else load_region(region)
         super().__init__(spec, rng=rng, **parameters)
         self.seed = rng
-        self.source = str(region) if not isinstance(region, ScenarioSpec) else spec.name
+        self.source = str(region) if not isinstance(region, RegionSpec) else spec.name
         self.baseline = PartnershipModel(spec, rng=rng, **parameters)
         self.trainer_events: list[Event] = []
         self.lock = threading.RLock()  # the play loop steps in a thread; buttons and charts wait their turn

@@ -15,9 +15,9 @@ from typing import Any
 import altair as alt
 import numpy as np
 
-from model.codes import Stage, Theme
-from model.model import Event, PartnershipModel
-from viz.live_style import (
+from partnerships.model.codes import Stage, Theme
+from partnerships.model.model import Event, PartnershipModel
+from partnerships.viz.live_style import (
     ACTION_LABELS,
     EVENT_COLOUR,
     OKABE_ITO,
@@ -26,7 +26,7 @@ from viz.live_style import (
     WITH_COLOUR,
     WITHOUT_COLOUR,
 )
-from viz.live_vega import ChartData, template
+from partnerships.viz.live_vega import ChartData, template
 
 MAX_PROJECT_ROWS = 30  # stage rows and per-project lines drawn in a big region (the selected one always)
 MIN_WEEKS_SHOWN = 52  # the week axis starts a year wide and grows with the run

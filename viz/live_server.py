@@ -15,7 +15,7 @@ from pathlib import Path
 
 def command(host: str, port: int) -> list[str]:
     """``solara run viz/app.py`` in production mode on ``host:port``, without opening a browser."""
-    app = importlib.util.find_spec("viz.app").origin
+    app = importlib.util.find_spec("partnerships.viz.app").origin
     return [sys.executable, "-m", "solara", "run", str(app), "--host", host, "--port", str(port), "--production",
             "--no-open"]
 

@@ -6,7 +6,7 @@ Colours are the Okabe-Ito palette, distinguishable with the common forms of colo
 
 from __future__ import annotations
 
-from model.codes import SECTORS, Stage
+from partnerships.model.codes import SECTORS, Stage
 
 OKABE_ITO = {
     "orange": "#E69F00",

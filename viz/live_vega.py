@@ -23,7 +23,7 @@ import traitlets
 from mesa.visualization.utils import force_update
 from solara.widgets import VegaLite
 
-from viz.live_style import VEGA_CONFIG
+from partnerships.viz.live_style import VEGA_CONFIG
 
 
 def template(chart: alt.TopLevelMixin) -> dict[str, Any]:

@@ -19,11 +19,11 @@ import altair as alt
 import networkx as nx
 import numpy as np
 
-from model.codes import SECTORS, OrgKind
-from model.model import PartnershipModel
-from model.state import combined_trust
-from viz.live_style import OKABE_ITO, SECTOR_COLOURS
-from viz.live_vega import ChartData, template
+from partnerships.model.codes import SECTORS, OrgKind
+from partnerships.model.model import PartnershipModel
+from partnerships.model.state import combined_trust
+from partnerships.viz.live_style import OKABE_ITO, SECTOR_COLOURS
+from partnerships.viz.live_vega import ChartData, template
 
 LONER_PULL = 0.15  # weight of the pull between organisations that share no project (1 when they do)
 MAX_NODES = 120  # larger regions: draw only the area of the selected project's lead

@@ -6,17 +6,17 @@ fed the same arrays, gives the same result. Arrays passed in are updated in plac
 returned.
 """
 
-from model.kernels.benefits import realise_benefits
-from model.kernels.draws import fill_normal, fill_uniform
-from model.kernels.decisions import decide_stage_gates
-from model.kernels.funding import award_funding, funding_call
-from model.kernels.meetings import capacity_share, hold_meetings
-from model.kernels.membership import withdraw_uncommitted
-from model.kernels.obstacles import obstacles_arrive_and_resolve
-from model.kernels.stalls import update_stalls
-from model.kernels.trust import embed_institutional_trust, project_trust, shift_project_trust
-from model.kernels.turnover import champions_emerge, forget_interpersonal_trust, lose_champions, replace_representatives
-from model.kernels.work import work_between_meetings
+from partnerships.model.kernels.benefits import realise_benefits
+from partnerships.model.kernels.draws import fill_normal, fill_uniform
+from partnerships.model.kernels.decisions import decide_stage_gates
+from partnerships.model.kernels.funding import award_funding, funding_call
+from partnerships.model.kernels.meetings import capacity_share, hold_meetings
+from partnerships.model.kernels.membership import withdraw_uncommitted
+from partnerships.model.kernels.obstacles import obstacles_arrive_and_resolve
+from partnerships.model.kernels.stalls import update_stalls
+from partnerships.model.kernels.trust import embed_institutional_trust, project_trust, shift_project_trust
+from partnerships.model.kernels.turnover import champions_emerge, forget_interpersonal_trust, lose_champions, replace_representatives
+from partnerships.model.kernels.work import work_between_meetings
 
 __all__ = [
     "award_funding", "capacity_share", "fill_normal", "fill_uniform", "champions_emerge", "decide_stage_gates", "embed_institutional_trust",

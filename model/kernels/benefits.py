@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from model.kernels.stages import DELIVERED, DELIVERY, REALISING_BENEFITS
+from partnerships.model.kernels.stages import DELIVERED, DELIVERY, REALISING_BENEFITS
 
 BENEFIT_PERIOD = 52  # weeks a delivered project spends realising benefits before it closes (assumption)
 BENEFIT_PER_MEMBER_WEEK = 1.0  # £k of benefit per member per week at advantage 1, ambition 1 (assumption)

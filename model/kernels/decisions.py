@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from model.kernels.stages import DESIGN_AND_FEASIBILITY
+from partnerships.model.kernels.stages import DESIGN_AND_FEASIBILITY
 
 MAX_REFERRAL_WEEKS = 8  # weeks a fully hierarchical culture takes to approve a referral (001: '50-page business cases')
 SPONSOR_CONFIDENCE = 0.25  # share of perceived risk a sponsor still in the partnership takes away (002, project sponsor)

@@ -8,7 +8,7 @@ consent, effort and momentum are lifted.
 
 from numba import njit
 
-from model.kernels.stages import DELIVERY, STALLED
+from partnerships.model.kernels.stages import DELIVERY, STALLED
 
 
 @njit(cache=True)

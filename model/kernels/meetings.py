@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from model.kernels.stages import is_open
+from partnerships.model.kernels.stages import is_open
 
 DEMAND_PER_MEMBERSHIP = 0.5  # officer-days per week a partnership asks of each member (assumption)
 

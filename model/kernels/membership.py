@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from model.kernels.stages import ABANDONED, DELIVERED, REALISING_BENEFITS, is_open
+from partnerships.model.kernels.stages import ABANDONED, DELIVERED, REALISING_BENEFITS, is_open
 
 WITHDRAWAL_COMMITMENT = 0.2  # commitment below which a partner withdraws (assumption)
 

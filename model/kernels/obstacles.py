@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from model.kernels.stages import DELIVERY, STALLED, UPBEAT_RISK_APPETITE
+from partnerships.model.kernels.stages import DELIVERY, STALLED, UPBEAT_RISK_APPETITE
 
 OBSTACLE_SPREAD = 1.2  # log-normal sigma of obstacle size: mostly small, a few large (assumption)
 

@@ -2,7 +2,7 @@
 
 from numba import njit
 
-from model.codes import Stage
+from partnerships.model.codes import Stage
 
 DESIGN_AND_FEASIBILITY = int(Stage.DESIGN_AND_FEASIBILITY)
 DELIVERY = int(Stage.DELIVERY)

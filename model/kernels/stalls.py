@@ -2,7 +2,7 @@
 
 from numba import njit
 
-from model.kernels.stages import ABANDONED, DELIVERY, STALLED
+from partnerships.model.kernels.stages import ABANDONED, DELIVERY, STALLED
 
 
 @njit(cache=True)

@@ -8,7 +8,7 @@ absolute, so trust is built slowly and lost quickly (002; Slovic 1993).
 import numpy as np
 from numba import njit
 
-from model.kernels.stages import DELIVERY, REALISING_BENEFITS, is_open
+from partnerships.model.kernels.stages import DELIVERY, REALISING_BENEFITS, is_open
 
 
 @njit(cache=True)

@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from model.kernels.stages import is_open
+from partnerships.model.kernels.stages import is_open
 
 
 @njit(cache=True)

@@ -3,8 +3,8 @@
 import numpy as np
 from numba import njit
 
-from model.kernels.meetings import DEMAND_PER_MEMBERSHIP
-from model.kernels.stages import DELIVERY, REALISING_BENEFITS, is_open
+from partnerships.model.kernels.meetings import DEMAND_PER_MEMBERSHIP
+from partnerships.model.kernels.stages import DELIVERY, REALISING_BENEFITS, is_open
 
 OFFICER_DAY_COST = 0.35  # £k per officer-day given to partnership work (assumption: a senior officer's day)
 

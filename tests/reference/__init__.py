@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FunctionType
 
-import model.kernels as compiled
+import partnerships.model.kernels as compiled
 
 from . import benefits, decisions, draws, funding, meetings, membership, obstacles, stalls, trust, turnover, work
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from model.codes import Stage
+from partnerships.model.codes import Stage
 
 INITIATING = int(Stage.INITIATING)
 DESIGN_AND_FEASIBILITY = int(Stage.DESIGN_AND_FEASIBILITY)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from model.kernels.benefits import BENEFIT_PER_MEMBER_WEEK, BENEFIT_PERIOD
+from partnerships.model.kernels.benefits import BENEFIT_PER_MEMBER_WEEK, BENEFIT_PERIOD
 
 from ._common import DELIVERED, DELIVERY, REALISING_BENEFITS, active_members
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from model.kernels.decisions import MAX_REFERRAL_WEEKS, SPONSOR_CONFIDENCE
+from partnerships.model.kernels.decisions import MAX_REFERRAL_WEEKS, SPONSOR_CONFIDENCE
 
 from ._common import DESIGN_AND_FEASIBILITY, active_members
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from model.kernels.meetings import DEMAND_PER_MEMBERSHIP
+from partnerships.model.kernels.meetings import DEMAND_PER_MEMBERSHIP
 
 from ._common import active_members, active_pairs, is_open
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from model.kernels.membership import WITHDRAWAL_COMMITMENT
+from partnerships.model.kernels.membership import WITHDRAWAL_COMMITMENT
 
 from ._common import ABANDONED, DELIVERED, REALISING_BENEFITS, active_members, is_open
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from model.kernels.obstacles import OBSTACLE_SPREAD
-from model.kernels.stages import UPBEAT_RISK_APPETITE
+from partnerships.model.kernels.obstacles import OBSTACLE_SPREAD
+from partnerships.model.kernels.stages import UPBEAT_RISK_APPETITE
 
 from ._common import STALLED, active_members, is_active_stage
 

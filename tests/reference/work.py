@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from model.kernels.meetings import DEMAND_PER_MEMBERSHIP
-from model.kernels.work import OFFICER_DAY_COST
+from partnerships.model.kernels.meetings import DEMAND_PER_MEMBERSHIP
+from partnerships.model.kernels.work import OFFICER_DAY_COST
 
 from ._common import DELIVERY, REALISING_BENEFITS, active_members, is_open
 
