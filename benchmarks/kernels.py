@@ -57,12 +57,12 @@ def build(n: int) -> PartnershipModel:
 
 
 @contextmanager
-def recording(captured: dict[str, tuple]) -> Iterator[None]:
-    """Within the block, the model's kernels record (a copy of) the arguments of their first call."""
+def recording(captured: dict[str, dict[str, Any]]) -> Iterator[None]:
+    """Within the block, the model's kernels record (a copy of) the keyword arguments of their first call."""
     def recorder(name: str, kernel: Callable) -> Callable:
-        def call(*args: Any) -> Any:
-            captured.setdefault(name, copy.deepcopy(args))
-            return kernel(*args)
+        def call(**arguments: Any) -> Any:
+            captured.setdefault(name, copy.deepcopy(arguments))
+            return kernel(**arguments)
         return call
 
     try:
@@ -74,12 +74,12 @@ def recording(captured: dict[str, tuple]) -> Iterator[None]:
             setattr(k, name, kernel)
 
 
-def capture_arguments(model: PartnershipModel, twin: PartnershipModel) -> dict[str, tuple]:
+def capture_arguments(model: PartnershipModel, twin: PartnershipModel) -> dict[str, dict[str, Any]]:
     """Real arguments of every kernel, taken while the model steps (a few extra weeks if nobody left).
 
     ``twin`` (built with the same seed) is taken through the same weeks, so the two stay identical.
     """
-    captured: dict[str, tuple] = {}
+    captured: dict[str, dict[str, Any]] = {}
     with recording(captured):
         for m in (model, twin):
             m.intervene("funding_award", project=0)
@@ -94,13 +94,13 @@ def capture_arguments(model: PartnershipModel, twin: PartnershipModel) -> dict[s
     return captured
 
 
-def median_ms(function: Callable, args: tuple, budget_s: float, most: int, clock: Clock) -> float:
-    """Median time (ms) of ``function`` on fresh copies of ``args``; repeats fit ``budget_s``."""
+def median_ms(function: Callable, arguments: dict[str, Any], budget_s: float, most: int, clock: Clock) -> float:
+    """Median time (ms) of ``function`` on fresh copies of the keyword ``arguments``; repeats fit ``budget_s``."""
     times: list[float] = []
     while True:
-        fresh = copy.deepcopy(args)
+        fresh = copy.deepcopy(arguments)
         start = clock()
-        function(*fresh)
+        function(**fresh)
         times.append(clock() - start)
         if len(times) >= most or sum(times) + times[-1] > budget_s:
             return 1000.0 * statistics.median(times)

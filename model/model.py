@@ -150,70 +150,97 @@ class PartnershipModel(mesa.Model):
         embedded = self._embeddedness()  # institutional trust changes only at the end of the step
         left = self._turnover(draw(Stream.LEAVE, len(orgs)), 1.0 - (1.0 - p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR),
                               Stream.REPLACEMENT, embedded)
-        k.champions_emerge(draw(Stream.CHAMPION, len(proj)), p["champion_emergence"], proj.stage, proj.champion, mem.project,
-                           mem.org, mem.active, orgs.rep_skill)
+        k.champions_emerge(u_emerge=draw(Stream.CHAMPION, len(proj)), emergence_rate=p["champion_emergence"],
+                           stage=proj.stage, champion=proj.champion, mem_project=mem.project, mem_org=mem.org,
+                           mem_active=mem.active, rep_skill=orgs.rep_skill)
 
         awards = 0
         if p["external_funding"] > 0 and week % p["funding_call_interval"] == 0:
-            awards = k.funding_call(week, p["funding_success_chance"], p["external_funding"], p["funding_resource_effect"],
-                                    p["funding_catalytic_effect"], p["catalytic_strength"], p["award_deadline"],
-                                    draw(Stream.BID, len(proj)), proj.stage, proj.stage_before_stall, proj.stalled_since,
-                                    proj.momentum, proj.external_funds, proj.external_received, proj.catalyst_until)
+            awards = k.funding_call(
+                week=week, success_chance=p["funding_success_chance"], amount=p["external_funding"],
+                resource_effect=p["funding_resource_effect"], catalytic_effect=p["funding_catalytic_effect"],
+                catalytic_strength=p["catalytic_strength"], award_deadline=p["award_deadline"],
+                u_bid=draw(Stream.BID, len(proj)), stage=proj.stage, stage_before_stall=proj.stage_before_stall,
+                stalled_since=proj.stalled_since, momentum=proj.momentum, external_funds=proj.external_funds,
+                external_received=proj.external_received, catalyst_until=proj.catalyst_until)
 
         cap_share = np.empty(len(orgs))
-        k.capacity_share(orgs.capacity, proj.stage, mem.project, mem.org, mem.active, cap_share)
+        k.capacity_share(capacity=orgs.capacity, stage=proj.stage, mem_project=mem.project, mem_org=mem.org,
+                         mem_active=mem.active, out=cap_share)
         held = np.zeros(len(proj), dtype=np.bool_)
         quality = np.zeros(len(proj))
-        k.hold_meetings(week, p["meeting_interval"], p["meeting_discipline"], p["trust_gain"], p["absence_penalty"],
-                        p["coordination_cost"], draw(Stream.ATTEND, len(mem)), proj.stage, proj.next_meeting, mem.project,
-                        mem.org, mem.active, mem.attended, orgs.rep_presence, orgs.rep_skill, cap_share,
-                        pairs.project, pairs.rel, pairs.ma, pairs.mb, rel.interpersonal, held, quality)
+        k.hold_meetings(
+            week=week, meeting_interval=p["meeting_interval"], meeting_discipline=p["meeting_discipline"],
+            trust_gain=p["trust_gain"], absence_penalty=p["absence_penalty"], coordination_cost=p["coordination_cost"],
+            u_attend=draw(Stream.ATTEND, len(mem)), stage=proj.stage, next_meeting=proj.next_meeting,
+            mem_project=mem.project, mem_org=mem.org, mem_active=mem.active, attended=mem.attended,
+            rep_presence=orgs.rep_presence, rep_skill=orgs.rep_skill, cap_share=cap_share,
+            pair_project=pairs.project, pair_rel=pairs.rel, pair_ma=pairs.ma, pair_mb=pairs.mb,
+            interpersonal=rel.interpersonal, held=held, quality=quality)
         proj.action_quality[held] = quality[held]
         self._refresh_trust()
 
-        k.obstacles_arrive_and_resolve(p["obstacle_rate"], p["obstacle_severity"], p["risk_aversion_amplifier"],
-                                       p["funding_catalytic_effect"], p["catalytic_strength"], week,
-                                       draw(Stream.OBSTACLE_ARRIVAL, len(proj)),
-                                       draw(Stream.OBSTACLE_SIZE, len(proj), normal=True), proj.stage,
-                                       proj.obstacle, proj.momentum, proj.champion, proj.has_manager,
-                                       proj.catalyst_until, self.project_trust_mean, mem.project, mem.org,
-                                       mem.active, orgs.risk_appetite)
+        k.obstacles_arrive_and_resolve(
+            obstacle_rate=p["obstacle_rate"], obstacle_severity=p["obstacle_severity"],
+            risk_aversion_amplifier=p["risk_aversion_amplifier"], catalytic_effect=p["funding_catalytic_effect"],
+            catalytic_strength=p["catalytic_strength"], week=week, u_arrive=draw(Stream.OBSTACLE_ARRIVAL, len(proj)),
+            z_size=draw(Stream.OBSTACLE_SIZE, len(proj), normal=True), stage=proj.stage, obstacle=proj.obstacle,
+            momentum=proj.momentum, champion=proj.champion, has_manager=proj.has_manager,
+            catalyst_until=proj.catalyst_until, trust_mean=self.project_trust_mean, mem_project=mem.project,
+            mem_org=mem.org, mem_active=mem.active, risk_appetite=orgs.risk_appetite)
         done = np.zeros(len(proj))
-        k.work_between_meetings(week, p["meeting_discipline"], p["work_rate"], p["momentum_rate"],
-                                p["coordination_cost"], p["work_cost"], p["funding_resource_effect"],
-                                p["funding_catalytic_effect"], p["catalytic_strength"], proj.stage, proj.momentum,
-                                proj.progress, proj.ambition, proj.has_manager, proj.champion, embedded,
-                                proj.obstacle,
-                                proj.catalyst_until, proj.action_quality, proj.external_funds, proj.costs,
-                                proj.delivered_week, mem.project, mem.org, mem.active, mem.commitment,
-                                mem.contribution, cap_share, done)
+        k.work_between_meetings(
+            week=week, meeting_discipline=p["meeting_discipline"], work_rate=p["work_rate"],
+            momentum_rate=p["momentum_rate"], coordination_cost=p["coordination_cost"], work_cost=p["work_cost"],
+            resource_effect=p["funding_resource_effect"], catalytic_effect=p["funding_catalytic_effect"],
+            catalytic_strength=p["catalytic_strength"], stage=proj.stage, momentum=proj.momentum,
+            progress=proj.progress, ambition=proj.ambition, has_manager=proj.has_manager, champion=proj.champion,
+            embedded=embedded, obstacle=proj.obstacle, catalyst_until=proj.catalyst_until,
+            action_quality=proj.action_quality, external_funds=proj.external_funds, costs=proj.costs,
+            delivered_week=proj.delivered_week, mem_project=mem.project, mem_org=mem.org, mem_active=mem.active,
+            commitment=mem.commitment, contribution=mem.contribution, cap_share=cap_share, done_out=done)
 
         consent = np.zeros(len(mem), dtype=np.bool_)
         trust_delta = np.zeros(len(proj))
-        k.decide_stage_gates(week, p["collaborative_advantage"], p["funding_catalytic_effect"], p["catalytic_strength"],
-                             p["trust_gain"], p["trust_loss_ratio"], p["work_cost"], held, proj.stage, proj.progress,
-                             proj.momentum, proj.ambition, proj.deferred_until, proj.catalyst_until, proj.lead,
-                             proj.sponsor, proj.lead_decides, proj.equitable, proj.external_funds, proj.pooled_funds,
-                             proj.gate_refusals, mem.project, mem.org, mem.active, mem.commitment, mem.contribution,
-                             self.member_trust, orgs.risk_appetite, orgs.selflessness, orgs.culture,
-                             orgs.rep_autonomy, pairs.project, pairs.rel, pairs.ma, pairs.mb, rel.interpersonal,
-                             draw(Stream.REFERRAL, len(mem)), draw(Stream.CONSENT, len(mem), normal=True), consent,
-                             trust_delta)
-        k.shift_project_trust(trust_delta, pairs.project, pairs.rel, pairs.ma, pairs.mb, mem.active, rel.interpersonal)
-        k.update_stalls(week, p["stall_threshold"], p["patience"], p["trust_gain"], p["trust_loss_ratio"], proj.stage,
-                        proj.stage_before_stall, proj.momentum, proj.stalls, proj.stalled_since, proj.first_stall_week,
-                        proj.closed_week, trust_delta)
-        k.shift_project_trust(trust_delta, pairs.project, pairs.rel, pairs.ma, pairs.mb, mem.active, rel.interpersonal)
-        k.realise_benefits(week, p["collaborative_advantage"], p["fairness_tolerance"], proj.stage, proj.progress,
-                           proj.momentum, proj.ambition, proj.equitable, proj.benefits, proj.closed_week, mem.project,
-                           mem.org, mem.active, mem.commitment, mem.contribution, mem.benefit, orgs.selflessness)
-        k.withdraw_uncommitted(week, proj.stage, proj.closed_week, mem.project, mem.active, mem.commitment)
+        k.decide_stage_gates(
+            week=week, collaborative_advantage=p["collaborative_advantage"],
+            catalytic_effect=p["funding_catalytic_effect"], catalytic_strength=p["catalytic_strength"],
+            trust_gain=p["trust_gain"], trust_loss_ratio=p["trust_loss_ratio"], work_cost=p["work_cost"], held=held,
+            stage=proj.stage, progress=proj.progress, momentum=proj.momentum, ambition=proj.ambition,
+            deferred_until=proj.deferred_until, catalyst_until=proj.catalyst_until, lead=proj.lead,
+            sponsor=proj.sponsor, lead_decides=proj.lead_decides, equitable=proj.equitable,
+            external_funds=proj.external_funds, pooled_funds=proj.pooled_funds, gate_refusals=proj.gate_refusals,
+            mem_project=mem.project, mem_org=mem.org, mem_active=mem.active, commitment=mem.commitment,
+            contribution=mem.contribution, member_trust=self.member_trust, risk_appetite=orgs.risk_appetite,
+            selflessness=orgs.selflessness, culture=orgs.culture, rep_autonomy=orgs.rep_autonomy,
+            pair_project=pairs.project, pair_rel=pairs.rel, pair_ma=pairs.ma, pair_mb=pairs.mb,
+            interpersonal=rel.interpersonal, u_refer=draw(Stream.REFERRAL, len(mem)),
+            consent_noise=draw(Stream.CONSENT, len(mem), normal=True), consent_out=consent,
+            trust_delta_out=trust_delta)
+        k.shift_project_trust(delta=trust_delta, pair_project=pairs.project, pair_rel=pairs.rel, pair_ma=pairs.ma,
+                              pair_mb=pairs.mb, mem_active=mem.active, interpersonal=rel.interpersonal)
+        k.update_stalls(
+            week=week, stall_threshold=p["stall_threshold"], patience=p["patience"], trust_gain=p["trust_gain"],
+            trust_loss_ratio=p["trust_loss_ratio"], stage=proj.stage, stage_before_stall=proj.stage_before_stall,
+            momentum=proj.momentum, stalls=proj.stalls, stalled_since=proj.stalled_since,
+            first_stall_week=proj.first_stall_week, closed_week=proj.closed_week, trust_delta_out=trust_delta)
+        k.shift_project_trust(delta=trust_delta, pair_project=pairs.project, pair_rel=pairs.rel, pair_ma=pairs.ma,
+                              pair_mb=pairs.mb, mem_active=mem.active, interpersonal=rel.interpersonal)
+        k.realise_benefits(
+            week=week, collaborative_advantage=p["collaborative_advantage"],
+            fairness_tolerance=p["fairness_tolerance"], stage=proj.stage, progress=proj.progress,
+            momentum=proj.momentum, ambition=proj.ambition, equitable=proj.equitable, benefits=proj.benefits,
+            closed_week=proj.closed_week, mem_project=mem.project, mem_org=mem.org, mem_active=mem.active,
+            commitment=mem.commitment, contribution=mem.contribution, benefit=mem.benefit,
+            selflessness=orgs.selflessness)
+        k.withdraw_uncommitted(week=week, stage=proj.stage, closed_week=proj.closed_week, mem_project=mem.project,
+                               mem_active=mem.active, commitment=mem.commitment)
         self._late_joiners(week, draw(Stream.JOIN, len(proj)))
         self._follow_ons(week)
-        k.embed_institutional_trust(p["embedding_rate"], self.projects.stage, self.projects.governance_level,
-                                    self.pairs.project, self.pairs.rel, self.pairs.ma, self.pairs.mb,
-                                    self.memberships.active, self.relationships.interpersonal,
-                                    self.relationships.institutional)
+        k.embed_institutional_trust(embedding_rate=p["embedding_rate"], stage=proj.stage,
+                                    governance_level=proj.governance_level, pair_project=pairs.project,
+                                    pair_rel=pairs.rel, pair_ma=pairs.ma, pair_mb=pairs.mb, mem_active=mem.active,
+                                    interpersonal=rel.interpersonal, institutional=rel.institutional)
         self._refresh_trust()
         self._record(week, left=int(left.sum()), awards=awards)
 
@@ -221,7 +248,7 @@ class PartnershipModel(mesa.Model):
     def _draw(self, stream: Stream, n: int, normal: bool = False) -> np.ndarray:
         """This week's ``n`` draws of ``stream``: uniforms in [0, 1), or standard normals."""
         out = np.empty(n)
-        (k.fill_normal if normal else k.fill_uniform)(self.stream_seed, self.week, int(stream), out)
+        (k.fill_normal if normal else k.fill_uniform)(seed=self.stream_seed, week=self.week, stream=int(stream), out=out)
         return out
 
     def _weekly_rng(self, stream: int) -> np.random.Generator:
@@ -243,11 +270,14 @@ class PartnershipModel(mesa.Model):
                                                                self._weekly_rng(stream))):
                 column[leaving] = values
         left = np.zeros(n, dtype=np.bool_)
-        k.replace_representatives(u_leave, weekly_hazard, new[0], new[1], new[2], orgs.rep_tenure, orgs.rep_autonomy,
-                                  orgs.rep_presence, orgs.rep_skill, orgs.rep_generation, left)
+        k.replace_representatives(u_leave=u_leave, weekly_hazard=weekly_hazard, new_autonomy=new[0],
+                                  new_presence=new[1], new_skill=new[2], rep_tenure=orgs.rep_tenure,
+                                  rep_autonomy=orgs.rep_autonomy, rep_presence=orgs.rep_presence,
+                                  rep_skill=orgs.rep_skill, rep_generation=orgs.rep_generation, left=left)
         if len(leaving):
-            k.forget_interpersonal_trust(left, rel.a, rel.b, rel.interpersonal)
-            k.lose_champions(left, proj.champion, proj.stage, proj.momentum, self.params["champion_loss"], embedded)
+            k.forget_interpersonal_trust(left=left, rel_a=rel.a, rel_b=rel.b, interpersonal=rel.interpersonal)
+            k.lose_champions(left=left, champion=proj.champion, stage=proj.stage, momentum=proj.momentum,
+                             champion_loss=self.params["champion_loss"], embedded=embedded)
         return left
 
     def _late_joiners(self, week: int, u_join: np.ndarray) -> None:
@@ -310,9 +340,12 @@ class PartnershipModel(mesa.Model):
     def _refresh_trust(self) -> None:
         member_sum = np.zeros(len(self.memberships))
         member_count = np.zeros(len(self.memberships))
-        k.project_trust(len(self.projects), self.pairs.project, self.pairs.rel, self.pairs.ma, self.pairs.mb,
-                        self.memberships.active, self.relationships.interpersonal, self.relationships.institutional,
-                        self.project_trust_mean, self.project_trust_min, member_sum, member_count)
+        pairs, rel = self.pairs, self.relationships
+        k.project_trust(n_projects=len(self.projects), pair_project=pairs.project, pair_rel=pairs.rel,
+                        pair_ma=pairs.ma, pair_mb=pairs.mb, mem_active=self.memberships.active,
+                        interpersonal=rel.interpersonal, institutional=rel.institutional,
+                        mean_out=self.project_trust_mean, min_out=self.project_trust_min, member_sum=member_sum,
+                        member_count=member_count)
         np.divide(member_sum, member_count, out=self.member_trust, where=member_count > 0)
         self.member_trust[member_count == 0] = 0.0
 
@@ -346,14 +379,16 @@ class PartnershipModel(mesa.Model):
     def _apply(self, i: Intervention) -> Event:
         p, proj, mem = self.params, self.projects, self.memberships
         week = self.week
-        project = 0 if i.project is None else i.project
+        project = 0 if i.project is None else int(i.project)
         organisation = i.organisation
         if i.action == "funding_award":
             amount = i.amount if i.amount is not None else (p["external_funding"] or DEFAULT_AWARD)
-            k.award_funding(project, week, amount, p["funding_resource_effect"], p["funding_catalytic_effect"],
-                            p["catalytic_strength"], p["award_deadline"], proj.stage, proj.stage_before_stall,
-                            proj.stalled_since, proj.momentum, proj.external_funds, proj.external_received,
-                            proj.catalyst_until)
+            k.award_funding(project=project, week=week, amount=float(amount),  # an int amount would recompile
+                            resource_effect=p["funding_resource_effect"], catalytic_effect=p["funding_catalytic_effect"],
+                            catalytic_strength=p["catalytic_strength"], award_deadline=p["award_deadline"], stage=proj.stage,
+                            stage_before_stall=proj.stage_before_stall, stalled_since=proj.stalled_since,
+                            momentum=proj.momentum, external_funds=proj.external_funds,
+                            external_received=proj.external_received, catalyst_until=proj.catalyst_until)
             text = f"£{amount:g}k award to project {project}"
         elif i.action in ("champion_leaves", "representative_leaves"):
             if i.action == "champion_leaves":
@@ -379,7 +414,8 @@ class PartnershipModel(mesa.Model):
             else:
                 organisation = int(mem.org[m])
                 mem.active[m] = False
-                k.withdraw_uncommitted(week, proj.stage, proj.closed_week, mem.project, mem.active, mem.commitment)
+                k.withdraw_uncommitted(week=week, stage=proj.stage, closed_week=proj.closed_week,
+                                       mem_project=mem.project, mem_active=mem.active, commitment=mem.commitment)
                 self._refresh_trust()
                 text = f"{self.region.org_names[organisation]} withdrew from project {project}"
         elif i.action == "obstacle":

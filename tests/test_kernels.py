@@ -8,6 +8,7 @@ and every array must agree, exactly for integers and booleans and to 1e-12 for f
 from __future__ import annotations
 
 import copy
+import inspect
 from dataclasses import fields
 from typing import Any
 
@@ -145,81 +146,87 @@ def random_world(rng: np.random.Generator, n_orgs: int, n_projects: int, most_me
     return w
 
 
-def kernel_arguments(name: str, w: dict[str, Any], P: dict[str, Any], rng: np.random.Generator) -> list[Any]:
-    """Arguments for kernel ``name``: the world's arrays, parameters and fresh random draws."""
+def kernel_arguments(name: str, w: dict[str, Any], P: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Arguments for kernel ``name``, by parameter name: the world's arrays, parameters and fresh random draws."""
     n_orgs, n_projects, n_mem = w["n_orgs"], w["n_projects"], len(w["mem_project"])
     week = w["week"]
-    mem = [w["mem_project"], w["mem_org"], w["mem_active"]]
-    pairs = [w["pair_project"], w["pair_rel"], w["pair_ma"], w["pair_mb"]]
-    funding = [w["stage"], w["stage_before_stall"], w["stalled_since"], w["momentum"], w["external_funds"],
-               w["external_received"], w["catalyst_until"]]
-    award = [P["funding_resource_effect"], P["funding_catalytic_effect"], P["catalytic_strength"], P["award_deadline"]]
+    world = {name: w[name] for name in (
+        "stage", "stage_before_stall", "momentum", "progress", "ambition", "has_manager", "lead_decides", "equitable",
+        "governance_level", "next_meeting", "deferred_until", "obstacle", "catalyst_until", "external_funds",
+        "external_received", "pooled_funds", "action_quality", "costs", "benefits", "stalls", "stalled_since",
+        "gate_refusals", "delivered_week", "closed_week", "first_stall_week", "lead", "sponsor", "champion",
+        "mem_project", "mem_org", "mem_active", "commitment", "contribution", "benefit", "attended", "member_trust",
+        "capacity", "risk_appetite", "selflessness", "culture", "rep_tenure", "rep_autonomy", "rep_presence",
+        "rep_skill", "rep_generation", "rel_a", "rel_b", "interpersonal", "institutional", "pair_project",
+        "pair_rel", "pair_ma", "pair_mb", "trust_mean")}
+    award = dict(resource_effect=P["funding_resource_effect"], catalytic_effect=P["funding_catalytic_effect"],
+                 catalytic_strength=P["catalytic_strength"], award_deadline=P["award_deadline"])
     cap_share = rng.uniform(0.2, 1.0, n_orgs)
     if name == "replace_representatives":
-        return [rng.random(n_orgs), rng.uniform(0.0, 0.6), rng.random(n_orgs), rng.random(n_orgs), rng.random(n_orgs),
-                w["rep_tenure"], w["rep_autonomy"], w["rep_presence"], w["rep_skill"], w["rep_generation"],
-                np.zeros(n_orgs, dtype=np.bool_)]
-    if name == "forget_interpersonal_trust":
-        return [rng.random(n_orgs) < 0.3, w["rel_a"], w["rel_b"], w["interpersonal"]]
-    if name == "lose_champions":
-        return [rng.random(n_orgs) < 0.4, w["champion"], w["stage"], w["momentum"], P["champion_loss"],
-                rng.random(n_projects)]
-    if name == "champions_emerge":
-        return [rng.random(n_projects), rng.uniform(0.0, 1.0), w["stage"], w["champion"], *mem, w["rep_skill"]]
-    if name == "capacity_share":
-        return [w["capacity"], w["stage"], *mem, np.zeros(n_orgs)]
-    if name == "hold_meetings":
-        return [week, P["meeting_interval"], P["meeting_discipline"], P["trust_gain"], P["absence_penalty"],
-                P["coordination_cost"], rng.random(n_mem), w["stage"], w["next_meeting"], *mem, w["attended"],
-                w["rep_presence"], w["rep_skill"], cap_share, *pairs, w["interpersonal"],
-                np.zeros(n_projects, dtype=np.bool_), np.full(n_projects, -1.0)]
-    if name == "work_between_meetings":
-        return [week, P["meeting_discipline"], P["work_rate"], P["momentum_rate"], P["coordination_cost"],
-                P["work_cost"], P["funding_resource_effect"], P["funding_catalytic_effect"], P["catalytic_strength"],
-                w["stage"], w["momentum"], w["progress"], w["ambition"], w["has_manager"], w["champion"],
-                rng.random(n_projects), w["obstacle"], w["catalyst_until"], w["action_quality"], w["external_funds"], w["costs"],
-                w["delivered_week"], *mem, w["commitment"], w["contribution"], cap_share, np.full(n_projects, -1.0)]
-    if name == "decide_stage_gates":
-        return [week, P["collaborative_advantage"], P["funding_catalytic_effect"], P["catalytic_strength"],
-                P["trust_gain"], P["trust_loss_ratio"], P["work_cost"], rng.random(n_projects) < 0.7, w["stage"],
-                w["progress"], w["momentum"], w["ambition"], w["deferred_until"], w["catalyst_until"], w["lead"],
-                w["sponsor"], w["lead_decides"], w["equitable"], w["external_funds"], w["pooled_funds"],
-                w["gate_refusals"], *mem, w["commitment"], w["contribution"], w["member_trust"], w["risk_appetite"],
-                w["selflessness"], w["culture"], w["rep_autonomy"], *pairs, w["interpersonal"], rng.random(n_mem),
-                rng.standard_normal(n_mem),
-                np.ones(n_mem, dtype=np.bool_), np.full(n_projects, 9.0)]
-    if name == "obstacles_arrive_and_resolve":
-        return [rng.uniform(0.0, 26.0), P["obstacle_severity"], P["risk_aversion_amplifier"],
-                P["funding_catalytic_effect"], P["catalytic_strength"], week, rng.random(n_projects),
-                rng.standard_normal(n_projects), w["stage"], w["obstacle"], w["momentum"], w["champion"],
-                w["has_manager"], w["catalyst_until"], w["trust_mean"], *mem, w["risk_appetite"]]
-    if name == "update_stalls":
-        return [week, P["stall_threshold"], P["patience"], P["trust_gain"], P["trust_loss_ratio"], w["stage"],
-                w["stage_before_stall"], w["momentum"], w["stalls"], w["stalled_since"], w["first_stall_week"],
-                w["closed_week"], np.full(n_projects, 9.0)]
-    if name == "award_funding":
-        return [int(rng.integers(n_projects)), week, rng.choice([0.0, P["external_funding"]]), *award, *funding]
-    if name == "funding_call":
-        return [week, P["funding_success_chance"], P["external_funding"], *award, rng.random(n_projects), *funding]
-    if name == "project_trust":
-        return [n_projects, *pairs, w["mem_active"], w["interpersonal"], w["institutional"], np.full(n_projects, -1.0),
-                np.full(n_projects, -1.0), np.full(n_mem, -1.0), np.full(n_mem, -1.0)]
-    if name == "shift_project_trust":
-        delta = rng.choice([0.0, 0.05, -0.1, 0.3, -0.6], n_projects)
-        return [delta, *pairs, w["mem_active"], w["interpersonal"]]
-    if name == "embed_institutional_trust":
-        return [rng.choice([P["embedding_rate"], 0.5, 2.0]), w["stage"], w["governance_level"], *pairs,
-                w["mem_active"], w["interpersonal"], w["institutional"]]
-    if name == "realise_benefits":
-        progress = np.where(rng.random(n_projects) < 0.3, 1.0 - 1.0 / 52, rng.random(n_projects))
-        return [week, P["collaborative_advantage"], P["fairness_tolerance"], w["stage"], progress, w["momentum"],
-                w["ambition"], w["equitable"], w["benefits"], w["closed_week"], *mem, w["commitment"],
-                w["contribution"], w["benefit"], w["selflessness"]]
-    if name == "withdraw_uncommitted":
-        return [week, w["stage"], w["closed_week"], w["mem_project"], w["mem_active"], w["commitment"]]
-    if name in ("fill_uniform", "fill_normal"):
-        return [int(rng.integers(2**63)), week, int(rng.integers(1, 20)), np.full(n_mem + n_projects, -1.0)]
-    raise KeyError(name)
+        extra = dict(u_leave=rng.random(n_orgs), weekly_hazard=rng.uniform(0.0, 0.6), new_autonomy=rng.random(n_orgs),
+                     new_presence=rng.random(n_orgs), new_skill=rng.random(n_orgs),
+                     left=np.zeros(n_orgs, dtype=np.bool_))
+    elif name == "forget_interpersonal_trust":
+        extra = dict(left=rng.random(n_orgs) < 0.3)
+    elif name == "lose_champions":
+        extra = dict(left=rng.random(n_orgs) < 0.4, champion_loss=P["champion_loss"], embedded=rng.random(n_projects))
+    elif name == "champions_emerge":
+        extra = dict(u_emerge=rng.random(n_projects), emergence_rate=rng.uniform(0.0, 1.0))
+    elif name == "capacity_share":
+        extra = dict(out=np.zeros(n_orgs))
+    elif name == "hold_meetings":
+        extra = dict(week=week, meeting_interval=P["meeting_interval"], meeting_discipline=P["meeting_discipline"],
+                     trust_gain=P["trust_gain"], absence_penalty=P["absence_penalty"],
+                     coordination_cost=P["coordination_cost"], u_attend=rng.random(n_mem), cap_share=cap_share,
+                     held=np.zeros(n_projects, dtype=np.bool_), quality=np.full(n_projects, -1.0))
+    elif name == "work_between_meetings":
+        extra = dict(week=week, meeting_discipline=P["meeting_discipline"], work_rate=P["work_rate"],
+                     momentum_rate=P["momentum_rate"], coordination_cost=P["coordination_cost"],
+                     work_cost=P["work_cost"], resource_effect=P["funding_resource_effect"],
+                     catalytic_effect=P["funding_catalytic_effect"], catalytic_strength=P["catalytic_strength"],
+                     embedded=rng.random(n_projects), cap_share=cap_share, done_out=np.full(n_projects, -1.0))
+    elif name == "decide_stage_gates":
+        extra = dict(week=week, collaborative_advantage=P["collaborative_advantage"],
+                     catalytic_effect=P["funding_catalytic_effect"], catalytic_strength=P["catalytic_strength"],
+                     trust_gain=P["trust_gain"], trust_loss_ratio=P["trust_loss_ratio"], work_cost=P["work_cost"],
+                     held=rng.random(n_projects) < 0.7, u_refer=rng.random(n_mem),
+                     consent_noise=rng.standard_normal(n_mem), consent_out=np.ones(n_mem, dtype=np.bool_),
+                     trust_delta_out=np.full(n_projects, 9.0))
+    elif name == "obstacles_arrive_and_resolve":
+        extra = dict(obstacle_rate=rng.uniform(0.0, 26.0), obstacle_severity=P["obstacle_severity"],
+                     risk_aversion_amplifier=P["risk_aversion_amplifier"],
+                     catalytic_effect=P["funding_catalytic_effect"], catalytic_strength=P["catalytic_strength"],
+                     week=week, u_arrive=rng.random(n_projects), z_size=rng.standard_normal(n_projects))
+    elif name == "update_stalls":
+        extra = dict(week=week, stall_threshold=P["stall_threshold"], patience=P["patience"],
+                     trust_gain=P["trust_gain"], trust_loss_ratio=P["trust_loss_ratio"],
+                     trust_delta_out=np.full(n_projects, 9.0))
+    elif name == "award_funding":
+        extra = dict(project=int(rng.integers(n_projects)), week=week,
+                     amount=float(rng.choice([0.0, P["external_funding"]])), **award)
+    elif name == "funding_call":
+        extra = dict(week=week, success_chance=P["funding_success_chance"], amount=P["external_funding"], **award,
+                     u_bid=rng.random(n_projects))
+    elif name == "project_trust":
+        extra = dict(n_projects=n_projects, mean_out=np.full(n_projects, -1.0), min_out=np.full(n_projects, -1.0),
+                     member_sum=np.full(n_mem, -1.0), member_count=np.full(n_mem, -1.0))
+    elif name == "shift_project_trust":
+        extra = dict(delta=rng.choice([0.0, 0.05, -0.1, 0.3, -0.6], n_projects))
+    elif name == "embed_institutional_trust":
+        extra = dict(embedding_rate=rng.choice([P["embedding_rate"], 0.5, 2.0]))
+    elif name == "realise_benefits":
+        extra = dict(week=week, collaborative_advantage=P["collaborative_advantage"],
+                     fairness_tolerance=P["fairness_tolerance"],
+                     progress=np.where(rng.random(n_projects) < 0.3, 1.0 - 1.0 / 52, rng.random(n_projects)))
+    elif name == "withdraw_uncommitted":
+        extra = dict(week=week)
+    elif name in ("fill_uniform", "fill_normal"):
+        extra = dict(seed=int(rng.integers(2**63)), week=week, stream=int(rng.integers(1, 20)),
+                     out=np.full(n_mem + n_projects, -1.0))
+    else:
+        raise KeyError(name)
+    available = {**world, **extra}
+    return {parameter: available[parameter] for parameter in inspect.signature(COMPILED[name].py_func).parameters}
 
 
 def assert_same(label: str, got: Any, expected: Any) -> None:
@@ -242,15 +249,16 @@ def assert_same(label: str, got: Any, expected: Any) -> None:
         assert got == expected, label
 
 
-def run_both(name: str, args: list[Any]) -> tuple[Any, list[Any]]:
-    """Run the kernel and its reference on copies of ``args``; assert they agree; return the kernel's results."""
+def run_both(name: str, args: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """Run the kernel and its reference, by keyword, on copies of ``args``; assert they agree; return the
+    kernel's results."""
     kernel_args = copy.deepcopy(args)
     reference_args = copy.deepcopy(args)
-    got = COMPILED[name](*kernel_args)
-    expected = REFERENCES[name](*reference_args)
+    got = COMPILED[name](**kernel_args)
+    expected = REFERENCES[name](**reference_args)
     assert_same(f"{name} returned", got, expected)
-    for i, (a, b) in enumerate(zip(kernel_args, reference_args)):
-        assert_same(f"{name} argument {i}", a, b)
+    for argument in args:
+        assert_same(f"{name} argument {argument}", kernel_args[argument], reference_args[argument])
     return got, kernel_args
 
 

@@ -18,8 +18,8 @@ from partnerships.model.state import combined_trust
 
 
 def call(kernel, **values: Any):
-    """Call a compiled kernel with its arguments given by name."""
-    return kernel(*[values[name] for name in inspect.signature(kernel.py_func).parameters])
+    """Call a compiled kernel by keyword with those of ``values`` it takes (the others describe the world)."""
+    return kernel(**{name: values[name] for name in inspect.signature(kernel.py_func).parameters})
 
 
 def three_partners(**overrides: Any) -> dict[str, Any]:
