@@ -322,42 +322,14 @@ def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Genera
             themes.append(int(theme))
             leads.append(int(chosen[0]))
 
-    region = Region(orgs=orgs, projects=_empty_projects(), memberships=_empty_memberships(),
-                    relationships=_empty_relationships(), pairs=_empty_pairs(), org_names=names,
+    region = Region(orgs=orgs, projects=Projects.empty(), memberships=Memberships.empty(),
+                    relationships=Relationships.empty(), pairs=Pairs.empty(), org_names=names,
                     area_of_org=area_of_org, relationship_index={})
     rows = _new_rows()
     for theme, lead, members in zip(themes, leads, members_of_project):
         _start_project(region, rows, params, rng, theme=theme, lead=lead, members=members, week=0, parent=-1)
     _flush(region, rows)
     return region
-
-
-def _empty(cls, dtypes: dict[str, Any]):
-    from dataclasses import fields as dc_fields
-
-    return cls(**{f.name: np.zeros(0, dtype=dtypes.get(f.name, np.float64)) for f in dc_fields(cls)})
-
-
-def _empty_projects() -> Projects:
-    ints = {name: np.int32 for name in ("lead", "sponsor", "champion", "next_meeting", "deferred_until", "catalyst_until",
-                                        "stalls", "stalled_since", "gate_refusals", "started", "delivered_week",
-                                        "closed_week", "parent", "first_stall_week")}
-    return _empty(Projects, ints | {"theme": np.int8, "stage": np.int8, "stage_before_stall": np.int8,
-                                    "governance_level": np.int8, "has_manager": np.bool_, "lead_decides": np.bool_,
-                                    "equitable": np.bool_})
-
-
-def _empty_memberships() -> Memberships:
-    return _empty(Memberships, {"project": np.int32, "org": np.int32, "active": np.bool_, "attended": np.bool_,
-                                "joined": np.int32})
-
-
-def _empty_relationships() -> Relationships:
-    return _empty(Relationships, {"a": np.int32, "b": np.int32})
-
-
-def _empty_pairs() -> Pairs:
-    return _empty(Pairs, {"project": np.int32, "rel": np.int32, "ma": np.int32, "mb": np.int32})
 
 
 def _append_rows(table, rows: list[dict[str, Any]]) -> None:

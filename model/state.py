@@ -3,13 +3,26 @@
 Kernels take these arrays; agents are views onto one row. Memberships are stored grouped by project
 (``Memberships.start[p]:start[p+1]``), and each project lists the relationship of every pair of its
 members (``Pairs``), so a kernel finds a project's members and their trust without a dense matrix.
+
+Each column declares its dtype (:func:`column`), and a table converts what it is given to those
+dtypes (refusing a cast across kinds, such as float to int): a compiled kernel is specialised to the
+dtypes of its arguments, so a column arriving as int64 instead of int32, or int8 instead of bool,
+would silently compile a second version of every kernel that reads it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from typing import Any, Self
 
 import numpy as np
+
+FLOAT, INDEX, WEEK, COUNT, CODE, FLAG = np.float64, np.int32, np.int32, np.int32, np.int8, np.bool_
+
+
+def column(dtype: type) -> Any:
+    """A column of ``dtype``: float64 amounts and scores, int32 indices, weeks and counts, int8 codes, bool flags."""
+    return field(metadata={"dtype": np.dtype(dtype)})
 
 
 def _grow(arr: np.ndarray, extra: np.ndarray) -> np.ndarray:
@@ -18,6 +31,18 @@ def _grow(arr: np.ndarray, extra: np.ndarray) -> np.ndarray:
 
 class _Columns:
     """Shared helpers for a set of equally long column arrays."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            value, dtype = np.asarray(getattr(self, f.name)), f.metadata["dtype"]
+            if not np.can_cast(value.dtype, dtype, "same_kind"):
+                raise TypeError(f"{type(self).__name__}.{f.name}: {value.dtype} cannot be stored as {dtype}")
+            setattr(self, f.name, np.ascontiguousarray(value, dtype=dtype))
+
+    @classmethod
+    def empty(cls) -> Self:
+        """A table with no rows (every column of its declared dtype)."""
+        return cls(**{f.name: np.zeros(0, dtype=f.metadata["dtype"]) for f in fields(cls)})  # type: ignore[arg-type]
 
     def __len__(self) -> int:  # each table names its first column here: len() is on the hot path
         raise NotImplementedError
@@ -36,18 +61,18 @@ class _Columns:
 class Organisations(_Columns):
     """One row per organisation. Capacity is in officer-days per week; scores are in [0, 1]."""
 
-    kind: np.ndarray  # int8, OrgKind
-    base_capacity: np.ndarray  # officer-days/week available for partnership work before pressure
-    capacity: np.ndarray  # officer-days/week after the day job and financial pressure
-    resources: np.ndarray  # £k it can commit
-    risk_appetite: np.ndarray  # 0-1; above 0.7 is an 'upbeat' view of risk (001)
-    selflessness: np.ndarray  # 0-1 (001)
-    culture: np.ndarray  # 0 hierarchical .. 1 adaptive (001: '50-page business cases ... now half a page')
-    rep_tenure: np.ndarray  # int32 weeks the present representative has been in post
-    rep_autonomy: np.ndarray  # 0-1 empowered to decide in the room (002)
-    rep_presence: np.ndarray  # 0-1 attends and is really there (002)
-    rep_skill: np.ndarray  # 0-1 boundary-spanning / championing skill (001)
-    rep_generation: np.ndarray  # int32 how many representatives have held the seat
+    kind: np.ndarray = column(CODE)  # OrgKind
+    base_capacity: np.ndarray = column(FLOAT)  # officer-days/week available for partnership work before pressure
+    capacity: np.ndarray = column(FLOAT)  # officer-days/week after the day job and financial pressure
+    resources: np.ndarray = column(FLOAT)  # £k it can commit
+    risk_appetite: np.ndarray = column(FLOAT)  # 0-1; above 0.7 is an 'upbeat' view of risk (001)
+    selflessness: np.ndarray = column(FLOAT)  # 0-1 (001)
+    culture: np.ndarray = column(FLOAT)  # 0 hierarchical .. 1 adaptive (001: '50-page business cases ... now half a page')
+    rep_tenure: np.ndarray = column(COUNT)  # weeks the present representative has been in post
+    rep_autonomy: np.ndarray = column(FLOAT)  # 0-1 empowered to decide in the room (002)
+    rep_presence: np.ndarray = column(FLOAT)  # 0-1 attends and is really there (002)
+    rep_skill: np.ndarray = column(FLOAT)  # 0-1 boundary-spanning / championing skill (001)
+    rep_generation: np.ndarray = column(COUNT)  # how many representatives have held the seat
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -57,37 +82,37 @@ class Organisations(_Columns):
 class Projects(_Columns):
     """One row per partnership project; weeks are model weeks, -1 meaning 'not yet'."""
 
-    theme: np.ndarray  # int8, Theme
-    stage: np.ndarray  # int8, Stage
-    stage_before_stall: np.ndarray  # int8, stage to resume when a stall ends
-    momentum: np.ndarray  # 0-1
-    ambition: np.ndarray  # stages of work per stage (1 = standard)
-    progress: np.ndarray  # 0-1 through the current stage's work
-    lead: np.ndarray  # int32 organisation index
-    sponsor: np.ndarray  # int32 organisation index whose chief officer sponsors the project
-    champion: np.ndarray  # int32 organisation index, -1 for none
-    has_manager: np.ndarray  # bool: a dedicated project manager (002)
-    lead_decides: np.ndarray  # bool: governance by a lead rather than consensus (002)
-    equitable: np.ndarray  # bool: benefits shared by contribution rather than equally (002)
-    governance_level: np.ndarray  # int8 1-6 on 001's continuum (network ... integration)
-    next_meeting: np.ndarray  # int32 week of the next meeting
-    deferred_until: np.ndarray  # int32 week until which a gate waits for referral back home
-    obstacle: np.ndarray  # weeks of full effort still needed to clear the current obstacle (0: none)
-    catalyst_until: np.ndarray  # int32 week an award's deadline runs to (-1: none)
-    external_funds: np.ndarray  # £k of award money not yet spent
-    external_received: np.ndarray  # £k of awards received in all
-    pooled_funds: np.ndarray  # £k the partners pooled at the start (a share of their resources)
-    action_quality: np.ndarray  # 0-1 quality of the last meeting: how well actions were agreed
-    costs: np.ndarray  # £k spent (officer time and award money)
-    benefits: np.ndarray  # £k of benefits realised
-    stalls: np.ndarray  # int32 number of times the project stalled
-    stalled_since: np.ndarray  # int32 week the current stall began (-1: not stalled)
-    gate_refusals: np.ndarray  # int32 stage-gate decisions refused
-    started: np.ndarray  # int32 week the project started
-    delivered_week: np.ndarray  # int32 week the delivery stage finished (-1: not delivered)
-    closed_week: np.ndarray  # int32 week the project closed (delivered or abandoned), -1 while open
-    parent: np.ndarray  # int32 project this one follows on from, -1 for none
-    first_stall_week: np.ndarray  # int32 week of first stall, -1 if never
+    theme: np.ndarray = column(CODE)  # Theme
+    stage: np.ndarray = column(CODE)  # Stage
+    stage_before_stall: np.ndarray = column(CODE)  # stage to resume when a stall ends
+    momentum: np.ndarray = column(FLOAT)  # 0-1
+    ambition: np.ndarray = column(FLOAT)  # stages of work per stage (1 = standard)
+    progress: np.ndarray = column(FLOAT)  # 0-1 through the current stage's work
+    lead: np.ndarray = column(INDEX)  # organisation index
+    sponsor: np.ndarray = column(INDEX)  # organisation index whose chief officer sponsors the project
+    champion: np.ndarray = column(INDEX)  # organisation index, -1 for none
+    has_manager: np.ndarray = column(FLAG)  # a dedicated project manager (002)
+    lead_decides: np.ndarray = column(FLAG)  # governance by a lead rather than consensus (002)
+    equitable: np.ndarray = column(FLAG)  # benefits shared by contribution rather than equally (002)
+    governance_level: np.ndarray = column(CODE)  # 1-6 on 001's continuum (network ... integration)
+    next_meeting: np.ndarray = column(WEEK)  # week of the next meeting
+    deferred_until: np.ndarray = column(WEEK)  # week until which a gate waits for referral back home
+    obstacle: np.ndarray = column(FLOAT)  # weeks of full effort still needed to clear the current obstacle (0: none)
+    catalyst_until: np.ndarray = column(WEEK)  # week an award's deadline runs to (-1: none)
+    external_funds: np.ndarray = column(FLOAT)  # £k of award money not yet spent
+    external_received: np.ndarray = column(FLOAT)  # £k of awards received in all
+    pooled_funds: np.ndarray = column(FLOAT)  # £k the partners pooled at the start (a share of their resources)
+    action_quality: np.ndarray = column(FLOAT)  # 0-1 quality of the last meeting: how well actions were agreed
+    costs: np.ndarray = column(FLOAT)  # £k spent (officer time and award money)
+    benefits: np.ndarray = column(FLOAT)  # £k of benefits realised
+    stalls: np.ndarray = column(COUNT)  # number of times the project stalled
+    stalled_since: np.ndarray = column(WEEK)  # week the current stall began (-1: not stalled)
+    gate_refusals: np.ndarray = column(COUNT)  # stage-gate decisions refused
+    started: np.ndarray = column(WEEK)  # week the project started
+    delivered_week: np.ndarray = column(WEEK)  # week the delivery stage finished (-1: not delivered)
+    closed_week: np.ndarray = column(WEEK)  # week the project closed (delivered or abandoned), -1 while open
+    parent: np.ndarray = column(INDEX)  # project this one follows on from, -1 for none
+    first_stall_week: np.ndarray = column(WEEK)  # week of first stall, -1 if never
 
     def __len__(self) -> int:
         return len(self.theme)
@@ -97,14 +122,14 @@ class Projects(_Columns):
 class Memberships(_Columns):
     """One row per (project, organisation) membership, grouped by project."""
 
-    project: np.ndarray  # int32
-    org: np.ndarray  # int32
-    active: np.ndarray  # bool; False once withdrawn
-    commitment: np.ndarray  # 0-1 willingness to put effort in
-    contribution: np.ndarray  # £k of officer time given so far
-    benefit: np.ndarray  # £k of benefit received so far
-    attended: np.ndarray  # bool: at the last meeting
-    joined: np.ndarray  # int32 week joined
+    project: np.ndarray = column(INDEX)  # project index
+    org: np.ndarray = column(INDEX)  # organisation index
+    active: np.ndarray = column(FLAG)  # False once withdrawn
+    commitment: np.ndarray = column(FLOAT)  # 0-1 willingness to put effort in
+    contribution: np.ndarray = column(FLOAT)  # £k of officer time given so far
+    benefit: np.ndarray = column(FLOAT)  # £k of benefit received so far
+    attended: np.ndarray = column(FLAG)  # at the last meeting
+    joined: np.ndarray = column(WEEK)  # week joined
 
     def __len__(self) -> int:
         return len(self.project)
@@ -114,10 +139,10 @@ class Memberships(_Columns):
 class Relationships(_Columns):
     """One row per pair of organisations that share a project (a < b)."""
 
-    a: np.ndarray  # int32
-    b: np.ndarray  # int32
-    interpersonal: np.ndarray  # 0-1 trust held by the present representatives
-    institutional: np.ndarray  # 0-1 trust embedded in the organisations; survives turnover
+    a: np.ndarray = column(INDEX)  # organisation index
+    b: np.ndarray = column(INDEX)  # organisation index, > a
+    interpersonal: np.ndarray = column(FLOAT)  # 0-1 trust held by the present representatives
+    institutional: np.ndarray = column(FLOAT)  # 0-1 trust embedded in the organisations; survives turnover
 
     def __len__(self) -> int:
         return len(self.a)
@@ -127,10 +152,10 @@ class Relationships(_Columns):
 class Pairs(_Columns):
     """One row per pair of memberships in the same project, grouped by project."""
 
-    project: np.ndarray  # int32
-    rel: np.ndarray  # int32 index into Relationships
-    ma: np.ndarray  # int32 membership index of the first member
-    mb: np.ndarray  # int32 membership index of the second member
+    project: np.ndarray = column(INDEX)  # project index
+    rel: np.ndarray = column(INDEX)  # index into Relationships
+    ma: np.ndarray = column(INDEX)  # membership index of the first member
+    mb: np.ndarray = column(INDEX)  # membership index of the second member
 
     def __len__(self) -> int:
         return len(self.project)

@@ -1,17 +1,24 @@
 """Every compiled kernel agrees with its plain-Python reference (tests/reference), and so does the model.
 
-Kernels and references get copies of the same random arrays (several seeds and sizes, with edge
-cases: no memberships, inactive members, every stage, no champion, zero funds); every return value
-and every array must agree, exactly for integers and booleans and to 1e-12 for floats.
+Kernels and references get copies of the same random arrays, by keyword (several seeds and sizes,
+with edge cases: no memberships, inactive members, every stage, no champion, zero funds); every
+return value and every array must agree, exactly for integers and booleans and to 1e-12 for floats.
+Each kernel has its twin's signature, compiles one specialisation for every run of the model, and is
+tested here with the argument types the model gives it.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
+import json
+import subprocess
+import sys
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 import pytest
 from reference import COMPILED, REFERENCES, reference_kernels
@@ -262,6 +269,13 @@ def run_both(name: str, args: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     return got, kernel_args
 
 
+@pytest.mark.parametrize("name", sorted(COMPILED))
+def test_each_kernel_has_its_twins_signature(name: str) -> None:
+    """Same parameters in the same order (and kinds and defaults), so a call by keyword means the same to both."""
+    kernel, twin = inspect.signature(COMPILED[name].py_func), inspect.signature(REFERENCES[name])
+    assert twin == kernel, f"{name}: kernel {list(kernel.parameters)} != twin {list(twin.parameters)}"
+
+
 AGREEMENT_CASES = [(name, seed, size) for name in sorted(REFERENCES) for seed in SEEDS for size in WORLD_SIZES
                    if not (name == "award_funding" and WORLD_SIZES[size][1] == 0)]  # an award needs a project
 
@@ -294,6 +308,50 @@ def test_the_random_worlds_reach_the_branches(base_seed: int) -> None:
         assert happened[name] == {0}, name
 
 
+SIGNATURE_PROBE = """
+import json, sys
+import numpy as np
+sys.path.insert(0, "tests")
+from reference.cases import CASES
+import partnerships
+import partnerships.model.kernels as k
+for seed in (1, 2):
+    for case in CASES.values():
+        model = case.build(seed)
+        model.run_for(60)
+        model.intervene("funding_award", project=np.int32(1), amount=np.int64(20))
+        model.intervene("representative_leaves", organisation=np.int64(3))
+        model.intervene("partner_withdraws", project=np.int32(2))
+        model.run_for(60)
+partnerships.run_one(parameters={"meeting_interval": np.float64(3.0), "external_funding": np.int64(80),
+                                 "trust_gain": np.float32(0.05), "funding_catalytic_effect": np.bool_(False)},
+                     seed=3, weeks=60)
+print(json.dumps({name: [repr(tuple(s)) for s in getattr(k, name).signatures] for name in k.__all__}))
+"""
+
+
+@pytest.fixture(scope="module")
+def model_signatures() -> dict[str, list[str]]:
+    """The signatures each kernel compiled for, in a fresh process that ran every whole-model case."""
+    out = subprocess.run([sys.executable, "-c", SIGNATURE_PROBE], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_each_kernel_compiles_one_signature_whatever_the_region_parameters_and_interventions(model_signatures):
+    """A dtype or scalar type that varies (int32 or int64 indices, bool or int8 flags, an int where a float is
+    meant) would compile a second, silent specialisation; the state's columns and the parameter registry pin them."""
+    several = {name: signatures for name, signatures in model_signatures.items() if len(signatures) != 1}
+    assert not several, f"kernels not compiled exactly once: {several}"
+
+
+@pytest.mark.parametrize("name", sorted(COMPILED))
+def test_the_agreement_tests_give_each_kernel_the_models_argument_types(name, model_signatures, base_seed):
+    rng = np.random.default_rng([base_seed, 7])
+    args = kernel_arguments(name, random_world(rng, *WORLD_SIZES["small"]), random_parameters(rng, "random"), rng)
+    assert [repr(tuple(numba.typeof(value) for value in args.values()))] == model_signatures[name]
+
+
 def model_state(model: PartnershipModel) -> dict[str, Any]:
     """Every array of the model's state, its weekly records and events."""
     state: dict[str, Any] = {}
@@ -317,7 +375,10 @@ WHOLE_MODEL_CASES: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("case", WHOLE_MODEL_CASES)
-def test_whole_model_with_reference_kernels_is_identical(case: str, base_seed: int) -> None:
+def test_the_models_call_sites_give_the_same_run_with_the_twins_swapped_in(case: str, base_seed: int) -> None:
+    """Kernels and twins agree on the model's own trajectories. The same call sites run both, so this
+    cannot see a wrong argument at a call (tests/test_reference_week.py does); it tells a kernel that
+    differs from its twin on real states apart from such a call-site error."""
     weeks = 30 if case == "defaults" else 160
     compiled = PartnershipModel(rng=base_seed, **WHOLE_MODEL_CASES[case])
     compiled.intervene("funding_award", project=1)

@@ -1,9 +1,16 @@
 """Plain-Python twins of the Numba kernels in :mod:`model.kernels`, one module per kernel module.
 
-Each twin has the kernel's signature, in-place effects and return value, written from the kernel's
-documented rule (per-project lists of members and pairs) rather than from its loops. The tests feed
-both the same arrays and compare; :func:`reference_kernels` swaps the twins into the model, which is
-how the whole-model agreement test and ``benchmarks/kernels.py`` get a reference step.
+Each twin has the kernel's signature (parameter names and order: ``tests/test_kernels.py`` checks),
+in-place effects and return value, written from the kernel's documented rule (per-project lists of
+members and pairs) rather than from its loops. The tests feed both the same arrays and compare.
+
+Two whole-model references are built on them:
+
+- :func:`reference.week.reference_week` (``week.py``) performs a week as docs/ODD.md lists it, calling
+  the twins from call sites of its own; ``tests/test_reference_week.py`` checks that the model's own
+  week gives the same run bit for bit, which fails if a call in the model passes a wrong argument.
+- :func:`reference_kernels` swaps the twins into the model's kernel namespace, under the model's own
+  call sites: a model step with every kernel in plain Python (``benchmarks/kernels.py`` times it).
 """
 
 from __future__ import annotations

@@ -1,0 +1,73 @@
+"""Whole-model test cases: regions, parameters and interventions that between them reach every process.
+
+Used by the reference-week test (a model stepped by ``PartnershipModel.step`` against one stepped by
+:func:`reference.week.reference_week`) and by the test that every kernel compiles one signature. Some
+values are deliberately given in the "wrong" Python type (an ``int`` for a float parameter or an
+award's amount, a NumPy integer for a project): the model must still run them with the same types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from partnerships.model.interventions import Intervention
+from partnerships.model.model import PartnershipModel
+from partnerships.model.scenarios import RegionSpec, synthetic_region
+
+
+def every_action(start: int, projects: tuple[int, ...], organisations: tuple[int, int]) -> tuple[Intervention, ...]:
+    """Each intervention action at least once from week ``start`` on, on the given projects and organisations.
+
+    Includes a ``first_stall`` award for any project and one for a named project, a champion leaving
+    from two projects (one may have none), a named and a default partner withdrawing, integer amounts.
+    """
+    a, b, c, d = projects
+    first, second = organisations
+    return (
+        Intervention("funding_award", week=start, project=a, amount=5),  # an int amount
+        Intervention("funding_award", when="first_stall"),
+        Intervention("funding_award", when="first_stall", project=d),
+        Intervention("champion_leaves", week=start + 7, project=a),
+        Intervention("champion_leaves", week=start + 8, project=b),
+        Intervention("representative_leaves", week=start + 9, organisation=first),
+        Intervention("partner_withdraws", week=start + 17, project=c),
+        Intervention("partner_withdraws", week=start + 18, project=d, organisation=second),
+        Intervention("obstacle", week=start + 22, project=b, amount=4),
+        Intervention("obstacle", week=start + 23, project=c),
+        Intervention("policy_shock", week=start + 27, amount=0.3),
+        Intervention("policy_shock", week=start + 40),
+        Intervention("funding_award", week=start + 60, project=b, amount=12.5),
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    """A region, parameter overrides and scheduled interventions; :meth:`build` makes the model."""
+
+    region: str | RegionSpec
+    parameters: dict[str, Any] = field(default_factory=dict)
+    interventions: tuple[Intervention, ...] = ()
+
+    def build(self, seed: int, model_class: type[PartnershipModel] = PartnershipModel) -> PartnershipModel:
+        return model_class(self.region, rng=seed, interventions=self.interventions, **self.parameters)
+
+
+BUSY = dict(leader_turnover=0.6, obstacle_rate=12.0, obstacle_severity=1.0, work_rate=1.0, funding_call_interval=4,
+            membership_change_rate=2.0, follow_on_chance=1.0, champion_emergence=0.2, lead_decides_share=0.7,
+            autonomy_mean=0.3)
+
+CASES: dict[str, Case] = {
+    "county": Case("county", {}, every_action(3, (0, 3, 2, 6), (2, 5))),
+    # gates, deliveries, follow-ons, late joiners and frequent funding calls; float parameters given as ints
+    "busy county": Case("county", {**BUSY, "external_funding": 100, "meeting_discipline": 1, "catalytic_strength": 1},
+                        every_action(20, (1, 4, 5, 7), (0, 9))),
+    "two areas": Case("county_two_areas", {"funding_catalytic_effect": False, "meeting_interval": 2,
+                                           "lead_decides_share": 0.5},
+                      every_action(5, (13, 0, 20, 11), (25, 3))),
+    # the funding programme off: awards fall back to the default amount and buy no work
+    "synthetic region": Case(synthetic_region(120, 16), {"external_funding": 0, "funding_resource_effect": False,
+                                                         "leader_turnover": 0.3, "membership_change_rate": 1.0,
+                                                         "follow_on_chance": 1.0, "work_rate": 0.8},
+                             every_action(2, (15, 1, 8, 3), (100, 41))),
+}
