@@ -19,21 +19,27 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
     """Decide the gates of projects that finished a stage's work and met this week.
 
     Returns ``(passed, refused, deferred)`` counts. At a gate, a representative who is not empowered
-    (``u_refer > autonomy``) refers back home, which takes ``1 + 8 * (1 - culture)`` weeks: the gate
-    waits for the slowest partner, then is decided at the next meeting. Each member consents when
+    (``u_refer > autonomy``) refers back home, which takes ``1 + int(8 * (1 - culture))`` weeks: the
+    gate waits for the slowest partner (``deferred_until``), then is decided at the first meeting from
+    that week on, without a second referral. Each member consents when
 
     ``advantage * min(fair share ratio, 2) - cost - risk + 0.4 * selflessness + 0.5 * (commitment - 0.5)
     + catalyst + 0.3 * noise > 0``
 
-    with cost ``1 - 0.5 * funded share`` (award money and pooled funds over the stage's cost), perceived
-    risk ``(1 - trust) * (1 - risk appetite) * (0.6 + 0.2 * stage)``, cut by ``SPONSOR_CONFIDENCE`` while
-    the sponsor is an active member (002: the sponsor instils confidence and has options that 'seemed
-    risky' investigated), and catalyst ``0.5 * catalytic_strength`` while an award deadline runs. Under
+    with the fair share ratio its benefit share (equal, or by contribution if the project is
+    equitable) over its contribution share, cost ``1 - 0.5 * funded share`` (award money and pooled
+    funds over the stage's cost ``work_cost * ambition``, at most 1), perceived risk ``(1 - trust) *
+    (1 - risk appetite) * (0.6 + 0.2 * stage)``, cut by ``SPONSOR_CONFIDENCE`` while the sponsor is an
+    active member (002: the sponsor instils confidence and has options that 'seemed risky'
+    investigated), and catalyst ``0.5 * catalytic_strength`` while an award deadline runs. Under
     consensus every member must consent; under a lead who decides (and is still a member), the lead's
-    consent suffices, and each overruled dissenter loses 0.1 commitment and ``0.5 * trust_gain *
-    trust_loss_ratio`` interpersonal trust with the lead (perceived misuse of power, 002). A pass is a small win (trust up by
-    ``trust_gain``, momentum up); a refusal is a failure (trust down ``trust_loss_ratio`` times as much,
-    rework). ``trust_delta_out[p]`` is for :func:`shift_project_trust`.
+    consent suffices. A pass is a small win: the stage advances, momentum closes 0.1 of its gap to 1,
+    members' trust closes ``trust_gain`` of its gap to 1, and members who consented (all, under
+    consensus) gain 0.05 of their gap to full commitment, while each dissenter overruled by the lead
+    loses 0.1 commitment and ``0.5 * trust_gain * trust_loss_ratio`` interpersonal trust with the lead
+    (perceived misuse of power, 002).
+    A refusal is a failure: trust falls by ``0.5 * trust_gain * trust_loss_ratio``, momentum by 0.1,
+    and progress drops back to 0.7 (rework). ``trust_delta_out[p]`` is for :func:`shift_project_trust`.
     """
     n_projects = stage.shape[0]
     ready = np.zeros(n_projects, dtype=np.bool_)

@@ -37,9 +37,11 @@ def award_funding(project, week, amount, resource_effect, catalytic_effect, cata
 def funding_call(week, success_chance, amount, resource_effect, catalytic_effect, catalytic_strength, award_deadline,
                  u_bid, stage, stage_before_stall, stalled_since, momentum, external_funds, external_received,
                  catalyst_until):
-    """A call of the funding programme: every active or stalled project without a live award bids.
+    """A call of the funding programme: every project in stages 0-3 or stalled bids, unless an award's
+    deadline is still running or award money is unspent.
 
-    A bid succeeds when ``u_bid[p] < success_chance``. Returns the number of awards made.
+    A bid succeeds when ``u_bid[p] < success_chance`` and brings an :func:`award_funding` of ``amount``.
+    Returns the number of awards made.
     """
     n_awards = 0
     for p in range(stage.shape[0]):

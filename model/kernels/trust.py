@@ -16,8 +16,9 @@ def project_trust(n_projects, pair_project, pair_rel, pair_ma, pair_mb, mem_acti
                   institutional, mean_out, min_out, member_sum, member_count):
     """Mean and minimum trust among each project's active members; per-membership sums for means.
 
-    Writes ``mean_out[p]``, ``min_out[p]`` (1.0 where a project has no active pair) and accumulates
-    ``member_sum[m]``/``member_count[m]`` (trust of membership m with its co-members).
+    Writes ``mean_out[p]`` (0.0 where a project has no active pair), ``min_out[p]`` (1.0 there) and
+    ``member_sum[m]``/``member_count[m]``: the sum and number of membership m's trusts with its active
+    co-members.
     """
     total = np.zeros(n_projects)
     count = np.zeros(n_projects)

@@ -18,14 +18,18 @@ def work_between_meetings(week, meeting_discipline, work_rate, momentum_rate, co
     """One week of work on every open project; returns how many projects finished delivery this week.
 
     Members put in ``commitment * capacity share`` of what the partnership asks (costed at
-    ``OFFICER_DAY_COST``). The share of agreed actions done is that effort times the quality of the
-    last meeting and the follow-up factor ``0.4 + 0.6 * discipline``. Momentum moves a fraction
-    ``momentum_rate`` of the way to a target set by the work done, the drive of a champion (without
-    one, embedded ways of working supply the share ``embedded[p]``, the mean institutional trust
-    among members: 001, Thames Gateway Kent), a project manager and a live award deadline; while an obstacle blocks the project nothing gets done and only the
-    deadline holds momentum up (undone actions bleed momentum). Progress through the stage grows with
-    momentum and work done, slowed by ambition and coordination cost; award money (resource effect)
-    buys extra work at ``work_cost`` per stage.
+    ``OFFICER_DAY_COST``, added to their contribution and the project's costs). The share of agreed
+    actions done is the members' mean effort times ``0.4 + 0.6 * quality`` of the last meeting and the
+    follow-up factor ``0.4 + 0.6 * discipline``. Momentum moves a fraction ``momentum_rate`` of the
+    way to the target ``0.2 + 0.6 * done + 0.15 * drive + 0.1 * manager (+ 0.3 * catalytic_strength
+    under a live award deadline)``, at most 1, where the drive is 1 with a champion and otherwise
+    ``embedded[p]``, the mean institutional trust among members (embedded ways of working: 001, Thames
+    Gateway Kent). While an obstacle blocks the project nothing gets done and the target is 0 (plus a
+    live deadline's lift): undone actions bleed momentum. Progress through a stage (0-3) grows by
+    ``work_rate * (0.25 + 0.75 * momentum) * done / (ambition * (1 + coordination_cost * member
+    pairs))``, times 1.3 with a project manager; award money (resource effect) buys up to ``work_cost
+    * work_rate`` £k of extra work a week, at ``work_cost * ambition`` per stage. A project that completes
+    delivery starts realising benefits (momentum closes 0.1 of its gap to 1).
     """
     n_projects = stage.shape[0]
     effort = np.zeros(n_projects)
