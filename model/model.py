@@ -248,7 +248,8 @@ class PartnershipModel(mesa.Model):
     def _draw(self, stream: Stream, n: int, normal: bool = False) -> np.ndarray:
         """This week's ``n`` draws of ``stream``: uniforms in [0, 1), or standard normals."""
         out = np.empty(n)
-        (k.fill_normal if normal else k.fill_uniform)(seed=self.stream_seed, week=self.week, stream=int(stream), out=out)
+        fill = k.fill_normal if normal else k.fill_uniform
+        fill(seed=self.stream_seed, week=self.week, stream=int(stream), out=out)
         return out
 
     def _weekly_rng(self, stream: int) -> np.random.Generator:
@@ -384,8 +385,9 @@ class PartnershipModel(mesa.Model):
         if i.action == "funding_award":
             amount = i.amount if i.amount is not None else (p["external_funding"] or DEFAULT_AWARD)
             k.award_funding(project=project, week=week, amount=float(amount),  # an int amount would recompile
-                            resource_effect=p["funding_resource_effect"], catalytic_effect=p["funding_catalytic_effect"],
-                            catalytic_strength=p["catalytic_strength"], award_deadline=p["award_deadline"], stage=proj.stage,
+                            resource_effect=p["funding_resource_effect"],
+                            catalytic_effect=p["funding_catalytic_effect"], catalytic_strength=p["catalytic_strength"],
+                            award_deadline=p["award_deadline"], stage=proj.stage,
                             stage_before_stall=proj.stage_before_stall, stalled_since=proj.stalled_since,
                             momentum=proj.momentum, external_funds=proj.external_funds,
                             external_received=proj.external_received, catalyst_until=proj.catalyst_until)

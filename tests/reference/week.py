@@ -160,7 +160,8 @@ def representative_leaves_now(model: PartnershipModel, organisation: int) -> Non
     u_leave = np.ones(len(orgs))
     u_leave[organisation] = 0.0
     tenure = orgs.rep_tenure.copy()
-    representatives_leave(model, u_leave, 1.0, Stream.INTERVENTION + len(model.events), embeddedness(model))
+    # any hazard in (0, 1] makes exactly this one leave; 0.5, as the model uses, so the calls compare equal
+    representatives_leave(model, u_leave, 0.5, Stream.INTERVENTION + len(model.events), embeddedness(model))
     stayed = np.arange(len(orgs)) != organisation
     orgs.rep_tenure[stayed] = tenure[stayed]
     refresh_trust(model)
@@ -209,9 +210,10 @@ def representatives_leave(model: PartnershipModel, u_leave: np.ndarray, hazard: 
                                      new_presence=presence, new_skill=skill, rep_tenure=orgs.rep_tenure,
                                      rep_autonomy=orgs.rep_autonomy, rep_presence=orgs.rep_presence,
                                      rep_skill=orgs.rep_skill, rep_generation=orgs.rep_generation, left=left)
-    forget_interpersonal_trust(left=left, rel_a=rel.a, rel_b=rel.b, interpersonal=rel.interpersonal)
-    lose_champions(left=left, champion=proj.champion, stage=proj.stage, momentum=proj.momentum,
-                   champion_loss=model.params["champion_loss"], embedded=embedded)
+    if n_left:  # nothing to forget or lose otherwise
+        forget_interpersonal_trust(left=left, rel_a=rel.a, rel_b=rel.b, interpersonal=rel.interpersonal)
+        lose_champions(left=left, champion=proj.champion, stage=proj.stage, momentum=proj.momentum,
+                       champion_loss=model.params["champion_loss"], embedded=embedded)
     return n_left
 
 
