@@ -7,7 +7,8 @@ citation; quotations of the model brief are in the brief's quoted parts in docs/
 
 Where ``PARTNERSHIPS_SOURCES`` names a folder of plain-text copies of the five documents (file names
 beginning with their collection ids, ``000`` to ``004``), every place of docs/sources.md is found in its
-document, in order, and every quotation must be verbatim in the place its citation names.
+document, in order, the pages cited for PAS 2007 are those of its contents list, and every quotation must be
+verbatim in the place its citation names.
 """
 
 from __future__ import annotations
@@ -424,6 +425,25 @@ def test_every_quotation_of_the_odd_and_calibration_is_in_a_source(texts):
     invented = [f"{path.name}: {q}" for path in QUOTED_DOCS for q, _ in quotations(_prose(path))
                 if not all(part in corpus for part in _fragments(q))]
     assert not invented, "quotations found in no source document or the brief:\n" + "\n".join(invented)
+
+
+def test_pages_are_those_of_the_contents_list():
+    """Each page cited for PAS 2007 is the one its table of contents gives for that section."""
+    folder = os.environ.get(ENV, "").strip()
+    if not folder or not (START / folder).is_dir():
+        pytest.skip(f"{ENV} is not set to a folder: the pages are checked only against the source texts")
+    doc = documents()["PAS 2007"]
+    raw = next((START / folder).glob(f"{doc.collection_id}*.txt")).read_text(encoding="utf-8")
+    contents = dict(m.groups() for line in raw.split("## preface")[0].splitlines()
+                    if (m := re.fullmatch(r"(.+?) ?\.{4,}(\d+)", _normalise(line))))
+    contents.setdefault("success breeds success", contents.get("success breed success"))  # sic, in the contents
+    wrong = []
+    for place in doc.places:
+        heading, page = _heading_of(place), re.search(r"p\. (\d+)$", place).group(1)
+        listed = next((p for name, p in contents.items() if name.startswith(heading)), None)
+        if listed != page:
+            wrong.append(f"{place}: the contents list gives p. {listed}")
+    assert len(contents) > 20 and not wrong, wrong
 
 
 def test_a_misquotation_or_a_wrong_place_is_caught(texts):
