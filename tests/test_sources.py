@@ -82,7 +82,7 @@ def documents() -> dict[str, Document]:
     text = SOURCES_MD.read_text(encoding="utf-8")
     five = text.split("## The five documents")[1].split("\n## ")[0]
     found = {}
-    for block in re.split(r"^### ", five, flags=re.M)[1:]:
+    for block in re.split(r"^### ", five, flags=re.MULTILINE)[1:]:
         key, entry = block.split("\n", 1)
         cid = re.search(r"\*\*Collection id\.\*\* `(\d{3})`", entry)
         rows = tuple((cells[0].strip(), cells[1].strip()) for line in entry.splitlines()
@@ -96,7 +96,7 @@ def documents() -> dict[str, Document]:
 @cache
 def brief_text() -> str:
     quoted = SOURCES_MD.read_text(encoding="utf-8").split("## The model brief")[1]
-    return _normalise(re.sub(r"^\s*>\s?", "", quoted, flags=re.M))
+    return _normalise(re.sub(r"^\s*>\s?", "", quoted, flags=re.MULTILINE))
 
 
 def _normalise(text: str) -> str:
