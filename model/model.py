@@ -274,7 +274,8 @@ class PartnershipModel(mesa.Model):
             self._resize_membership_scratch()
 
     def _follow_ons(self, week: int) -> None:
-        """A project closed as delivered this week leads to a follow-on among the same partners (002),
+        """A project closed as delivered this week leads to a follow-on among the same partners (PAS 2007,
+        'success breeds success', p. 27),
         bolder by the trust they built."""
         proj, mem = self.projects, self.memberships
         closing = np.flatnonzero((proj.closed_week == week) & (proj.stage == Stage.DELIVERED))

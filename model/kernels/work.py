@@ -1,4 +1,5 @@
-"""Work between meetings and momentum (model brief process 2; 002 on follow-up 'by whom and when')."""
+"""Work between meetings and momentum (model brief process 2; PAS 2007, 'managing time', p. 16, on follow-up
+"by whom and when")."""
 
 import numpy as np
 from numba import njit
@@ -22,7 +23,7 @@ def work_between_meetings(week, meeting_discipline, work_rate, momentum_rate, co
     last meeting and the follow-up factor ``0.4 + 0.6 * discipline``. Momentum moves a fraction
     ``momentum_rate`` of the way to a target set by the work done, the drive of a champion (without
     one, embedded ways of working supply the share ``embedded[p]``, the mean institutional trust
-    among members: 001, Thames Gateway Kent), a project manager and a live award deadline; while an obstacle blocks the project nothing gets done and only the
+    among members: INLOGOV 2015, §3 'Leadership', Thames Gateway Kent), a project manager and a live award deadline; while an obstacle blocks the project nothing gets done and only the
     deadline holds momentum up (undone actions bleed momentum). Progress through the stage grows with
     momentum and work done, slowed by ambition and coordination cost; award money (resource effect)
     buys extra work at ``work_cost`` per stage.
