@@ -18,8 +18,10 @@ if TYPE_CHECKING:
 class Representative:
     """The person who represents an organisation (a snapshot of its seat).
 
-    ``tenure`` in weeks; ``autonomy`` (empowered to decide in the room, 002), ``presence`` (attends
-    and is really there, 002) and ``skill`` (boundary spanner / champion, 001) in [0, 1];
+    ``tenure`` in weeks; ``autonomy`` (empowered to decide in the room, PAS 2007, 'empowering
+    representatives', p. 15), ``presence`` (attends and is really there, PAS 2007, 'be present!', p. 24)
+    and ``skill`` (boundary spanner / champion, INLOGOV 2015, §5 'Who makes a good boundary spanner?')
+    in [0, 1];
     ``generation`` counts who has held the seat (1 = the first).
     """
 
@@ -61,9 +63,9 @@ class Organisation(mesa.Agent):
 
     capacity = _column("capacity", "Officer-days per week it can give to partnership work now (after pressure).")
     resources = _column("resources", "Money and assets it can commit, £k.")
-    risk_appetite = _column("risk_appetite", "0-1; above 0.7 is an 'upbeat' view of risk (001).")
-    selflessness = _column("selflessness", "0-1; contributes beyond its expected benefit (001).")
-    culture = _column("culture", "0 hierarchical to 1 adaptive: how fast internal approval is (001).")
+    risk_appetite = _column("risk_appetite", "0-1; above 0.7 is an 'upbeat' view of risk (INLOGOV 2015, §3, figure one).")
+    selflessness = _column("selflessness", "0-1; contributes beyond its expected benefit (INLOGOV 2015, §3 'Selflessness').")
+    culture = _column("culture", "0 hierarchical to 1 adaptive: how fast internal approval is (INLOGOV 2015, §3 'Attitudes to risk').")
     del _column
 
     @property

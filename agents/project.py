@@ -36,7 +36,7 @@ class PartnershipProject(mesa.Agent):
 
     @property
     def momentum(self) -> float:
-        """0-1: how much the partnership is moving (001's momentum theme)."""
+        """0-1: how much the partnership is moving (INLOGOV 2015, §3 'Momentum')."""
         return float(self.model.projects.momentum[self.index])
 
     @property

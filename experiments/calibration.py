@@ -1,6 +1,6 @@
-"""Calibration of the default scenario to the London snapshot (003) by rejection on a Latin hypercube.
+"""Calibration of the default scenario to the London snapshot (Young Foundation 2008, §2) by rejection on a Latin hypercube.
 
-Targets (003, Young Foundation 2008): 38% of sub-regional partnerships work well and 34% do not;
+Targets (Young Foundation 2008, §2): 38% of sub-regional partnerships work well and 34% do not;
 health partnerships are rated good less often than community-safety ones (52% against 72%, a gap of
 -0.20). Method (documented in ``docs/calibration.md``):
 

@@ -271,7 +271,7 @@ def calibrate(
     out: Annotated[Path, typer.Option(help="Folder for the runs, calibration_screen.csv, calibration_confirm.csv and calibrated.json.")] = Path("results/calibration"),
     workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).", min=1)] = None,
 ) -> None:
-    """Calibrate the default scenario to the London snapshot (003) by rejection on a Latin hypercube (docs/calibration.md)."""
+    """Calibrate the default scenario to the London snapshot (Young Foundation 2008, §2) by rejection on a Latin hypercube (docs/calibration.md)."""
     from partnerships.experiments.calibration import calibrate as run_calibration
 
     check_writable(out)

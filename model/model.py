@@ -10,13 +10,16 @@ from typing import Any
 
 import mesa
 import numpy as np
+from mesa.experimental.scenarios import Scenario
 
 from partnerships.agents.project import PartnershipProject
 from partnerships.agents.organisation import kind_classes
 from partnerships.model import kernels as k
 from partnerships.model.codes import Stage
 from partnerships.model.interventions import ACTIONS, CONDITIONS, DEFAULT_AWARD, DEFAULT_SHOCK, Intervention
-from partnerships.model.parameters import ParameterError, lookup, validate
+from partnerships.model.mesa_scenario import settle
+from partnerships.model.parameters import ParameterError, lookup
+from partnerships.model.records import weekly_collector
 from partnerships.model.scenarios import RegionSpec, add_members, build_region, load_region, new_representatives, start_project
 
 WEEKS_PER_YEAR = 52
@@ -57,21 +60,30 @@ class PartnershipModel(mesa.Model):
     """Organisations working on joint projects, one step a week.
 
     Args:
-        region: a scenario name (``"county"``), a scenario TOML file, or a :class:`RegionSpec`.
+        region: a region name (``"county"``), a region TOML file, or a :class:`RegionSpec`.
         rng: seed or generator; the same seed gives the same run bit for bit.
-        scenario: Mesa's own scenario object (passed through to :class:`mesa.Model`; not ours).
-        interventions: extra scheduled interventions, on top of the scenario file's.
+        scenario: a Mesa ``Scenario`` of parameter values, usually a
+            :class:`~partnerships.model.mesa_scenario.PartnershipScenario`; its ``rng`` may stand for
+            ``rng``. Without one the model makes one from ``rng`` and ``parameters``.
+        interventions: extra scheduled interventions, on top of the region file's.
         record_series: keep each project's weekly momentum, trust and stage (off for huge regions).
         **parameters: overrides of the parameters in :mod:`model.parameters` (checked; unknown names
             and out-of-range values raise :class:`ParameterError`).
+
+    Parameter values in force (``params``, and the fields of ``scenario``): the registry's defaults,
+    then the region file's ``[parameters]``, then the scenario's and the keywords' values. The weekly
+    record is ``datacollector`` (:mod:`model.records`).
     """
 
-    def __init__(self, region: str | Path | RegionSpec = "county", *, rng: Any = None, scenario: Any = None,
-                 interventions: Iterable[Intervention] = (), record_series: bool = True, **parameters: Any) -> None:
-        super().__init__(rng=rng, scenario=scenario)
+    def __init__(self, region: str | Path | RegionSpec = "county", *, rng: Any = None,
+                 scenario: Scenario | None = None, interventions: Iterable[Intervention] = (),
+                 record_series: bool = True, **parameters: Any) -> None:
+        spec = region if isinstance(region, RegionSpec) else load_region(region)
+        scenario, params = settle(spec.parameters, rng, scenario, parameters)
+        super().__init__(scenario=scenario)
         self.stream_seed = int(self.rng.integers(2**63))  # keys every weekly stream (model.kernels.draws)
-        self.spec = region if isinstance(region, RegionSpec) else load_region(region)
-        self.params: dict[str, Any] = validate({**self.spec.parameters, **parameters})
+        self.spec = spec
+        self.params: dict[str, Any] = params
         self.region = build_region(self.spec, self.params, self.rng)
         self.n_initial_projects = len(self.projects)
         self.pending: list[Intervention] = [check_intervention(i, self) for i in (*self.spec.interventions, *interventions)]
@@ -81,23 +93,16 @@ class PartnershipModel(mesa.Model):
         self.project_trust_mean = np.zeros(len(self.projects))
         self.project_trust_min = np.zeros(len(self.projects))
         self.member_trust = np.zeros(len(self.memberships))
-        self.counts: dict[str, int] = {}
         self.series: dict[str, list[np.ndarray]] = {"momentum": [], "trust_mean": [], "stage": []}
-        self.weekly: dict[str, list[float]] = {"week": [], "mean_momentum": [], "mean_trust": [], "open_projects": [],
-                                               "stalled_projects": [], "delivered_projects": [],
-                                               "abandoned_projects": [], "representatives_left": [], "awards": []}
+        self.left_this_week = 0  # representatives who left, and funding awards made, in the week just stepped
+        self.awards_this_week = 0
         for cls in set(kind_classes(self.orgs.kind)):
             indices = np.flatnonzero(self.orgs.kind == cls.kind)
             cls.create_agents(self, len(indices), indices.tolist())
         self._add_project_agents(0)
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "mean_momentum": lambda m: m.weekly["mean_momentum"][-1],
-            "mean_trust": lambda m: m.weekly["mean_trust"][-1],
-            "stalled_projects": lambda m: m.weekly["stalled_projects"][-1],
-            "delivered_projects": lambda m: m.weekly["delivered_projects"][-1],
-        })
+        self.datacollector = weekly_collector()
         self._refresh_trust()
-        self._record(week=0, left=0, awards=0)
+        self._record(left=0, awards=0)
 
     # --- views onto the state -------------------------------------------------------------------
     @property
@@ -242,7 +247,7 @@ class PartnershipModel(mesa.Model):
                                     pair_rel=pairs.rel, pair_ma=pairs.ma, pair_mb=pairs.mb, mem_active=mem.active,
                                     interpersonal=rel.interpersonal, institutional=rel.institutional)
         self._refresh_trust()
-        self._record(week, left=int(left.sum()), awards=awards)
+        self._record(left=int(left.sum()), awards=awards)
 
     # --- processes that change the structure (rare, in Python) -----------------------------------
     def _draw(self, stream: Stream, n: int, normal: bool = False) -> np.ndarray:
@@ -300,7 +305,8 @@ class PartnershipModel(mesa.Model):
             self._resize_membership_scratch()
 
     def _follow_ons(self, week: int) -> None:
-        """A project closed as delivered this week leads to a follow-on among the same partners (002),
+        """A project closed as delivered this week leads to a follow-on among the same partners (PAS 2007,
+        'success breeds success', p. 27),
         bolder by the trust they built."""
         proj, mem = self.projects, self.memberships
         closing = np.flatnonzero((proj.closed_week == week) & (proj.stage == Stage.DELIVERED))
@@ -433,24 +439,16 @@ class PartnershipModel(mesa.Model):
         return event
 
     # --- records ----------------------------------------------------------------------------------
-    def _record(self, week: int, left: int, awards: int) -> None:
-        proj = self.projects
-        open_ = (proj.stage <= Stage.REALISING_BENEFITS) | (proj.stage == Stage.STALLED)
-        w = self.weekly
-        w["week"].append(week)
-        w["mean_momentum"].append(float(proj.momentum[open_].mean()) if open_.any() else float("nan"))
-        w["mean_trust"].append(float(self.project_trust_mean[open_].mean()) if open_.any() else float("nan"))
-        w["open_projects"].append(int(open_.sum()))
-        w["stalled_projects"].append(int((proj.stage == Stage.STALLED).sum()))
-        w["delivered_projects"].append(int((proj.delivered_week >= 0).sum()))
-        w["abandoned_projects"].append(int((proj.stage == Stage.ABANDONED).sum()))
-        w["representatives_left"].append(left)
-        w["awards"].append(awards)
+    def _record(self, left: int, awards: int) -> None:
+        """The week's row of the weekly record (``left`` representatives left, ``awards`` awards made
+        this week) and, if kept, each project's momentum, trust and stage."""
+        self.left_this_week, self.awards_this_week = left, awards
+        self.datacollector.collect(self)
         if self.record_series:
+            proj = self.projects
             self.series["momentum"].append(proj.momentum.copy())
             self.series["trust_mean"].append(self.project_trust_mean.copy())
             self.series["stage"].append(proj.stage.copy())
-        self.datacollector.collect(self)
 
 
 def check_intervention(i: Intervention, model: PartnershipModel) -> Intervention:

@@ -134,8 +134,9 @@ def weekly_series(model: PartnershipModel) -> pd.DataFrame:
 
 
 def model_series(model: PartnershipModel) -> pd.DataFrame:
-    """Weekly whole-model series: mean momentum and trust, counts by state, departures, awards."""
-    return pd.DataFrame(model.weekly)
+    """Weekly whole-model series: mean momentum and trust, counts by state, departures, awards
+    (the model's ``DataCollector``, :mod:`model.records`)."""
+    return model.datacollector.get_model_vars_dataframe()
 
 
 def summary(model: PartnershipModel) -> dict[str, Any]:
@@ -151,7 +152,8 @@ def summary(model: PartnershipModel) -> dict[str, Any]:
         return float(mask[of].mean()) if of.any() else None
 
     costs = float(proj.costs.sum())
-    momentum = np.array(model.weekly["mean_momentum"][1:] or model.weekly["mean_momentum"])
+    weekly = model.datacollector.model_vars
+    momentum = np.array(weekly["mean_momentum"][1:] or weekly["mean_momentum"])
     return {
         "delivered_share": float(delivered.sum() / first.sum()),
         "abandoned_share": float(((proj.stage == Stage.ABANDONED) & first).sum() / first.sum()),
@@ -165,7 +167,7 @@ def summary(model: PartnershipModel) -> dict[str, Any]:
         "follow_on_projects": int((~first).sum()),
         "health_working_well_share": share(well, first & (theme == Theme.HEALTH_AND_CARE)),
         "community_safety_working_well_share": share(well, first & (theme == Theme.COMMUNITY_SAFETY)),
-        "representatives_left": int(np.sum(model.weekly["representatives_left"])),
-        "awards": int(np.sum(model.weekly["awards"])),
+        "representatives_left": int(np.sum(weekly["representatives_left"])),
+        "awards": int(np.sum(weekly["awards"])),
     }
 

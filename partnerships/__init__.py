@@ -11,6 +11,7 @@ and ``partnerships.viz``; this package is the only top-level name the distributi
 
 from partnerships.agents import Organisation, PartnershipProject, Representative
 from partnerships.model.interventions import ACTIONS, CONDITIONS, Intervention
+from partnerships.model.mesa_scenario import PartnershipScenario
 from partnerships.model.model import DEFAULT_WEEKS, PartnershipModel
 from partnerships.model.parameters import HEADLINE_LEVERS, PARAMETERS, Parameter, ParameterError
 from partnerships.model.run import RunResult, run_one
@@ -18,6 +19,6 @@ from partnerships.model.scenarios import RegionError, RegionSpec, load_region, s
 
 __all__ = [
     "ACTIONS", "CONDITIONS", "DEFAULT_WEEKS", "HEADLINE_LEVERS", "Intervention", "Organisation", "PARAMETERS",
-    "Parameter", "ParameterError", "PartnershipModel", "PartnershipProject", "RegionError", "RegionSpec",
-    "Representative", "RunResult", "load_region", "run_one", "synthetic_region",
+    "Parameter", "ParameterError", "PartnershipModel", "PartnershipProject", "PartnershipScenario", "RegionError",
+    "RegionSpec", "Representative", "RunResult", "load_region", "run_one", "synthetic_region",
 ]

@@ -1,4 +1,4 @@
-"""Calibration to the London snapshot (003): the design, the distance and acceptance rule, a tiny run."""
+"""Calibration to the London snapshot (Young Foundation 2008, §2): the design, the distance and acceptance rule, a tiny run."""
 
 from __future__ import annotations
 

@@ -361,7 +361,7 @@ def model_state(model: PartnershipModel) -> dict[str, Any]:
             state[f"{table}.{f.name}"] = getattr(columns, f.name)
     state["project_trust_mean"] = model.project_trust_mean
     state["member_trust"] = model.member_trust
-    for key, values in model.weekly.items():
+    for key, values in model.datacollector.model_vars.items():
         state[f"weekly.{key}"] = np.asarray(values, dtype=float)
     state["events"] = [e.description for e in model.events]
     return state

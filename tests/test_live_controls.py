@@ -140,7 +140,7 @@ def test_intervention_buttons_are_model_actions() -> None:
 def test_the_twin_matches_until_the_intervention_and_is_never_touched(base_seed: int) -> None:
     model = LiveModel(rng=base_seed)
     model.run_for(20)
-    assert model.weekly["mean_momentum"] == model.baseline.weekly["mean_momentum"]
+    assert model.datacollector.model_vars["mean_momentum"] == model.baseline.datacollector.model_vars["mean_momentum"]
     project = int(np.argmax(model.projects.momentum))
     event = model.intervene("funding_award", project=project, amount=200.0)
     model.run_for(3)

@@ -101,6 +101,7 @@ def test_runs_with_the_same_seed_share_their_chance_events_after_an_intervention
     changed.intervene("funding_award", project=3)
     plain.run_for(100)
     changed.run_for(100)
-    assert plain.weekly["representatives_left"] == changed.weekly["representatives_left"]
+    assert (plain.datacollector.model_vars["representatives_left"]
+            == changed.datacollector.model_vars["representatives_left"])
     assert (plain.orgs.rep_generation == changed.orgs.rep_generation).sum() == len(plain.orgs) - 1
     assert not np.array_equal(plain.projects.momentum, changed.projects.momentum)

@@ -1,4 +1,7 @@
-"""docs/ODD.md cannot drift from the code: its elements, parameter table, kernels, constants and quotations."""
+"""docs/ODD.md cannot drift from the code: its elements, parameter table, kernels, constants and kind traits.
+
+Its citations and quotations of the source documents are checked in tests/test_sources.py.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +20,6 @@ from partnerships.model.scenarios import KIND_TRAITS
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
-SEEDS = ROOT.parent / "shared" / "seeds"
-BRIEF = ROOT.parent / "shared" / "model-brief.md"
 START, END = "<!-- parameters:start -->", "<!-- parameters:end -->"
 ELEMENTS = ("Purpose and patterns", "Entities, state variables and scales", "Process overview and scheduling",
             "Design concepts", "Initialization", "Input data", "Submodels")
@@ -107,40 +108,3 @@ def test_every_summary_outcome_is_defined():
     outcomes = element(7).split("### 7.14")[1]
     missing = [name for name in SUMMARY_FIELDS if f"`{name}`" not in outcomes]
     assert not missing
-
-
-def _normalise(text: str) -> str:
-    text = re.sub("[\u2018\u2019\u201c\u201d\"']", "'", text).replace("\u2013", "-").replace("\u2014", "-")
-    return re.sub(r"\s+", " ", text.replace("*", "")).strip().lower()
-
-
-def _fragments(quote: str) -> list[str]:
-    return [part.strip() for part in re.split(r"\.\.\.|\u2026", _normalise(quote)) if part.strip()]
-
-
-@pytest.fixture(scope="module")
-def seed_lines() -> dict[str, list[str]]:
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed documents not found at {SEEDS}")
-    return {path.name[:3]: path.read_text(encoding="utf-8").splitlines() for path in SEEDS.glob("0*.txt")}
-
-
-def test_seed_citations_point_at_existing_lines(seed_lines):
-    citations = re.findall(r"\b(00\d) l\. (\d+)(?:-(\d+))?", ODD)
-    assert len(citations) > 50
-    for seed, first, last in citations:
-        assert seed in seed_lines, f"no seed {seed}"
-        assert 1 <= int(first) <= int(last or first) <= len(seed_lines[seed]), f"{seed} l. {first}-{last}"
-
-
-def test_quotations_are_verbatim_and_at_the_cited_lines(seed_lines):
-    corpus = _normalise(" ".join(" ".join(lines) for lines in seed_lines.values())
-                        + BRIEF.read_text(encoding="utf-8") + (ROOT / "model" / "parameters.py").read_text())
-    quotes = [q for q in re.findall(r'"([^"]*)"', prose()) if len(q) >= 12]
-    assert len(quotes) > 50
-    invented = [q for q in quotes if not all(part in corpus for part in _fragments(q))]
-    assert not invented, f"quotations found in no seed, brief or registry: {invented}"
-    for match in re.finditer(r'"([^"]*)"\s*\((00\d) l\. (\d+)(?:-(\d+))?', ODD):
-        quote, seed, first, last = match.group(1), match.group(2), int(match.group(3)), int(match.group(4) or match.group(3))
-        cited = _normalise(" ".join(seed_lines[seed][first - 1:last]))
-        assert all(part in cited for part in _fragments(quote)), f"'{quote}' is not at {seed} l. {first}-{last}"

@@ -64,7 +64,6 @@ def everything(model: PartnershipModel) -> dict[str, Any]:
         out |= {f"{table}.{f.name}": getattr(columns, f.name) for f in fields(columns)}
     out |= {name: getattr(model, name) for name in ("project_trust_mean", "project_trust_min", "member_trust")}
     out["pressure_shock"] = np.float64(model.pressure_shock)
-    out |= {f"weekly.{key}": np.asarray(values) for key, values in model.weekly.items()}
     out |= {f"series.{key}": np.concatenate(values) if values else np.zeros(0) for key, values in model.series.items()}
     frame = model.datacollector.get_model_vars_dataframe()
     out |= {f"datacollector.{column}": frame[column].to_numpy() for column in frame.columns}
@@ -109,8 +108,8 @@ def test_the_compared_runs_reach_every_process_and_intervention() -> None:
         assert (stages == stage).any(), stage.label
     assert sum(int((proj.parent >= 0).sum()) for proj in projects) > 5  # follow-ons
     assert sum(int((model.memberships.joined > 0).sum()) for model in models) > 5  # late joiners
-    assert all(sum(model.weekly["representatives_left"]) > 0 for model in models)
-    assert sum(sum(model.weekly["awards"]) for model in models) > 10  # funding calls made awards
+    assert all(sum(model.datacollector.model_vars["representatives_left"]) > 0 for model in models)
+    assert sum(sum(model.datacollector.model_vars["awards"]) for model in models) > 10  # funding calls made awards
     assert sum(int(proj.gate_refusals.sum()) for proj in projects) > 0
     assert sum(int((proj.stalls > 1).sum()) for proj in projects) > 0  # stalled, resumed, stalled again
     assert sum(int((~model.memberships.active).sum()) for model in models) > 10  # withdrawals

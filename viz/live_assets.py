@@ -18,9 +18,10 @@ import tempfile
 from pathlib import Path
 
 #: ``{{cdn}}/name@1.2.3/`` in the page template, ``${this.getCdn()}/name@5/`` in a widget's Vue file.
-_PACKAGE_URL = re.compile(r"(?:\{\{cdn\}\}|getCdn\(\)\})/((?:@[\w.-]+/)?[\w.-]+@\d+(?:\.\d+\.\d+)?)/")
-#: Solara files that name CDN packages: the page, and the widgets the live view uses (Vega-Lite charts).
-_SOLARA_FILES = ("server/templates/solara.html.j2", "widgets/vue/vegalite.vue")
+_PACKAGE_URL = re.compile(r"(?:\{\{cdn\}\}|getCdn\(\)\})/((?:@[\w.-]+/)?[\w.-]+@\d+(?:\.\d+\.\d+(?:-[\w.]+)?)?)/")
+#: Solara files that name CDN packages: the page, and the widgets the live view uses (Vega-Lite charts)
+#: and Mesa's stock page uses (the grid layout of its plots).
+_SOLARA_FILES = ("server/templates/solara.html.j2", "widgets/vue/vegalite.vue", "widgets/vue/gridlayout.vue")
 
 
 def cache_dir() -> Path:

@@ -1,7 +1,7 @@
 """The live view's charts over weeks: each project's stage, momentum and trust, and the side-by-side.
 
 Built from the model's records: ``model.series['stage' | 'momentum' | 'trust_mean']`` (one array a
-week, one entry per project; follow-on projects join later) and ``model.weekly``. Interventions
+week, one entry per project; follow-on projects join later) and ``model.datacollector.model_vars``. Interventions
 (``model.events``) are marked where they happened: a dashed vertical line at the event's week with
 a short label, so a trainer can point at the moment.
 """
@@ -164,7 +164,7 @@ def _lines_data(model: PartnershipModel, project: int, key: str, mean_key: str,
     values = np.round(series_matrix(model.series[key], rows, fill=np.nan), 4)
     projects = [{"week": w, "project": int(p), "value": v, "series": LINE_SERIES[0]}
                 for w, row in enumerate(values.tolist()) for p, v in zip(rows.tolist(), row) if v == v]
-    mean = [{"week": w, "value": round(v, 4), "series": LINE_SERIES[1]} for w, v in enumerate(model.weekly[mean_key])
+    mean = [{"week": w, "value": round(v, 4), "series": LINE_SERIES[1]} for w, v in enumerate(model.datacollector.model_vars[mean_key])
             if v == v]
     column = int(np.flatnonzero(rows == project)[0])
     selected = [{"week": w, "value": v, "series": LINE_SERIES[2]} for w, v in enumerate(values[:, column].tolist())
@@ -225,7 +225,7 @@ def comparison_data(model: PartnershipModel, project: int) -> dict[str, list[dic
     rows = np.array([project])
     runs = {RUNS[0]: twin, RUNS[1]: model}
     average = [{"week": w, "value": round(v, 4), "run": run} for run, m in runs.items()
-               for w, v in enumerate(m.weekly["mean_momentum"]) if v == v]
+               for w, v in enumerate(m.datacollector.model_vars["mean_momentum"]) if v == v]
     selected = [{"week": w, "value": round(v, 4), "run": run} for run, m in runs.items()
                 for w, v in enumerate(series_matrix(m.series["momentum"], rows, np.nan)[:, 0].tolist()) if v == v]
     events = event_rows(model.events)
@@ -237,7 +237,7 @@ def comparison_data(model: PartnershipModel, project: int) -> dict[str, list[dic
 
 def outcome_counts(model: PartnershipModel) -> dict[str, int]:
     """Projects delivered, stalled now and abandoned, and representatives who left, so far."""
-    w = model.weekly
+    w = model.datacollector.model_vars
     return {"delivered": int(w["delivered_projects"][-1]), "stalled": int(w["stalled_projects"][-1]),
             "abandoned": int(w["abandoned_projects"][-1]), "representatives left": int(sum(w["representatives_left"]))}
 
@@ -249,7 +249,7 @@ def comparison_text(model: PartnershipModel) -> str:
                 "press an intervention button and watch the red line leave the blue dashed one.")
     mine, theirs = outcome_counts(model), outcome_counts(model.baseline)
     first = model.trainer_events[0].week
-    now, then = model.weekly["mean_momentum"][-1], model.baseline.weekly["mean_momentum"][-1]
+    now, then = (m.datacollector.model_vars["mean_momentum"][-1] for m in (model, model.baseline))
     diffs = [f"{name} {mine[name]} vs {theirs[name]}" for name in mine if mine[name] != theirs[name]]
     return (f"Same seed ({model.seed}) run twice; the only difference is what you did from week {first} on. "
             f"Now, with vs without your interventions: average momentum {now:.2f} vs {then:.2f}"

@@ -13,10 +13,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def command(host: str, port: int) -> list[str]:
-    """``solara run viz/app.py`` in production mode on ``host:port``, without opening a browser."""
-    app = importlib.util.find_spec("partnerships.viz.app").origin
-    return [sys.executable, "-m", "solara", "run", str(app), "--host", host, "--port", str(port), "--production",
+def command(host: str, port: int, app: str = "partnerships.viz.app") -> list[str]:
+    """``solara run viz/app.py`` (or the page module ``app``) in production mode on ``host:port``, without
+    opening a browser."""
+    path = importlib.util.find_spec(app).origin
+    return [sys.executable, "-m", "solara", "run", str(path), "--host", host, "--port", str(port), "--production",
             "--no-open"]
 
 
@@ -28,12 +29,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(port: int, log: Path, timeout: float = 60.0) -> Iterator[str]:
+def running(port: int, log: Path, timeout: float = 60.0, app: str = "partnerships.viz.app") -> Iterator[str]:
     """Serve the live view on 127.0.0.1:``port`` (output to ``log``) until the block ends; yields its
     address once it answers. Raises ``RuntimeError`` if it does not answer within ``timeout`` s."""
     url = f"http://127.0.0.1:{port}/"
     with open(log, "w") as out:
-        server = subprocess.Popen(command("127.0.0.1", port), stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(command("127.0.0.1", port, app), stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + timeout
         while not _answers(url):

@@ -1,12 +1,13 @@
-"""Stage-gate decisions (model brief process 3; 001 'speed of the slowest partner'; 002 governance)."""
+"""Stage-gate decisions (model brief process 3; INLOGOV 2015, §3 'Momentum': "the speed of the slowest partner";
+PAS 2007, 'exercising leadership', p. 18: governance)."""
 
 import numpy as np
 from numba import njit
 
 from partnerships.model.kernels.stages import DESIGN_AND_FEASIBILITY
 
-MAX_REFERRAL_WEEKS = 8  # weeks a fully hierarchical culture takes to approve a referral (001: '50-page business cases')
-SPONSOR_CONFIDENCE = 0.25  # share of perceived risk a sponsor still in the partnership takes away (002, project sponsor)
+MAX_REFERRAL_WEEKS = 8  # weeks a fully hierarchical culture takes to approve a referral (INLOGOV 2015, §3 'Attitudes to risk': "50 page business cases")
+SPONSOR_CONFIDENCE = 0.25  # share of perceived risk a sponsor still in the partnership takes away (PAS 2007, 'role of the project sponsor', p. 18)
 
 
 @njit(cache=True)
@@ -30,14 +31,14 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
     equitable) over its contribution share, cost ``1 - 0.5 * funded share`` (award money and pooled
     funds over the stage's cost ``work_cost * ambition``, at most 1), perceived risk ``(1 - trust) *
     (1 - risk appetite) * (0.6 + 0.2 * stage)``, cut by ``SPONSOR_CONFIDENCE`` while the sponsor is an
-    active member (002: the sponsor instils confidence and has options that 'seemed risky'
-    investigated), and catalyst ``0.5 * catalytic_strength`` while an award deadline runs. Under
-    consensus every member must consent; under a lead who decides (and is still a member), the lead's
-    consent suffices. A pass is a small win: the stage advances, momentum closes 0.1 of its gap to 1,
+    active member (PAS 2007, 'role of the project sponsor', p. 18: the sponsor instils confidence and
+    has options that "seemed risky" investigated), and catalyst ``0.5 * catalytic_strength`` while an
+    award deadline runs. Under consensus every member must consent; under a lead who decides (and is
+    still a member), the lead's consent suffices. A pass is a small win: the stage advances, momentum closes 0.1 of its gap to 1,
     members' trust closes ``trust_gain`` of its gap to 1, and members who consented (all, under
     consensus) gain 0.05 of their gap to full commitment, while each dissenter overruled by the lead
     loses 0.1 commitment and ``0.5 * trust_gain * trust_loss_ratio`` interpersonal trust with the lead
-    (perceived misuse of power, 002).
+    (perceived misuse of power, PAS 2007, 'exercising power', p. 20).
     A refusal is a failure: trust falls by ``0.5 * trust_gain * trust_loss_ratio``, momentum by 0.1,
     and progress drops back to 0.7 (rework). ``trust_delta_out[p]`` is for :func:`shift_project_trust`.
     """

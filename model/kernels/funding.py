@@ -1,4 +1,4 @@
-"""External funding (model brief process 5; 001: 'along came TCA funding to unlock the project').
+"""External funding (model brief process 5; INLOGOV 2015, §3 'Momentum': "along came TCA funding to unlock the project").
 
 An award has two effects that can be switched on separately: the *resource* effect adds money that
 buys project work (see :func:`work_between_meetings`); the *catalytic* effect sets a deadline whose

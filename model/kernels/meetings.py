@@ -1,4 +1,4 @@
-"""Meetings at each project's cadence (model brief process 1; 002 on attendance, agendas and respect)."""
+"""Meetings at each project's cadence (model brief process 1; PAS 2007, 'managing time', p. 16, on attendance, agendas and respect)."""
 
 import numpy as np
 from numba import njit
@@ -13,7 +13,8 @@ def capacity_share(capacity, stage, mem_project, mem_org, mem_active, out):
     """Share (0-1) of what its partnerships ask that each organisation can give this week.
 
     Each open membership asks ``DEMAND_PER_MEMBERSHIP`` officer-days a week; an organisation whose
-    capacity is below its total demand spreads it thinly (002: 'it does distract from the day job').
+    capacity is below its total demand spreads it thinly (PAS 2007, 'resourcing collaboration', p. 25:
+    "it does distract from the day job").
     """
     load = np.zeros(capacity.shape[0])
     for m in range(mem_project.shape[0]):

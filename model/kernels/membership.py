@@ -1,4 +1,4 @@
-"""Membership changes (model brief process 9; 002 'determining membership')."""
+"""Membership changes (model brief process 9; PAS 2007, 'determining membership', p. 19)."""
 
 import numpy as np
 from numba import njit

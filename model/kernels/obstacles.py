@@ -1,4 +1,5 @@
-"""Obstacles (model brief process 4; 001: 'projects with good potential are too often abandoned')."""
+"""Obstacles (model brief process 4; INLOGOV 2015, §3, figure one: "Projects with good potential are too often
+abandoned")."""
 
 import numpy as np
 from numba import njit
@@ -18,7 +19,7 @@ def obstacles_arrive_and_resolve(obstacle_rate, obstacle_severity, risk_aversion
     A project in stages 0-3 without an obstacle meets one with weekly chance ``obstacle_rate / 52``.
     Its size in weeks of full effort is log-normal with mean ``obstacle_severity``; it looks bigger by
     ``1 + amplifier * (0.7 - r) / 0.7`` when the most risk-tolerant member's appetite r is below the
-    'upbeat' 0.7 (001). Each week the partners clear ``0.1 + 0.3 momentum + 0.3 trust + 0.2 champion
+    'upbeat' 0.7 (INLOGOV 2015, §3, figure one). Each week the partners clear ``0.1 + 0.3 momentum + 0.3 trust + 0.2 champion
     + 0.2 manager (+ 0.3 catalytic strength under an award deadline)`` of it.
     """
     n_projects = stage.shape[0]

@@ -10,7 +10,7 @@ REALISING_BENEFITS = int(Stage.REALISING_BENEFITS)
 DELIVERED = int(Stage.DELIVERED)
 STALLED = int(Stage.STALLED)
 ABANDONED = int(Stage.ABANDONED)
-UPBEAT_RISK_APPETITE = 0.7  # 001: a partner with an 'upbeat' view of risk
+UPBEAT_RISK_APPETITE = 0.7  # INLOGOV 2015, §3, figure one: a partner with an 'upbeat' view of risk
 
 
 @njit(cache=True)

@@ -1,4 +1,5 @@
-"""Stalls and abandonment (001: projects stall over small problems and are too often abandoned)."""
+"""Stalls and abandonment (INLOGOV 2015, §3 'Momentum': projects stall over small problems and are too
+often abandoned)."""
 
 from numba import njit
 

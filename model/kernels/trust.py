@@ -1,8 +1,9 @@
-"""Trust between partners: the trust-building loop (002, after Huxham and Vangen) and embedding.
+"""Trust between partners: the trust-building loop (PAS 2007, 'the trust-building loop', p. 13, after
+Huxham and Vangen) and embedding.
 
 Trust of a pair is ``institutional + (1 - institutional) * interpersonal`` (see
 :func:`model.state.combined_trust`). Gains are proportional to the room left to grow; losses are
-absolute, so trust is built slowly and lost quickly (002; Slovic 1993).
+absolute, so trust is built slowly and lost quickly (PAS 2007, 'the trust-building loop', p. 13; Slovic 1993).
 """
 
 import numpy as np
@@ -68,11 +69,13 @@ def shift_project_trust(delta, pair_project, pair_rel, pair_ma, pair_mb, mem_act
 @njit(cache=True)
 def embed_institutional_trust(embedding_rate, stage, governance_level, pair_project, pair_rel, pair_ma, pair_mb,
                               mem_active, interpersonal, institutional):
-    """Joint working embeds interpersonal trust into institutional trust (001, Thames Gateway Kent).
+    """Joint working embeds interpersonal trust into institutional trust (INLOGOV 2015, §3 'Leadership',
+    Thames Gateway Kent).
 
     Each week of an open project moves institutional trust a fraction of the way up to interpersonal
     trust; twice as fast in delivery and benefits stages, and faster for more integrated governance
-    (level 1-6 on 001's continuum, scaled by level / 3.5). Institutional trust never falls here.
+    (level 1-6 on the continuum of INLOGOV 2015, §4 'How important are organisational structures?',
+    scaled by level / 3.5). Institutional trust never falls here.
     """
     for k in range(pair_project.shape[0]):
         p = pair_project[k]

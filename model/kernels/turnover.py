@@ -1,4 +1,5 @@
-"""Leadership turnover (model brief process 6; 001: 'projects can fail when this leadership changes')."""
+"""Leadership turnover (model brief process 6; INLOGOV 2015, §3, figure one: "Projects can fail when this
+leadership changes")."""
 
 import numpy as np
 from numba import njit
@@ -48,7 +49,7 @@ def lose_champions(left, champion, stage, momentum, champion_loss, embedded):
 
     The momentum lost is ``champion_loss * (1 - embedded[p])``, where ``embedded[p]`` (0-1) is the
     mean institutional trust among the project's members: a partnership whose ways of working have
-    embedded depends less on one leader (001, Thames Gateway Kent: "It can be a risk if it
+    embedded depends less on one leader (INLOGOV 2015, §3 'Leadership' (Thames Gateway Kent): "It can be a risk if it
     disappears. We're partly beyond that now as our model of working has embedded").
     """
     n = 0
@@ -67,8 +68,9 @@ def champions_emerge(u_emerge, emergence_rate, stage, champion, mem_project, mem
     """A project without a champion gains one with weekly chance ``emergence_rate`` times the best skill.
 
     First, a champion whose organisation is no longer an active member stops being the champion.
-    Then the most skilled active member's representative steps up (001: boundary spanners become
-    champions). Returns how many projects gained a champion.
+    Then the most skilled active member's representative steps up (INLOGOV 2015, §6 'Districts must
+    better nurture individual collaborative talent': boundary spanners become champions). Returns how many
+    projects gained a champion.
     """
     n_projects = champion.shape[0]
     best_org = np.full(n_projects, -1, dtype=np.int64)

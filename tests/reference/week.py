@@ -61,7 +61,7 @@ def reference_week(model: PartnershipModel) -> None:
     model._follow_ons(week)  # 13
     embedding(model)  # 14
     refresh_trust(model)
-    model._record(week, left=left, awards=awards)  # 15
+    model._record(left=left, awards=awards)  # 15
 
 
 class ReferenceWeekModel(PartnershipModel):

@@ -1,0 +1,109 @@
+"""Mesa's stock SolaraViz page in a real browser: serve viz/mesa_app.py, step, play, pause, Reset.
+
+Starts ``solara run viz/mesa_app.py`` on a free local port and drives it in headless Chromium. Reset
+must rebuild the model (time back to 0) from the page's seed and sliders, and the two plots, which
+read the model's DataCollector, must be drawn again as they were at the start (same seed, same
+run). No error may show on the page or in the server's log. Screenshots are saved in tmp_path.
+
+Skips when Debian's chromium (or npm, for Solara's browser assets on a machine without the CDN)
+is missing, except when the environment variable CI is set: then it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from partnerships.viz.live_server import free_port, running
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+UI_TIMEOUT = 45_000  # ms for the page to show a change
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (CI is set, so this fails instead of skipping)")
+    pytest.skip(what)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """The stock page's address and the server's log."""
+    if not Path(CHROMIUM).exists():
+        _missing(f"Debian chromium not found at {CHROMIUM}")
+    from partnerships.viz.live_assets import ensure_assets, missing_packages
+
+    if missing_packages() and shutil.which("npm") is None:
+        _missing(f"Solara's browser assets are not cached and npm is missing: {', '.join(missing_packages())}")
+    try:
+        ensure_assets()
+    except RuntimeError as err:
+        _missing(f"Solara's browser assets could not be fetched: {err}")
+    from partnerships import PartnershipModel
+
+    PartnershipModel(rng=0).run_for(2)  # the server then finds Numba's compiled kernels in the cache
+    log = tmp_path_factory.mktemp("server") / "solara.log"
+    try:
+        with running(free_port(), log, app="partnerships.viz.mesa_app") as url:
+            yield url, log
+    except RuntimeError as err:
+        pytest.fail(str(err))
+
+
+def test_step_play_pause_and_reset_rebuild_the_model(served: tuple[str, Path], tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, log = served
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            errors: list[str] = []
+            page.on("pageerror", lambda err: errors.append(str(err)))
+            page.goto(url)
+            time = page.get_by_text("Time: ", exact=False)
+            expect(time).to_have_text("Time: 0.0", timeout=UI_TIMEOUT)
+            plots = page.locator("img.widget-image")
+            expect(plots).to_have_count(2, timeout=UI_TIMEOUT)  # momentum and trust; projects by state
+
+            def shots(label: str) -> list[bytes]:
+                return [plots.nth(i).screenshot(path=tmp_path / f"{label}-plot{i}.png") for i in range(2)]
+
+            start = shots("start")
+            step = page.get_by_role("button", name="Step")
+            for week in (1, 2, 3):
+                step.click()
+                expect(time).to_have_text(f"Time: {week}.0", timeout=UI_TIMEOUT)
+            stepped = shots("week3")
+            assert all(s != t for s, t in zip(stepped, start)), "a plot did not change after three weeks"
+
+            page.get_by_role("button", name="▶").click()
+            expect(time).not_to_have_text("Time: 3.0", timeout=UI_TIMEOUT)
+            page.get_by_role("button", name="❚❚").click()
+            expect(step).to_be_enabled(timeout=UI_TIMEOUT)
+            played = float(time.inner_text().removeprefix("Time: "))
+            assert played > 3
+
+            page.get_by_role("button", name="Reset").click()
+            expect(time).to_have_text("Time: 0.0", timeout=UI_TIMEOUT)
+            expect(plots).to_have_count(2, timeout=UI_TIMEOUT)
+            page.wait_for_timeout(1000)  # let the plots of the rebuilt model arrive
+            again = shots("reset")
+            assert again == start, "after Reset the plots differ from the start of the same seed"
+            page.screenshot(path=tmp_path / "page.png")
+
+            step.click()  # the rebuilt model steps too
+            expect(time).to_have_text("Time: 1.0", timeout=UI_TIMEOUT)
+            assert not page.get_by_text("error", exact=False).count(), "the page shows an error"
+            assert not errors, f"errors in the page: {errors}"
+        finally:
+            browser.close()
+    server = log.read_text()
+    assert "Traceback" not in server and "Error" not in server, server[-2000:]
