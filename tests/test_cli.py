@@ -67,7 +67,7 @@ def test_malformed_scenario_file_and_unwritable_output(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[scenario]\nareas = 'many'\n")
     result = invoke("run", "--scenario", str(bad))
-    assert result.exit_code == 2 and "scenario field 'areas'" in result.stderr
+    assert result.exit_code == 2 and f"{bad}: scenario.areas = \"many\": allowed a whole number" in result.stderr
     blocker = tmp_path / "file"
     blocker.write_text("x")
     result = invoke("run", "--out", str(blocker / "sub"))
