@@ -45,7 +45,7 @@ from partnerships.experiments.errors import UserError
 from partnerships.experiments.factors import SAMPLERS, Factor, design_points, full_factorial, sample, sample_size
 from partnerships.experiments.spec import MAX_RUNS, TABLES, RunSpec, build_specs
 from partnerships.model.parameters import PARAMETERS
-from partnerships.model.scenarios import RegionError, RegionSpec, find_region
+from partnerships.model.scenarios import RegionSpec, find_region
 from partnerships.model.schema import MAX_WEEKS, FileCheck, Table, one_of
 
 EXPERIMENT_DIR = Path(__file__).resolve().parent
@@ -174,10 +174,7 @@ def parse_experiment(text: str, origin: str = "experiment", base_dir: Path | Non
     check = FileCheck(origin)
     file = check.structure(_ExperimentFile, check.parse(text))
     exp, design = file.experiment, file.design
-    try:
-        source, region = find_region(exp.scenario, base_dir)
-    except RegionError as err:
-        raise check.inner("experiment.scenario", exp.scenario, err) from None
+    source, region = find_region(exp.scenario, base_dir, (check, "experiment.scenario"))
     fixed = check.parameters("fixed", file.fixed)
     factors = tuple(_factor(check, name, table, design.kind, fixed) for name, table in file.vary.items())
     if not factors:

@@ -45,7 +45,7 @@ from partnerships.experiments.intervals import mean_interval
 from partnerships.experiments.spec import MAX_RUNS, RunSpec, build_specs, digest
 from partnerships.model.outcomes import SUMMARY_FIELDS
 from partnerships.model.parameters import PARAMETERS, Parameter, validate
-from partnerships.model.scenarios import RegionError, RegionSpec, county_region, find_region
+from partnerships.model.scenarios import RegionSpec, county_region, find_region
 from partnerships.model.schema import MAX_WEEKS, FileCheck, Table, one_of
 
 METHODS = ("morris", "sobol", "morris_then_sobol")
@@ -177,10 +177,7 @@ def parse_study(data: Mapping[str, Any], *, text: str = "", name: str = "sensiti
     """
     check = FileCheck(origin)
     file = check.structure(_StudyFile, data)
-    try:
-        _, region = find_region(file.scenario, base_dir)
-    except RegionError as err:
-        raise check.inner("scenario", file.scenario, err) from None
+    _, region = find_region(file.scenario, base_dir, (check, "scenario"))
     fixed = check.parameters("fixed", file.fixed)
     factors, excluded = _factors(check, file, fixed)
     if file.dummy:

@@ -71,18 +71,14 @@ class RunSpec:
 
     def record(self) -> dict[str, Any]:
         """Everything the run depends on, as plain data (what :func:`digest` hashes)."""
-        return self._settings() | {"region": region_record(self.region)}
-
-    def _settings(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "point": self.point, "replication": self.replication, "seed": self.seed,
-                "parameters": dict(self.parameters), "interventions": [asdict(i) for i in self.interventions],
-                "weeks": self.weeks, "tables": list(self.tables)}
+                "region": region_record(self.region), "parameters": dict(self.parameters), "weeks": self.weeks,
+                "interventions": [asdict(i) for i in self.interventions], "tables": list(self.tables)}
 
 
 def region_record(region: RegionSpec) -> dict[str, Any]:
     """A region spec as plain data (organisation kinds by name)."""
-    return asdict(region) | {"composition": {kind.name: n for kind, n in region.composition.items()},
-                             "interventions": [asdict(i) for i in region.interventions]}
+    return asdict(region) | {"composition": {kind.name: n for kind, n in region.composition.items()}}
 
 
 def run_seed(base_seed: int, key: int) -> int:
@@ -135,10 +131,6 @@ def build_specs(points: Sequence[Mapping[str, Any]], replications: int | Sequenc
 def digest(specs: Iterable[RunSpec]) -> str:
     """sha256 of everything the runs depend on, in run-id order: equal digests mean the same runs."""
     hasher = hashlib.sha256()
-    regions: dict[int, str] = {}  # a study's specs share a few region objects: describe each once
     for spec in sorted(specs, key=lambda s: s.run_id):
-        if id(spec.region) not in regions:
-            regions[id(spec.region)] = json.dumps(region_record(spec.region), sort_keys=True, default=str)
-        record = spec._settings() | {"region": regions[id(spec.region)]}
-        hasher.update(json.dumps(record, sort_keys=True, default=str).encode() + b"\n")
+        hasher.update(json.dumps(spec.record(), sort_keys=True, default=str).encode() + b"\n")
     return hasher.hexdigest()

@@ -120,9 +120,6 @@ class Store:
             if path.name not in parts:
                 path.unlink(missing_ok=True)
 
-    def table_names(self) -> list[str]:
-        return sorted(p.name for p in self.series_dir.iterdir() if p.is_dir()) if self.series_dir.is_dir() else []
-
     def read_table(self, table: str, part_of: Mapping[int, str]) -> pd.DataFrame:
         """Concatenate a per-run table's parts, keeping each run's rows from the part its run row came from."""
         frames = []

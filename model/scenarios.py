@@ -168,17 +168,28 @@ def load_region(source: str | Path | None) -> RegionSpec:
     return _region(check, check.read(path)[1])
 
 
-def find_region(source: str, base_dir: Path | None = None) -> tuple[str, RegionSpec]:
+def find_region(source: str, base_dir: Path | None = None, named_by: tuple[FileCheck, str] | None = None,
+                ) -> tuple[str, RegionSpec]:
     """A scenario named inside another file: a built-in name, a path relative to ``base_dir`` (that file's
     folder), to the working folder or to ``experiments/scenarios/``, or a name there without ``.toml``.
-    Returns the scenario's source (a file as an absolute path) and its spec."""
+
+    Returns the scenario's source (a file as an absolute path) and its spec. ``named_by`` (the naming
+    file's check and the field that names the scenario) words an error as that file's field.
+    """
+    found = source
     if source not in BUILT_IN:
         for candidate in [*([base_dir / source] if base_dir is not None else []), Path(source), SCENARIO_DIR / source,
                           SCENARIO_DIR / f"{source}.toml"]:
             if candidate.is_file():
-                source = str(candidate.resolve())
+                found = str(candidate.resolve())
                 break
-    return source, load_region(source)
+    try:
+        return found, load_region(found)
+    except RegionError as err:
+        if named_by is None:
+            raise
+        check, path = named_by
+        raise check.inner(path, source, err) from None
 
 
 def region_from_dict(data: dict[str, Any], origin: str = "scenario") -> RegionSpec:
