@@ -24,6 +24,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -127,7 +128,7 @@ def calibrate(out: Path, settings: CalibrationSettings | None = None, workers: i
     confirm = summarise(confirm_runs)
     pool = confirm[confirm["accepted"]] if confirm["accepted"].any() else confirm
     chosen = pool.sort_values("distance").iloc[0]
-    best = {"point": int(chosen.name), "accepted": bool(chosen["accepted"]),
+    best: dict[str, Any] = {"point": int(chosen.name), "accepted": bool(chosen["accepted"]),
             "parameters": {k: (int(chosen[k]) if PARAMETERS[k].kind == "int" else round(float(chosen[k]), 4))
                            for k in UNCERTAIN},
             **{k: float(chosen[k]) for k in ("working_well_share", "not_working_share", "health_gap",

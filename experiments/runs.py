@@ -18,7 +18,7 @@ import signal
 import socket
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -182,7 +182,8 @@ def _chunks(specs: list[RunSpec], workers: int) -> Iterator[list[RunSpec]]:
         yield specs[start:start + size]
 
 
-def _results(todo: list[RunSpec], workers: int | None, scheduler: str | None) -> Iterator[list[tuple[dict, dict]]]:
+def _results(todo: list[RunSpec], workers: int | None,
+             scheduler: str | None) -> Generator[list[tuple[dict, dict]], None, None]:
     """Yield finished batches as they complete, from this process, a process pool or a Dask cluster."""
     if scheduler is None and (workers or os.cpu_count() or 1) <= 1:
         for chunk in _chunks(todo, 1):

@@ -95,7 +95,9 @@ class Store:
         smallest run_id match its name. Run ids stored twice keep the copy from the first part by name.
         Leftover temporary files and series parts whose run part is missing are removed.
         """
-        frames, part_of, dropped = [], {}, []
+        frames: list[pd.DataFrame] = []
+        part_of: dict[int, str] = {}
+        dropped: list[str] = []
         for path in sorted(self.runs_dir.glob("*")) if self.runs_dir.is_dir() else []:
             if path.name.startswith("."):  # a temporary file left by a killed writer
                 path.unlink(missing_ok=True)
