@@ -56,7 +56,7 @@ def _timed(work) -> tuple[float, float]:
 def _sweep(specs, workers: int, manifest: dict) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         return _timed(lambda: execute(specs, Path(tmp) / "out", workers=workers, manifest=manifest,
-                                      keep_series=["model_weekly"], label=f"{workers} worker(s)"))
+                                      label=f"{workers} worker(s)"))
 
 
 def measure(n_runs: int) -> dict:
@@ -68,7 +68,8 @@ def measure(n_runs: int) -> dict:
 
     def direct_loop():
         for spec in specs:
-            run_one(spec.parameters, seed=spec.seed, weeks=spec.weeks, region=spec.scenario, series=False)
+            run_one(spec.parameters, seed=spec.seed, weeks=spec.weeks, region=spec.region,
+                    interventions=spec.interventions, series=False)
 
     direct, direct_cpu = _timed(direct_loop)
     one, one_cpu = _sweep(specs, 1, manifest)

@@ -4,8 +4,9 @@ Targets (Young Foundation 2008, §2): 38% of sub-regional partnerships work well
 health partnerships are rated good less often than community-safety ones (52% against 72%, a gap of
 -0.20). Method (documented in ``docs/calibration.md``):
 
-1. Stage 1 (screen): a Latin hypercube (SALib ``latin.sample``) of ``points`` design points over the
-   uncertain parameters of :data:`UNCERTAIN`, each run ``screen_replications`` times with common seeds.
+1. Stage 1 (screen): a Latin hypercube (SALib ``latin.sample``, through :func:`experiments.factors.sample`)
+   of ``points`` design points over the uncertain parameters of :data:`UNCERTAIN`, each run
+   ``screen_replications`` times with common seeds (every point of replication r shares its seed).
 2. Distance of a point: ``sqrt(((ww - 0.38) / 0.05)^2 + ((nw - 0.34) / 0.05)^2 + ((gap + 0.20) / 0.10)^2)``
    with ww, nw and gap the mean working-well share, not-working share and health-minus-community-safety
    gap over its replications. In the screen the gap term is left out: with two health and two
@@ -20,15 +21,18 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from SALib.sample import latin
-
-from partnerships.experiments.runs import RunSpec, execute, run_seed
+from partnerships.experiments.factors import Factor, design_points, sample
+from partnerships.experiments.runs import execute
+from partnerships.experiments.spec import RunSpec, build_specs
 from partnerships.model.parameters import PARAMETERS
+from partnerships.model.scenarios import county_region
 
 #: Calibrated parameters and the ranges searched (within each parameter's allowed range).
 UNCERTAIN: dict[str, tuple[float, float]] = {
@@ -46,7 +50,6 @@ UNCERTAIN: dict[str, tuple[float, float]] = {
 TARGETS = {"working_well_share": 0.38, "not_working_share": 0.34, "health_gap": -0.20}
 SCALES = {"working_well_share": 0.05, "not_working_share": 0.05, "health_gap": 0.10}
 TOLERANCE = 0.05  # acceptance: shares within 0.05 of their targets
-POINT_STRIDE = 10_000
 
 
 @dataclass
@@ -59,30 +62,23 @@ class CalibrationSettings:
     weeks: int = 260
 
 
-def problem() -> dict:
-    """The SALib problem of the uncertain parameters."""
-    return {"num_vars": len(UNCERTAIN), "names": list(UNCERTAIN), "bounds": [list(b) for b in UNCERTAIN.values()]}
+def factors() -> list[Factor]:
+    """The uncertain parameters as design factors (whole numbers sampled so each is equally likely)."""
+    return [Factor.of(name, low, high) for name, (low, high) in UNCERTAIN.items()]
 
 
 def design(settings: CalibrationSettings) -> pd.DataFrame:
-    """Latin-hypercube design points, whole-number parameters rounded."""
-    x = latin.sample(problem(), settings.points, seed=settings.base_seed)
-    frame = pd.DataFrame(x, columns=list(UNCERTAIN))
-    for name in UNCERTAIN:
-        if PARAMETERS[name].kind == "int":
-            frame[name] = frame[name].round().astype(int)
-    return frame
+    """Latin-hypercube design points (one row per point, one column per uncertain parameter)."""
+    points = design_points(factors(), sample("latin_hypercube", factors(), settings.points, settings.base_seed))
+    return pd.DataFrame(points, columns=list(UNCERTAIN))
 
 
-def specs(points: pd.DataFrame, replications: range, settings: CalibrationSettings) -> list[RunSpec]:
-    out = []
-    for i, row in points.iterrows():
-        params = {k: (int(v) if PARAMETERS[k].kind == "int" else float(v)) for k, v in row.items() if k in UNCERTAIN}
-        for r in replications:
-            out.append(RunSpec(run_id=int(i) * POINT_STRIDE + r, replication=r, point=int(i),
-                               seed=run_seed(settings.base_seed, r), parameters=params, weeks=settings.weeks,
-                               scenario="county"))
-    return out
+def specs(points: pd.DataFrame, replications: int, settings: CalibrationSettings,
+          only: Sequence[int] | None = None) -> list[RunSpec]:
+    """``replications`` runs of each design point (of the points in ``only``, if given), with common seeds."""
+    counts = [replications if only is None or i in only else 0 for i in range(len(points))]
+    return build_specs(points.to_dict("records"), counts, base_seed=settings.base_seed, region=county_region(),
+                       weeks=settings.weeks, common_seeds=True)
 
 
 def summarise(runs: pd.DataFrame, with_gap: bool = True) -> pd.DataFrame:
@@ -121,18 +117,18 @@ def calibrate(out: Path, settings: CalibrationSettings | None = None, workers: i
     points = design(settings)
     text = json.dumps({"uncertain": UNCERTAIN, "points": settings.points, "base_seed": settings.base_seed,
                        "weeks": settings.weeks}, sort_keys=True)
-    screen_runs = execute(specs(points, range(settings.screen_replications), settings), out / "screen",
+    screen_runs = execute(specs(points, settings.screen_replications, settings), out / "screen",
                           workers=workers, resume=True, manifest={"kind": "calibration", "text": text},
                           label="calibration screen")
     screen = summarise(screen_runs, with_gap=False)
-    finalists = points.loc[screen.index[:settings.finalists]]
-    confirm_runs = execute(specs(finalists, range(settings.confirm_replications), settings), out / "confirm",
+    finalists = [int(i) for i in screen.index[:settings.finalists]]
+    confirm_runs = execute(specs(points, settings.confirm_replications, settings, only=finalists), out / "confirm",
                            workers=workers, resume=True, manifest={"kind": "calibration-confirm", "text": text},
                            label="calibration confirm")
     confirm = summarise(confirm_runs)
     pool = confirm[confirm["accepted"]] if confirm["accepted"].any() else confirm
     chosen = pool.sort_values("distance").iloc[0]
-    best = {"point": int(chosen.name), "accepted": bool(chosen["accepted"]),
+    best: dict[str, Any] = {"point": int(chosen.name), "accepted": bool(chosen["accepted"]),
             "parameters": {k: (int(chosen[k]) if PARAMETERS[k].kind == "int" else round(float(chosen[k]), 4))
                            for k in UNCERTAIN},
             **{k: float(chosen[k]) for k in ("working_well_share", "not_working_share", "health_gap",

@@ -7,14 +7,14 @@ folder) prints one line naming the field and what is allowed, exits with code 2 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from partnerships.experiments.errors import UserError
+from partnerships.experiments.errors import SweepInterrupted, UserError
 from partnerships.experiments.output import atomic_directory, check_writable
+from partnerships.model.schema import MAX_WEEKS
 
 if TYPE_CHECKING:
     from partnerships.model.parameters import Parameter
@@ -23,6 +23,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Agent-based simulation of collaborative partnerships between public bodies.")
 
 USER_ERROR_EXIT = 2
+SWEEP_INTERRUPTED_EXIT = 130  # a study stopped by Ctrl-C or a lost pool: its finished runs are kept
 
 
 def fail(message: str) -> NoReturn:
@@ -31,18 +32,20 @@ def fail(message: str) -> NoReturn:
 
 
 def user_errors(func):
-    """Turn the model's and the experiments' input errors into one line and exit code 2."""
+    """Turn input errors into one line and exit code 2, and a stopped study into exit code 130."""
     import functools
 
-    from partnerships.model.parameters import ParameterError
-    from partnerships.model.scenarios import RegionError
+    from partnerships.model.errors import InputError
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (ParameterError, RegionError, UserError) as err:
+        except InputError as err:
             fail(str(err))
+        except SweepInterrupted as err:
+            typer.echo(f"stopped: {err}", err=True)
+            raise typer.Exit(SWEEP_INTERRUPTED_EXIT) from None
 
     return wrapper
 
@@ -95,13 +98,14 @@ def run(
     scenario: Annotated[str, typer.Option(help="Scenario TOML file, or a built-in name (county).")] = "county",
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: NAME=VALUE (repeatable).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same run bit for bit.", min=0)] = 0,
-    weeks: Annotated[int, typer.Option(help="Weeks to simulate (260 = five years).", min=1, max=5200)] = 260,
+    weeks: Annotated[int, typer.Option(help="Weeks to simulate (260 = five years).", min=1, max=MAX_WEEKS)] = 260,
     out: Annotated[Path | None, typer.Option(help="Folder for projects.parquet, weekly.parquet and run.json.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run's outcomes as one JSON object.")] = False,
 ) -> None:
     """Run one simulation and print (or write) its outcomes."""
+    from partnerships.experiments.provenance import versions
     from partnerships.model.parameters import parse_assignment
-    from partnerships.model.run import run_one, versions
+    from partnerships.model.run import run_one
     from partnerships.model.scenarios import load_region
 
     overrides = dict(parse_assignment(text) for text in (set_ or []))
@@ -142,9 +146,6 @@ def _print_summary(summary: dict) -> None:
     Console(width=160).print(table)
 
 
-SWEEP_INTERRUPTED_EXIT = 130
-
-
 @app.command()
 @user_errors
 def sweep(
@@ -156,14 +157,9 @@ def sweep(
     replications: Annotated[int | None, typer.Option(help="Override the file's replications (a pilot; recorded as a different study).", min=1)] = None,
 ) -> None:
     """Run every run of an experiment file, streaming results to OUT; run again to resume."""
-    from partnerships.experiments.runs import SweepInterrupted
     from partnerships.experiments.sweep import run_sweep
 
-    try:
-        result = run_sweep(file, out, workers=workers, scheduler=scheduler, resume=resume, replications=replications)
-    except SweepInterrupted as err:
-        typer.echo(f"stopped: {err}", err=True)
-        raise typer.Exit(SWEEP_INTERRUPTED_EXIT) from None
+    result = run_sweep(file, out, workers=workers, scheduler=scheduler, resume=resume, replications=replications)
     failed = int((result.runs["status"] != "ok").sum())
     typer.echo(f"{len(result.runs)} runs ({failed} failed) in {result.out}/runs.parquet; "
                f"next: partnerships report {result.out}")
@@ -217,15 +213,10 @@ def sensitivity(
     resume: Annotated[bool, typer.Option(help="Insist on resuming an existing results folder (running again resumes anyway).")] = False,
 ) -> None:
     """Which levers matter: Morris screening and Sobol indices (SALib), then OUT/report.html for policy teams."""
-    from partnerships.experiments.runs import SweepInterrupted
     from partnerships.experiments.sensitivity import run_file
     from partnerships.experiments.sensitivity_report import write_report
 
-    try:
-        results, folder = run_file(file, out, workers=workers, scheduler=scheduler, resume=resume)
-    except SweepInterrupted as err:
-        typer.echo(f"stopped: {err}", err=True)
-        raise typer.Exit(SWEEP_INTERRUPTED_EXIT) from None
+    results, folder = run_file(file, out, workers=workers, scheduler=scheduler, resume=resume)
     path = write_report(results, folder)
     typer.echo(f"{sum(results.runs.values())} runs; wrote {path} and CSV tables in {folder}")
 
@@ -247,15 +238,9 @@ def validate(
     from partnerships.experiments.validation import run_suite
     from partnerships.experiments.validation_report import write_report
 
-    from partnerships.experiments.runs import SweepInterrupted
-
     check_writable(out)
     start = time.monotonic()
-    try:
-        validation, response = run_suite(out, quick=quick, workers=workers, curves=curves, progress=typer.echo)
-    except SweepInterrupted as err:
-        typer.echo(f"stopped: {err}", err=True)
-        raise typer.Exit(SWEEP_INTERRUPTED_EXIT) from None
+    validation, response = run_suite(out, quick=quick, workers=workers, curves=curves, progress=typer.echo)
     path = write_report(validation, response, out, time.monotonic() - start)
     for r in validation.results:
         typer.echo(f"{'pass' if r.passed else 'FAIL'}  {r.check.key}: {r.estimate:.3g} "
@@ -281,11 +266,3 @@ def calibrate(
     typer.echo(f"chosen point {best['point']} ({'accepted' if best['accepted'] else 'nearest, not accepted'}): "
                f"working well {best['working_well_share']:.3f}, not working {best['not_working_share']:.3f}, "
                f"health gap {best['health_gap']:.3f}; values in {out / 'calibrated.json'}")
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())

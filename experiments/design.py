@@ -1,4 +1,4 @@
-"""Experiment files (TOML): what to vary, how to sample it, how many replications; validated into run specs.
+"""Experiment files (TOML): what to vary, how to sample it, how many replications; checked into run specs.
 
 An experiment file::
 
@@ -26,68 +26,78 @@ An experiment file::
     kind = "full_factorial"        # full_factorial (levels) | latin_hypercube | sobol | morris (ranges)
     samples = 64                   # points (latin_hypercube), N of SALib's sobol / morris samplers
 
-Every mistake is found before any run starts and reported as one line (:class:`UserError`).
-Run ids are numbered replication-major: run ``replication * n_points + point``.
+Every mistake is found before any run starts and reported as one line (:mod:`model.schema`). Run ids
+and seeds follow the one rule of :mod:`experiments.spec`: run ``replication * n_points + point``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
-import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from partnerships.experiments.errors import UserError
-from partnerships.experiments.runs import TABLES, RunSpec, run_seed
-from partnerships.model.parameters import PARAMETERS, ParameterError, lookup
-from partnerships.model.scenarios import SCENARIO_DIR, RegionError, load_region
+from partnerships.experiments.factors import SAMPLERS, Factor, design_points, full_factorial, sample, sample_size
+from partnerships.experiments.spec import MAX_RUNS, TABLES, RunSpec, build_specs
+from partnerships.model.parameters import PARAMETERS
+from partnerships.model.scenarios import RegionSpec, find_region
+from partnerships.model.schema import MAX_WEEKS, FileCheck, Table, one_of
 
 EXPERIMENT_DIR = Path(__file__).resolve().parent
-DESIGN_KINDS = ("full_factorial", "latin_hypercube", "sobol", "morris")
-SAMPLED_KINDS = DESIGN_KINDS[1:]
+DESIGN_KINDS = ("full_factorial", *SAMPLERS)
 OUTPUTS = ("runs", *TABLES)
-KEYS = {
-    "experiment": ("name", "description", "scenario", "weeks", "replications", "base_seed", "outputs"),
-    "design": ("kind", "samples", "num_levels", "second_order"),
-    "vary": ("levels", "labels", "low", "high"),
-}
-MAX_RUNS = 1_000_000
+NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # an experiment's name names a folder: no path separators
 
 
-@dataclass(frozen=True)
-class Factor:
-    """A varied parameter: discrete ``levels`` (with display ``labels``) or a range ``low``-``high``."""
-
-    name: str
-    levels: tuple[Any, ...] | None = None
-    labels: tuple[str, ...] | None = None
-    low: float | None = None
-    high: float | None = None
-
-    def label(self, value: Any) -> str:
-        """The display label of a level (the level itself, formatted, when no labels were given)."""
-        if self.levels is not None and self.labels is not None:
-            for level, label in zip(self.levels, self.labels):
-                if level == value:
-                    return label
-        return f"{value:g}" if isinstance(value, float) else str(value)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "levels": self.levels, "labels": self.labels, "low": self.low, "high": self.high}
+# --- the file ----------------------------------------------------------------------------------------
+class _ExperimentTable(Table):
+    name: Annotated[str, Field(pattern=NAME, description="a name of letters, digits, '.', '_' and '-' (it names "
+                                                         "the folder results/<name>)")] | None = None
+    description: str = ""
+    scenario: str = "county"
+    weeks: Annotated[int, Field(ge=1, le=MAX_WEEKS)] = 260
+    replications: Annotated[int, Field(ge=1, le=MAX_RUNS)]
+    base_seed: Annotated[int, Field(ge=0, le=2**63 - 1)]
+    outputs: list[Annotated[str, one_of(OUTPUTS, "output table")]] = ["runs"]
 
 
+class _Vary(Table):
+    levels: Annotated[list[Any], Field(min_length=1, description="a list of at least one value")] | None = None
+    labels: list[str] | None = None
+    low: Any = None
+    high: Any = None
+
+
+class _Design(Table):
+    kind: Annotated[str, one_of(DESIGN_KINDS, "design kind")] = "full_factorial"
+    samples: Annotated[int, Field(ge=1, le=MAX_RUNS)] | None = None
+    num_levels: Annotated[int, Field(ge=2, le=100)] = 4
+    second_order: bool = False
+
+
+class _ExperimentFile(Table):
+    KEY: ClassVar[str] = "table"
+
+    experiment: _ExperimentTable
+    fixed: dict[str, Any] = Field(default_factory=dict)
+    vary: dict[str, _Vary] = Field(default_factory=dict)
+    design: _Design = _Design()
+
+
+# --- the checked experiment --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Experiment:
-    """A validated experiment file."""
+    """A checked experiment file."""
 
     name: str
     description: str
-    scenario: str
+    region_source: str  # the scenario the file names: a built-in name, or a scenario file's absolute path
+    region: RegionSpec
     weeks: int
     replications: int
     base_seed: int
@@ -110,27 +120,35 @@ class Experiment:
         """The per-run tables kept beside the run table."""
         return tuple(t for t in self.outputs if t != "runs")
 
+    @property
+    def n_points(self) -> int:
+        """Design points, counted without sampling."""
+        if self.kind == "full_factorial":
+            return math.prod(len(f.levels or ()) for f in self.factors)
+        return sample_size(self.kind, len(self.factors), self.samples or 0, second_order=self.second_order)
+
+    def design(self) -> list[dict[str, Any]]:
+        """Each design point's parameter values: a full factorial over levels, or a SALib sample of ranges."""
+        if self.kind == "full_factorial":
+            return full_factorial(self.factors)
+        return design_points(self.factors, sample(self.kind, self.factors, self.samples or 0, self.base_seed,
+                                                  num_levels=self.num_levels, second_order=self.second_order))
+
     def points(self) -> pd.DataFrame:
         """One row per design point (index = point), one column per varied parameter."""
-        return design_points(self)
+        return pd.DataFrame(self.design(), columns=[f.name for f in self.factors])
 
     def specs(self) -> list[RunSpec]:
-        """Every run of the experiment, numbered replication-major so that ids interleave the points."""
-        points = self.points().to_dict("records")
-        specs = []
-        for replication in range(self.replications):
-            for point, values in enumerate(points):
-                run_id = replication * len(points) + point
-                specs.append(RunSpec(run_id, replication, point, run_seed(self.base_seed, run_id),
-                                     {**self.fixed, **values}, self.weeks, self.scenario))
-        return specs
+        """Every run of the experiment (numbered and seeded by :func:`experiments.spec.build_specs`)."""
+        return build_specs(self.design(), self.replications, base_seed=self.base_seed, region=self.region,
+                           weeks=self.weeks, fixed=self.fixed, tables=self.tables)
 
     def manifest(self) -> dict[str, Any]:
         """What the results folder records about the experiment (the report reads the factors from here)."""
         return {"kind": "experiment", "name": self.name, "description": self.description, "source": self.source,
-                "text": self.text, "sha256": self.sha256, "base_seed": self.base_seed, "scenario": self.scenario,
+                "text": self.text, "sha256": self.sha256, "base_seed": self.base_seed, "scenario": self.region_source,
                 "weeks": self.weeks, "replications": self.replications, "design": self.kind,
-                "points": len(self.points()), "fixed": self.fixed, "factors": [f.as_dict() for f in self.factors]}
+                "points": self.n_points, "fixed": self.fixed, "factors": [f.as_dict() for f in self.factors]}
 
 
 def find_experiment(source: str | Path) -> Path:
@@ -139,182 +157,92 @@ def find_experiment(source: str | Path) -> Path:
     if not path.is_file() and (EXPERIMENT_DIR / f"{source}.toml").is_file():
         path = EXPERIMENT_DIR / f"{source}.toml"
     if not path.is_file():
-        raise UserError(f"experiment file '{source}' not found: give a TOML file or a built-in name such as 'headline'")
+        raise UserError(f"experiment file '{source}' not found: allowed a TOML file or a built-in name such as "
+                        "'headline'")
     return path
 
 
 def load_experiment(source: str | Path) -> Experiment:
-    """Read and validate an experiment file (see the module docstring); raise :class:`UserError`."""
+    """Read and check an experiment file (see the module docstring); raise a one-line error."""
     path = find_experiment(source)
-    text = path.read_text()
+    text, _ = FileCheck(str(path)).read(path)
     return parse_experiment(text, origin=str(path), base_dir=path.parent)
 
 
 def parse_experiment(text: str, origin: str = "experiment", base_dir: Path | None = None) -> Experiment:
-    """Validate experiment TOML ``text``; ``base_dir`` resolves a relative scenario path."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise UserError(f"{origin} is not valid TOML: {err}") from None
-    check = _Checker(origin)
-    for table in data:
-        check.key(table, ("experiment", "fixed", "vary", "design"), "table", table)
-        if not isinstance(data[table], dict):
-            raise check.fail(table, "must be a table")
-    exp, design = data.get("experiment", {}), data.get("design", {})
-    for name in exp:
-        check.key(name, KEYS["experiment"], "key", "experiment")
-    for name in design:
-        check.key(name, KEYS["design"], "key", "design")
-    weeks = check.integer(exp, "weeks", "experiment", 1, 5200, 260)
-    replications = check.integer(exp, "replications", "experiment", 1, MAX_RUNS)
-    base_seed = check.integer(exp, "base_seed", "experiment", 0, 2**63 - 1)
-    outputs = exp.get("outputs", ["runs"])
-    if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
-        raise check.fail("experiment", f"outputs = {outputs!r}: allowed a list of table names from {', '.join(OUTPUTS)}")
-    named = {check.key(o, OUTPUTS, "output table", "experiment") for o in outputs}
-    outputs = tuple(t for t in OUTPUTS if t in named | {"runs"})
-    scenario = check.scenario(exp.get("scenario", "county"), base_dir)
-    fixed = {}
-    for name, value in data.get("fixed", {}).items():
-        name = check.key(name, PARAMETERS, "parameter", "fixed")
-        fixed[name] = check.value(name, value, "fixed")
-    kind = check.key(design.get("kind", "full_factorial"), DESIGN_KINDS, "design kind", "design")
-    factors = tuple(check.factor(name, table, kind, fixed) for name, table in data.get("vary", {}).items())
+    """Check experiment TOML ``text``; ``base_dir`` resolves a relative scenario path."""
+    check = FileCheck(origin)
+    file = check.structure(_ExperimentFile, check.parse(text))
+    exp, design = file.experiment, file.design
+    source, region = find_region(exp.scenario, base_dir, (check, "experiment.scenario"))
+    fixed = check.parameters("fixed", file.fixed)
+    factors = tuple(_factor(check, name, table, design.kind, fixed) for name, table in file.vary.items())
     if not factors:
-        raise UserError(f"{origin}: empty design: add at least one [vary.<parameter>] table with levels or low/high")
-    samples = None
-    if kind in SAMPLED_KINDS:
-        samples = check.integer(design, "samples", "design", 1, MAX_RUNS)
-        if kind == "sobol" and samples & (samples - 1):
-            raise check.fail("design", f"samples = {samples}: SALib's sobol sampler needs a power of 2 (such as "
-                                       f"{2 ** round(math.log2(samples))})")
-    num_levels = check.integer(design, "num_levels", "design", 2, 100, 4)
-    if kind == "morris" and num_levels % 2:
-        raise check.fail("design", f"num_levels = {num_levels}: allowed an even number (Morris)")
-    second_order = design.get("second_order", False)
-    if not isinstance(second_order, bool):
-        raise check.fail("design", f"second_order = {second_order!r}: allowed true or false")
+        raise check.refuse("vary", "empty design: allowed at least one [vary.<parameter>] table with levels or "
+                                   "low/high")
+    if design.kind in SAMPLERS:
+        _check_sampled(check, design, exp.base_seed)
     experiment = Experiment(
-        name=str(exp.get("name", Path(origin).stem)), description=str(exp.get("description", "")), scenario=scenario,
-        weeks=weeks, replications=replications, base_seed=base_seed, outputs=outputs, fixed=fixed, factors=factors,
-        kind=kind, samples=samples, num_levels=num_levels, second_order=second_order, text=text, source=origin)
-    runs = len(experiment.points()) * replications
-    if runs > MAX_RUNS:
-        raise UserError(f"{origin}: the design has {runs:,} runs: allowed at most {MAX_RUNS:,}")
+        name=exp.name or Path(origin).stem, description=exp.description, region_source=source, region=region,
+        weeks=exp.weeks, replications=exp.replications, base_seed=exp.base_seed,
+        outputs=tuple(t for t in OUTPUTS if t in {*exp.outputs, "runs"}), fixed=fixed, factors=factors,
+        kind=design.kind, samples=design.samples, num_levels=design.num_levels, second_order=design.second_order,
+        text=text, source=origin)
+    check_size(experiment, check)
     return experiment
 
 
-class _Checker:
-    """One-line errors that name the file, the table and what is allowed."""
+def check_size(experiment: Experiment, check: FileCheck | None = None) -> None:
+    """Refuse a design of more than :data:`~experiments.spec.MAX_RUNS` runs (counted, not sampled)."""
+    runs = experiment.n_points * experiment.replications
+    if runs > MAX_RUNS:
+        message = (f"at most {MAX_RUNS:,} runs in all ({experiment.n_points:,} points x "
+                   f"{experiment.replications:,} replications make {runs:,})")
+        if check is None:
+            raise UserError(f"--replications {experiment.replications}: allowed {message}")
+        raise check.fail("experiment.replications", experiment.replications, message)
 
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
 
-    def fail(self, where: str, message: str) -> UserError:
-        return UserError(f"{self.origin}: [{where}] {message}")
+def _check_sampled(check: FileCheck, design: _Design, base_seed: int) -> None:
+    if design.samples is None:
+        raise check.missing("design.samples", f"a whole number from 1 to {MAX_RUNS:,} (points or base points of "
+                                              f"the {design.kind} design)")
+    if design.kind == "sobol" and design.samples & (design.samples - 1):
+        raise check.fail("design.samples", design.samples, "a power of 2 (SALib's sobol sampler), such as "
+                                                           f"{2 ** round(math.log2(design.samples))}")
+    if design.kind == "morris" and design.num_levels % 2:
+        raise check.fail("design.num_levels", design.num_levels, "an even number (Morris)")
+    if base_seed == 0:
+        raise check.fail("experiment.base_seed", base_seed, f"a whole number from 1 to {2**63 - 1:,} for a "
+                                                            f"{design.kind} design (SALib takes 0 as no seed)")
 
-    def key(self, name: str, allowed, what: str, where: str) -> str:
-        try:
-            return lookup(name, allowed, what)
-        except ParameterError as err:
-            raise self.fail(where, str(err)) from None
 
-    def integer(self, table: dict, name: str, where: str, low: int, high: int, default: int | None = None) -> int:
-        value = table.get(name, default)
-        if value is None:
-            raise self.fail(where, f"{name} is missing: allowed a whole number from {low} to {high:,}")
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.fail(where, f"{name} = {value!r}: allowed a whole number from {low} to {high:,}")
-        return value
-
-    def value(self, name: str, value: Any, where: str) -> Any:
-        try:
-            return PARAMETERS[name].validate(value)
-        except ParameterError as err:
-            raise self.fail(where, str(err)) from None
-
-    def scenario(self, value: Any, base_dir: Path | None) -> str:
-        """A built-in scenario name as is; a scenario file as an absolute path (workers may run elsewhere)."""
-        if not isinstance(value, str):
-            raise self.fail("experiment", f"scenario = {value!r}: allowed a built-in name or a scenario file path")
-        for folder in (base_dir or Path.cwd(), SCENARIO_DIR):
-            if value.endswith(".toml") and (folder / value).is_file():
-                value = str((folder / value).resolve())
-                break
-        try:
-            load_region(value)
-        except RegionError as err:
-            raise self.fail("experiment", str(err)) from None
-        return value
-
-    def factor(self, name: str, table: Any, kind: str, fixed: dict) -> Factor:
-        where = f"vary.{name}"
-        if not isinstance(table, dict):
-            raise self.fail(where, "must be a table with levels = [...] or low/high")
-        name = self.key(name, PARAMETERS, "parameter", where)
-        for item in table:
-            self.key(item, KEYS["vary"], "key", where)
-        if name in fixed:
-            raise self.fail(where, f"'{name}' is also in [fixed]: allowed in one of [fixed] and [vary]")
-        if "levels" in table:
-            return self._levels(name, table, kind, where)
-        if "labels" in table:
-            raise self.fail(where, "labels need levels = [...]")
-        if "low" not in table or "high" not in table:
-            raise self.fail(where, "give levels = [...] or both low and high")
-        if PARAMETERS[name].kind == "bool":
-            raise self.fail(where, f"'{name}' is true or false: allowed levels = [false, true], not a range")
-        if kind == "full_factorial":
-            raise self.fail(where, "a full_factorial design needs levels = [...]: for a range use [design] kind = "
-                                   "latin_hypercube, sobol or morris")
-        low, high = self.value(name, table["low"], where), self.value(name, table["high"], where)
-        if not low < high:
-            raise self.fail(where, f"low = {low} must be below high = {high}")
-        return Factor(name, low=float(low), high=float(high))
-
-    def _levels(self, name: str, table: dict, kind: str, where: str) -> Factor:
-        if "low" in table or "high" in table:
-            raise self.fail(where, "give either levels or low/high, not both")
+def _factor(check: FileCheck, key: str, table: _Vary, kind: str, fixed: dict[str, Any]) -> Factor:
+    name = check.name("vary", key, PARAMETERS, "parameter")
+    where = f"vary.{name}"
+    if name in fixed:
+        raise check.refuse(where, f"'{name}' is also in [fixed]: allowed in one of [fixed] and [vary]")
+    if table.levels is not None:
+        if table.low is not None or table.high is not None:
+            raise check.refuse(where, "give either levels or low/high, not both")
         if kind != "full_factorial":
-            raise self.fail(where, f"a {kind} design samples ranges: allowed low/high, not levels")
-        levels = table["levels"]
-        if not isinstance(levels, list) or not levels:
-            raise self.fail(where, "levels is empty: allowed a list of at least one value")
-        levels = tuple(self.value(name, v, where) for v in levels)
+            raise check.refuse(where, f"a {kind} design samples ranges: allowed low/high, not levels")
+        levels = tuple(check.parameter(f"{where}.levels[{i + 1}]", name, v) for i, v in enumerate(table.levels))
         if len(set(levels)) != len(levels):
-            raise self.fail(where, f"levels {list(levels)} repeat a value: allowed distinct values")
-        labels = table.get("labels")
-        if labels is not None and (not isinstance(labels, list) or len(labels) != len(levels)
-                                   or not all(isinstance(x, str) for x in labels)):
-            raise self.fail(where, f"labels must be {len(levels)} strings, one per level")
-        return Factor(name, levels=levels, labels=tuple(labels) if labels else None)
-
-
-def design_points(experiment: Experiment) -> pd.DataFrame:
-    """The design's points: a full factorial over levels, or a latin hypercube / Sobol / Morris sample."""
-    factors = experiment.factors
-    names = [f.name for f in factors]
-    if experiment.kind == "full_factorial":
-        index = pd.MultiIndex.from_product([f.levels for f in factors], names=names)
-        return index.to_frame(index=False)
-    bounds = [[f.low, f.high] for f in factors]
-    n = experiment.samples
-    if experiment.kind == "latin_hypercube":
-        from scipy.stats import qmc
-
-        unit = qmc.LatinHypercube(d=len(factors), seed=experiment.base_seed).random(n)
-        sample = qmc.scale(unit, [b[0] for b in bounds], [b[1] for b in bounds])
-    else:
-        from SALib.sample import morris, sobol
-
-        problem = {"num_vars": len(factors), "names": names, "bounds": bounds}
-        if experiment.kind == "sobol":
-            sample = sobol.sample(problem, n, calc_second_order=experiment.second_order, seed=experiment.base_seed)
-        else:
-            sample = morris.sample(problem, n, num_levels=experiment.num_levels, seed=experiment.base_seed)
-    points = pd.DataFrame(sample, columns=names)
-    for name in names:
-        if PARAMETERS[name].kind == "int":
-            points[name] = np.rint(points[name]).astype(int)
-    return points
+            raise check.fail(f"{where}.levels", list(levels), "distinct values")
+        if table.labels is not None and len(table.labels) != len(levels):
+            raise check.fail(f"{where}.labels", table.labels, f"{len(levels)} labels, one per level")
+        return Factor.of(name, levels=levels, labels=table.labels)
+    if table.labels is not None:
+        raise check.refuse(where, "labels need levels = [...]")
+    if table.low is None or table.high is None:
+        raise check.refuse(where, "give levels = [...] or both low and high")
+    if PARAMETERS[name].kind == "bool":
+        raise check.refuse(where, f"'{name}' is true or false: allowed levels = [false, true], not a range")
+    if kind == "full_factorial":
+        raise check.refuse(where, "a full_factorial design needs levels = [...]: for a range use [design] kind = "
+                                  "latin_hypercube, sobol or morris")
+    low, high = check.parameter(f"{where}.low", name, table.low), check.parameter(f"{where}.high", name, table.high)
+    if not low < high:
+        raise check.fail(f"{where}.high", high, f"a value above low = {low:g}")
+    return Factor.of(name, low=low, high=high)

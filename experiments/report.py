@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from partnerships.experiments.design import Factor
+from partnerships.experiments.factors import Factor
 from partnerships.experiments.errors import UserError
 from partnerships.experiments.html import Page
 from partnerships.experiments.store import Store, write_atomic
@@ -55,7 +55,7 @@ class Results:
         return [f for f in self.factors if f.levels is not None and len(f.levels) > 1]
 
     def level_labels(self) -> dict[str, dict]:
-        return {f.name: {v: f.label(v) for v in f.levels} for f in self.levers}
+        return {f.name: {v: f.level_label(v) for v in f.levels} for f in self.levers}
 
 
 def load_results(folder: Path) -> Results:
@@ -80,8 +80,7 @@ def load_results(folder: Path) -> Results:
     if "model_weekly" in manifest.get("tables", []):
         path = folder / "model_weekly.parquet"
         weekly = pd.read_parquet(path) if path.is_file() else store.read_table("model_weekly", stored.part_of)
-    factors = [Factor(f["name"], tuple(f["levels"]) if f["levels"] else None, tuple(f["labels"]) if f["labels"] else None,
-                      f["low"], f["high"]) for f in manifest["factors"]]
+    factors = [Factor.from_dict(f) for f in manifest["factors"]]
     return Results(folder, manifest, ok, int((runs["status"] != "ok").sum()), weekly, factors)
 
 

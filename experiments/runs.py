@@ -1,10 +1,11 @@
-"""Run many simulations: seeds, a local process pool or a Dask cluster, streaming to a results folder.
+"""Run many simulations: a local process pool or a Dask cluster, streaming to a results folder.
 
-The one run-execution path of the project, shared by sweeps, sensitivity analysis and validation.
-A study is a list of :class:`RunSpec` (one per run, each with its own seed from :func:`run_seed`);
-:func:`execute` runs those not already stored in the results folder and returns the run table. The
-results are the same bit for bit with one worker, many workers or a cluster, because every run's
-seed is fixed before any run starts and nothing else is shared between runs.
+The one run-execution path of the project, shared by sweeps, sensitivity analysis, validation and
+calibration. A study is a list of :class:`~experiments.spec.RunSpec` (see :mod:`experiments.spec` for
+how they are numbered and seeded); :func:`execute` runs those not already stored in the results
+folder and returns the run table. The results are the same bit for bit with one worker, many workers
+or a cluster, because every run's seed is fixed before any run starts and nothing else is shared
+between runs.
 """
 
 from __future__ import annotations
@@ -15,108 +16,46 @@ import hashlib
 import os
 import signal
 import socket
-import subprocess
 import time
 import traceback
-from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from partnerships.experiments.errors import UserError
+from partnerships.experiments.errors import SweepInterrupted, UserError
 from partnerships.experiments.output import check_writable
+from partnerships.experiments.provenance import git_commit, model_fingerprint, versions
+from partnerships.experiments.spec import SEED_RULE, TABLES, RunSpec
 from partnerships.experiments.store import Store
 from partnerships.model.outcomes import SUMMARY_FIELDS
-from partnerships.model.run import model_fingerprint
 
-#: Per-run tables a study can keep beside the run table: the whole-model weekly series, the
-#: per-project weekly series, and the per-project end-of-run table.
-TABLES = ("model_weekly", "project_weekly", "projects")
-SEED_RULE = "seed = SeedSequence(base_seed, spawn_key=(run_id,)).generate_state(2, uint32) as one 64-bit integer"
 FLUSH_SECONDS = 2.0  # a part file at least this often while runs finish
 FLUSH_RUNS = 256  # ... or once this many runs are waiting
 DASK_RETRIES = 2  # re-runs of a task that raised on a Dask worker
 
 
-class SweepInterrupted(RuntimeError):
-    """The study stopped early (Ctrl-C or a lost worker pool); finished runs are stored and it can resume."""
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One run of a study.
-
-    Attributes:
-        run_id: 0..n-1, unique within one study; the resume key.
-        replication: replication index within its design point.
-        point: design-point index (row of the design).
-        seed: from :func:`run_seed` (base seed, run_id).
-        parameters: overrides for :func:`model.run.run_one` (validated).
-        weeks: weeks to simulate.
-        scenario: built-in scenario name or scenario file path.
-    """
-
-    run_id: int
-    replication: int
-    point: int
-    seed: int
-    parameters: dict
-    weeks: int
-    scenario: str
-
-
-def run_seed(base_seed: int, run_id: int) -> int:
-    """The seed of run ``run_id``: ``SeedSequence(base_seed, spawn_key=(run_id,))`` as one 64-bit integer.
-
-    Independent streams for every run, computed on the driver, so where a run executes never matters.
-    """
-    low, high = np.random.SeedSequence(base_seed, spawn_key=(run_id,)).generate_state(2, np.uint32)
-    return int(low) | (int(high) << 32)
-
-
-def tables_to_keep(keep_series: bool | Collection[str]) -> tuple[str, ...]:
-    """Normalise ``keep_series``: False keeps none, True keeps model_weekly, or name tables from :data:`TABLES`."""
-    if isinstance(keep_series, bool):
-        return ("model_weekly",) if keep_series else ()
-    unknown = set(keep_series) - set(TABLES)
-    if unknown:
-        raise UserError(f"unknown table '{sorted(unknown)[0]}': allowed {', '.join(TABLES)}")
-    return tuple(t for t in TABLES if t in keep_series)
-
-
 # --- one run, in whichever process executes it ----------------------------------------------------
-@functools.lru_cache(maxsize=16)
-def _scenario(source: str):
-    from partnerships.model.scenarios import load_region
-
-    return load_region(source)
-
-
-def run_spec(spec: RunSpec, tables: tuple[str, ...] = ()) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """Run one spec; return its run-table row and the per-run tables asked for.
+def run_spec(spec: RunSpec) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """Run one spec; return its run-table row and the per-run tables it keeps.
 
     An error inside the model is caught and recorded (status 'failed' and the error) rather than raised.
     """
     from partnerships.model.run import run_one
 
-    row: dict[str, Any] = {"run_id": spec.run_id, "point": spec.point, "replication": spec.replication,
-                           "seed": spec.seed, **spec.parameters}
     try:
-        result = run_one(spec.parameters, seed=spec.seed, weeks=spec.weeks, region=_scenario(spec.scenario),
-                         series="project_weekly" in tables)
+        result = run_one(spec.parameters, seed=spec.seed, weeks=spec.weeks, region=spec.region,
+                         interventions=spec.interventions, series="project_weekly" in spec.tables)
     except Exception as err:  # noqa: BLE001 - a failed run is a result, not a crash of the study
-        return _failed(row, err), {}
+        return _failed(spec.row(), err), {}
     frames = {"model_weekly": result.model_weekly, "project_weekly": result.weekly, "projects": result.projects}
     out = {}
-    for table in tables:  # each frame is new from this run: add the run id in place
+    for table in spec.tables:  # each frame is new from this run: add the run id in place
         frames[table].insert(0, "run_id", spec.run_id)
         out[table] = frames[table]
-    return row | {k: result.summary[k] for k in SUMMARY_FIELDS} | {"status": "ok", "error": ""}, out
+    return spec.row() | {k: result.summary[k] for k in SUMMARY_FIELDS} | {"status": "ok", "error": ""}, out
 
 
 def _failed(row: dict[str, Any], err: BaseException) -> dict[str, Any]:
@@ -126,9 +65,9 @@ def _failed(row: dict[str, Any], err: BaseException) -> dict[str, Any]:
     return row | dict.fromkeys(SUMMARY_FIELDS) | {"status": "failed", "error": message}
 
 
-def run_batch(specs: Sequence[RunSpec], tables: tuple[str, ...] = ()) -> list[tuple[dict, dict]]:
+def run_batch(specs: Sequence[RunSpec]) -> list[tuple[dict, dict]]:
     """Run several specs in turn (one task of the pool or cluster)."""
-    return [run_spec(spec, tables) for spec in specs]
+    return [run_spec(spec) for spec in specs]
 
 
 def _worker_start() -> None:
@@ -139,12 +78,11 @@ def _worker_start() -> None:
 
 # --- the driver ------------------------------------------------------------------------------------
 def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, scheduler: str | None = None,
-            resume: bool = False, manifest: dict, keep_series: bool | Collection[str] = False,
-            label: str = "runs") -> pd.DataFrame:
+            resume: bool = False, manifest: dict, label: str = "runs") -> pd.DataFrame:
     """Run every spec not already stored in ``out`` and return the full run table sorted by run_id.
 
     Args:
-        specs: the study's runs (unique run_ids).
+        specs: the study's runs (unique run_ids); each keeps the per-run tables it names.
         out: results folder (see :mod:`experiments.store`); created if missing.
         workers: local processes (None: one per core; 1: in this process). Ignored with ``scheduler``.
         scheduler: address of a Dask scheduler (``tcp://127.0.0.1:8786``); runs go to its workers, a
@@ -153,7 +91,6 @@ def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, 
             existing study in ``out`` is refused.
         manifest: at least ``text`` (the study file) and ``kind``; ``sha256`` is computed from the text
             if absent. Versions, git commit, start time, host and the seed rule are added.
-        keep_series: tables to keep beside the run table (see :func:`tables_to_keep`).
         label: what the progress bar calls the runs.
 
     Returns:
@@ -168,18 +105,18 @@ def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, 
     specs = sorted(specs, key=lambda s: s.run_id)
     if len({s.run_id for s in specs}) != len(specs):
         raise ValueError("run_ids must be unique within a study")
-    tables = tables_to_keep(keep_series)
+    tables = tuple(t for t in TABLES if any(t in s.tables for s in specs))
     manifest = _full_manifest(manifest, len(specs), tables)
     store = _open(Store(Path(out)), manifest, resume)
     stored = store.scan()
     for name in stored.dropped:
         _console().print(f"[yellow]{name}: unreadable or incomplete part file set aside; its runs are redone")
     done = set(stored.runs["run_id"].tolist())
-    todo = _interleaved([s for s in specs if s.run_id not in done])
+    todo = [s for s in specs if s.run_id not in done]  # in run-id order: replication-major, so interleaved
     part_of = dict(stored.part_of)
     if todo:
         writer = _Writer(store, part_of)
-        results = _results(todo, tables, workers, scheduler)
+        results = _results(todo, workers, scheduler)
         with _progress(label, len(specs), len(specs) - len(todo)) as advance:
             try:
                 for finished in results:
@@ -238,37 +175,6 @@ def _full_manifest(manifest: dict, n_runs: int, tables: tuple[str, ...]) -> dict
             "host": socket.gethostname()}
 
 
-def versions() -> dict[str, str]:
-    """Versions of Python, the model's packages and the experiment machinery's (for provenance)."""
-    from partnerships.model.run import versions as model_versions
-
-    out = model_versions()
-    for package in ("dask", "distributed", "SALib", "scipy"):
-        try:
-            out[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            out[package] = "not installed"
-    return out
-
-
-def git_commit() -> str | None:
-    """The source tree's git commit (with ``-dirty`` if it has uncommitted changes), or None."""
-    here = Path(__file__).resolve().parent
-    try:
-        commit = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return commit + ("-dirty" if dirty else "")
-
-
-def _interleaved(specs: list[RunSpec]) -> list[RunSpec]:
-    """Replication-major order (every point's first replication, then every point's second, ...)."""
-    return sorted(specs, key=lambda s: (s.replication, s.point, s.run_id))
-
-
 def _chunks(specs: list[RunSpec], workers: int) -> Iterator[list[RunSpec]]:
     """Tasks of a few runs each: enough tasks to balance the load, few enough to keep overhead small."""
     size = max(1, min(8, len(specs) // (workers * 16)))
@@ -276,12 +182,12 @@ def _chunks(specs: list[RunSpec], workers: int) -> Iterator[list[RunSpec]]:
         yield specs[start:start + size]
 
 
-def _results(todo: list[RunSpec], tables: tuple[str, ...], workers: int | None,
-             scheduler: str | None) -> Iterator[list[tuple[dict, dict]]]:
+def _results(todo: list[RunSpec], workers: int | None,
+             scheduler: str | None) -> Generator[list[tuple[dict, dict]], None, None]:
     """Yield finished batches as they complete, from this process, a process pool or a Dask cluster."""
     if scheduler is None and (workers or os.cpu_count() or 1) <= 1:
         for chunk in _chunks(todo, 1):
-            yield run_batch(chunk, tables)
+            yield run_batch(chunk)
         return
     if scheduler is not None:
         executor, n_workers, close = _dask_executor(scheduler)
@@ -292,7 +198,7 @@ def _results(todo: list[RunSpec], tables: tuple[str, ...], workers: int | None,
         executor = cf.ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
                                           initializer=_worker_start)
         close = functools.partial(executor.shutdown, wait=True, cancel_futures=True)
-    futures = {executor.submit(run_batch, chunk, tables): chunk for chunk in _chunks(todo, n_workers)}
+    futures = {executor.submit(run_batch, chunk): chunk for chunk in _chunks(todo, n_workers)}
     try:
         for future in cf.as_completed(futures):
             try:
@@ -300,8 +206,7 @@ def _results(todo: list[RunSpec], tables: tuple[str, ...], workers: int | None,
             except (cf.process.BrokenProcessPool, KeyboardInterrupt):
                 raise
             except Exception as err:  # noqa: BLE001 - e.g. Dask's KilledWorker after repeated worker deaths
-                yield [(_failed({"run_id": s.run_id, "point": s.point, "replication": s.replication, "seed": s.seed,
-                                 **s.parameters}, err), {}) for s in futures[future]]
+                yield [(_failed(s.row(), err), {}) for s in futures[future]]
     finally:
         for future in futures:
             future.cancel()

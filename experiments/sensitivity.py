@@ -2,9 +2,10 @@
 
 The path of a study::
 
-    study file (TOML) -> Study (every field checked before any run)
-      -> SALib design (SALib.sample.morris.sample / SALib.sample.sobol.sample)
-      -> RunSpecs: each design point run with R replications, seeds from the base seed (run_seed)
+    study file (TOML) -> Study (every field checked before any run, by model.schema)
+      -> SALib design (experiments.factors.sample: SALib.sample.morris / SALib.sample.sobol)
+      -> RunSpecs: each design point run with R replications (experiments.spec.build_specs, seeds from
+         the phase's base seed)
       -> evaluate (experiments.runs.execute: resumable, parallel; or any function, e.g. Ishigami in tests)
       -> point means (replications averaged per point) -> SALib.analyze.morris / SALib.analyze.sobol
       -> indices, convergence, replication noise, one-at-a-time response curves.
@@ -26,32 +27,34 @@ from __future__ import annotations
 
 import hashlib
 import math
-import tomllib
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
 
 from partnerships.experiments.errors import UserError
-from partnerships.experiments.runs import RunSpec, run_seed
+from partnerships.experiments.factors import DUMMY, Factor, design_points, problem, sample, sample_size
+from partnerships.experiments.intervals import mean_interval
+from partnerships.experiments.spec import MAX_RUNS, RunSpec, build_specs, digest
 from partnerships.model.outcomes import SUMMARY_FIELDS
-from partnerships.model.parameters import PARAMETERS, ParameterError, lookup, validate
+from partnerships.model.parameters import PARAMETERS, Parameter, validate
+from partnerships.model.scenarios import RegionSpec, county_region, find_region
+from partnerships.model.schema import MAX_WEEKS, FileCheck, Table, one_of
 
 METHODS = ("morris", "sobol", "morris_then_sobol")
-DUMMY = "dummy"
 PHASES = ("morris", "sobol", "curves")
 #: Convergence warning thresholds: a total index whose 95% interval is wider than this ...
 CI_WIDTH_LIMIT = 0.1
 #: ... or that moved by more than this when the sample size last doubled, has not settled.
 LAST_CHANGE_LIMIT = 0.05
+SOBOL_N_MIN = 16  # the smallest Sobol sample analysed for convergence, unless the file says (or n is smaller)
 
 #: evaluate(specs, phase) -> run table (run_id, point, replication, outcomes, status): the one seam between
 #: the analysis and the runner. The real one is :func:`executor`; tests pass Ishigami.
@@ -59,42 +62,7 @@ Evaluate = Callable[[Sequence[RunSpec], str], pd.DataFrame]
 
 
 # --- the study ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Factor:
-    """One input varied by the study, uniformly over [low, high] in the parameter's own unit."""
-
-    name: str
-    low: float
-    high: float
-    kind: str = "float"  # 'float', 'int', 'bool' or 'dummy' (ignored by the model)
-    label: str = ""
-
-    def bounds(self) -> list[float]:
-        """The range SALib samples: whole numbers get half a step either side, so each is equally likely."""
-        if self.kind == "int":
-            return [self.low - 0.5, self.high + 0.5]
-        if self.kind in ("bool", DUMMY):
-            return [0.0, 1.0]
-        return [self.low, self.high]
-
-    def value(self, x: float) -> float | int | bool:
-        """The model value for a sampled ``x`` (rounded for whole numbers, a switch at 0.5 for booleans)."""
-        if self.kind == "int":
-            return int(min(max(math.floor(x + 0.5), self.low), self.high))
-        if self.kind == "bool":
-            return bool(x >= 0.5)
-        return float(x)
-
-    def grid(self, points: int) -> list[float | int | bool]:
-        """Evenly spaced values across the range, for one-at-a-time response curves."""
-        if self.kind == "bool":
-            return [False, True]
-        values = np.linspace(self.low, self.high, points)
-        return list(dict.fromkeys(self.value(v) for v in values))
-
-
-@dataclass(frozen=True)
-class MorrisSettings:
+class MorrisSettings(Table):
     """Morris screening: ``trajectories`` paths of D+1 points on a ``levels``-level grid.
 
     Screening rule (method ``morris_then_sobol``): for each outcome, a parameter's mu* is divided by the
@@ -103,48 +71,65 @@ class MorrisSettings:
     other survivors, ranked by their largest share, fill the places up to ``keep_max`` in all.
     """
 
-    trajectories: int = 20
-    levels: int = 4
-    keep_share: float = 0.1
-    keep_max: int = 8
-    resamples: int = 1000
-    keep: tuple[str, ...] = ()
+    trajectories: Annotated[int, Field(ge=2, le=MAX_RUNS)] = 20
+    levels: Annotated[int, Field(ge=2, le=100)] = 4
+    keep_share: Annotated[float, Field(gt=0, le=1)] = 0.1
+    keep_max: Annotated[int, Field(ge=2, le=1000)] = 8
+    resamples: Annotated[int, Field(ge=10, le=100_000)] = 1000
+    keep: Annotated[tuple[str, ...], Field(strict=False)] = ()
 
 
-@dataclass(frozen=True)
-class SobolSettings:
+class SobolSettings(Table):
     """Sobol indices from N base points (a power of 2): N (2D+2) design points with second order.
 
     ``replications`` (default: the study's) may be set apart from the screening's: the Morris phase
     measures the replication noise first, and where it is small a Sobol design needs fewer runs per point.
     """
 
-    n: int = 256
+    n: Annotated[int, Field(ge=2, le=MAX_RUNS)] = 256
     second_order: bool = True
-    resamples: int = 200
-    n_min: int = 16
-    replications: int | None = None
+    resamples: Annotated[int, Field(ge=10, le=100_000)] = 200
+    n_min: Annotated[int, Field(ge=2, le=MAX_RUNS)] = SOBOL_N_MIN
+    replications: Annotated[int, Field(ge=1, le=1000)] | None = None
 
 
-@dataclass(frozen=True)
-class CurveSettings:
+class CurveSettings(Table):
     """One-at-a-time response curves for the ``levers`` most influential parameters and those in ``keep``."""
 
-    levers: int = 3
-    keep: tuple[str, ...] = ()
-    points: int = 7
-    replications: int = 10
+    levers: Annotated[int, Field(ge=0, le=100)] = 3
+    keep: Annotated[tuple[str, ...], Field(strict=False)] = ()
+    points: Annotated[int, Field(ge=2, le=1000)] = 7
+    replications: Annotated[int, Field(ge=2, le=1000)] = 10
+
+
+class _StudyFile(Table):
+    """A sensitivity study file (see ``experiments/sensitivity.toml`` for every field)."""
+
+    method: Annotated[str, one_of(METHODS, "method")] = "morris_then_sobol"
+    scenario: str = "county"
+    weeks: Annotated[int, Field(ge=1, le=MAX_WEEKS)] = 260
+    base_seed: Annotated[int, Field(ge=1, le=2**63 - 1)] = 1
+    replications: Annotated[int, Field(ge=1, le=1000)] = 4
+    outcomes: Annotated[list[Annotated[str, one_of(SUMMARY_FIELDS, "outcome")]], Field(min_length=1)] = \
+        ["delivered_share"]
+    parameters: list[str] | None = None
+    ranges: dict[str, list[Any]] = Field(default_factory=dict)
+    fixed: dict[str, Any] = Field(default_factory=dict)
+    dummy: bool = False
+    morris: MorrisSettings = MorrisSettings()
+    sobol: SobolSettings = SobolSettings()
+    response_curves: CurveSettings = CurveSettings()
 
 
 @dataclass(frozen=True)
 class Study:
-    """A validated sensitivity study (see ``experiments/sensitivity.toml`` for every field)."""
+    """A checked sensitivity study."""
 
     factors: tuple[Factor, ...]
     outcomes: tuple[str, ...]
     method: str = "morris_then_sobol"
     weeks: int = 260
-    scenario: str = "county"
+    region: RegionSpec = field(default_factory=county_region)
     base_seed: int = 1
     replications: int = 4
     fixed: Mapping[str, Any] = field(default_factory=dict)
@@ -157,14 +142,13 @@ class Study:
     text: str = ""
     name: str = "sensitivity"
 
-    @property
-    def hash(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()
+    def subset(self, names: Sequence[str] | None = None) -> list[Factor]:
+        """The factors ``names`` (all by default), in study order."""
+        return [f for f in self.factors if names is None or f.name in names]
 
     def problem(self, names: Sequence[str] | None = None) -> dict[str, Any]:
         """The SALib problem for the factors ``names`` (all by default), in study order."""
-        factors = [f for f in self.factors if names is None or f.name in names]
-        return {"num_vars": len(factors), "names": [f.name for f in factors], "bounds": [f.bounds() for f in factors]}
+        return problem(self.subset(names))
 
     def factor(self, name: str) -> Factor:
         return next(f for f in self.factors if f.name == name)
@@ -178,210 +162,132 @@ class Study:
         return int(state[0]) or 1
 
 
-STUDY_FIELDS = ("method", "scenario", "weeks", "base_seed", "replications", "outcomes", "parameters", "ranges",
-                "fixed", "dummy", "morris", "sobol", "response_curves")
-SECTION_FIELDS = {
-    "morris": ("trajectories", "levels", "keep_share", "keep_max", "resamples", "keep"),
-    "sobol": ("n", "second_order", "resamples", "n_min", "replications"),
-    "response_curves": ("levers", "points", "replications", "keep"),
-}
-
-
 def load_study(path: Path) -> Study:
-    """Read and check a study file; raise a one-line :class:`UserError` or ``ParameterError`` if it is wrong."""
+    """Read and check a study file; raise a one-line error (:mod:`model.schema`) if it is wrong."""
     path = Path(path)
-    try:
-        text = path.read_text()
-        data = tomllib.loads(text)
-    except OSError as err:
-        raise UserError(f"study file '{path}' cannot be read ({err.strerror}): allowed a TOML file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise UserError(f"study file '{path}' is not valid TOML ({err})") from None
-    scenario = str(data.get("scenario", "county"))
-    if (path.parent / scenario).is_file():
-        scenario = str((path.parent / scenario).resolve())
-    return parse_study(data, text=text, name=path.stem, scenario=scenario)
+    text, data = FileCheck(str(path)).read(path)
+    return parse_study(data, text=text, name=path.stem, origin=str(path), base_dir=path.parent)
 
 
-def parse_study(data: Mapping[str, Any], *, text: str = "", name: str = "sensitivity",
-                scenario: str | None = None) -> Study:
-    """Check every field of a study (a parsed TOML table) against the parameter registry and SALib's rules."""
-    from partnerships.model.scenarios import load_region
+def parse_study(data: Mapping[str, Any], *, text: str = "", name: str = "sensitivity", origin: str = "study",
+                base_dir: Path | None = None) -> Study:
+    """Check every field of a study (a parsed TOML table) against the parameter registry and SALib's rules.
 
-    for key in data:
-        lookup(key, STUDY_FIELDS, what="study field")
-    method = _choice(data.get("method", "morris_then_sobol"), METHODS, "method")
-    spec = load_region(scenario or data.get("scenario", "county"))
-    fixed = validate(data.get("fixed", {}))
-    fixed = {k: fixed[k] for k in data.get("fixed", {})}
-    defaults = validate({**spec.parameters, **fixed})
-    factors, excluded = _factors(data, defaults)
-    if not isinstance(data.get("dummy", False), bool):
-        raise UserError(f"study field 'dummy' = {data['dummy']!r}: allowed true or false")
-    if data.get("dummy", False):
+    ``base_dir`` resolves a relative scenario path (the study file's folder).
+    """
+    check = FileCheck(origin)
+    file = check.structure(_StudyFile, data)
+    _, region = find_region(file.scenario, base_dir, (check, "scenario"))
+    fixed = check.parameters("fixed", file.fixed)
+    factors, excluded = _factors(check, file, fixed)
+    if file.dummy:
         factors.append(Factor(DUMMY, 0.0, 1.0, DUMMY, "Dummy (does nothing: the noise floor)"))
     if len(factors) < 2:
-        raise UserError(f"study field 'parameters' names {len(factors)} parameter(s): allowed at least 2")
-    outcomes = tuple(lookup(str(o), SUMMARY_FIELDS, what="outcome") for o in _list(data, "outcomes",
-                                                                                       ["delivered_share"]))
-    if not outcomes:
-        raise UserError("study field 'outcomes' is empty: allowed one or more of " + ", ".join(SUMMARY_FIELDS))
-    sections = {key: _section(data, key) for key in SECTION_FIELDS}
-    morris = MorrisSettings(**sections["morris"])
-    sobol = SobolSettings(**{"n_min": min(SobolSettings.n_min, sections["sobol"].get("n", SobolSettings.n)),
-                             **sections["sobol"]})
-    curves = CurveSettings(**sections["response_curves"])
-    for section, kept in [("morris", k) for k in morris.keep] + [("response_curves", k) for k in curves.keep]:
-        lookup(kept, [f.name for f in factors if f.kind != DUMMY], what=f"parameter in {section}.keep")
-    _check_settings(morris, sobol, curves)
-    return Study(factors=tuple(factors), outcomes=outcomes, method=method,
-                 weeks=_whole(data.get("weeks", 260), "weeks", 1, 5200),
-                 scenario=str(scenario or data.get("scenario", "county")),
-                 base_seed=_whole(data.get("base_seed", 1), "base_seed", 1, 2**63 - 1),
-                 replications=_whole(data.get("replications", 4), "replications", 1, 1000),
-                 fixed=fixed, defaults=defaults, morris=morris, sobol=sobol, curves=curves,
-                 excluded_switches=tuple(excluded), text=text, name=name)
+        raise check.fail("parameters", [f.name for f in factors], "at least 2 parameters")
+    sobol = file.sobol if "n_min" in file.sobol.model_fields_set else \
+        file.sobol.model_copy(update={"n_min": min(SOBOL_N_MIN, file.sobol.n)})
+    varied = [f.name for f in factors if f.kind != DUMMY]
+    for section, kept in (("morris", file.morris.keep), ("response_curves", file.response_curves.keep)):
+        for key in kept:
+            check.name(f"{section}.keep", key, varied, "parameter")
+    _check_settings(check, file.morris, sobol)
+    study = Study(factors=tuple(factors), outcomes=tuple(file.outcomes), method=file.method, weeks=file.weeks,
+                  region=region, base_seed=file.base_seed, replications=file.replications, fixed=fixed,
+                  defaults=validate({**region.parameters, **fixed}), morris=file.morris, sobol=sobol,
+                  curves=file.response_curves, excluded_switches=tuple(excluded), text=text, name=name)
+    _check_size(check, study)
+    return study
 
 
-def _factors(data: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple[list[Factor], list[str]]:
+def _factors(check: FileCheck, file: _StudyFile, fixed: Mapping[str, Any]) -> tuple[list[Factor], list[str]]:
     """The varied parameters: those listed, else every number parameter not fixed; switches only if listed."""
-    listed = data.get("parameters")
-    ranges = data.get("ranges", {})
-    if not isinstance(ranges, Mapping):
-        raise UserError("study field 'ranges' must be a table of NAME = [low, high]")
-    if listed is None:
-        names = [p.name for p in PARAMETERS.values() if p.kind != "bool" and p.name not in data.get("fixed", {})]
-        excluded = [p.name for p in PARAMETERS.values() if p.kind == "bool" and p.name not in data.get("fixed", {})]
+    if file.parameters is None:
+        names = [p.name for p in PARAMETERS.values() if p.kind != "bool" and p.name not in fixed]
+        excluded = [p.name for p in PARAMETERS.values() if p.kind == "bool" and p.name not in fixed]
     else:
-        names = [lookup(str(n)) for n in _list(data, "parameters", [])]
+        names = [check.name("parameters", n, PARAMETERS, "parameter") for n in file.parameters]
         excluded = []
-    for name in ranges:
-        if lookup(name) not in names:
-            raise UserError(f"ranges.{name}: '{name}' is not among the study's parameters")
+    for key in file.ranges:
+        check.name("ranges", key, names, "parameter of the study")
     factors = []
     for name in dict.fromkeys(names):
+        if name in fixed:
+            raise check.refuse("parameters", f"'{name}' is both varied and fixed: allowed one or the other")
         p = PARAMETERS[name]
-        if name in data.get("fixed", {}):
-            raise UserError(f"parameter '{name}' is both varied and fixed: allowed one or the other")
-        low, high = _range(p, ranges.get(name))
+        low, high = _range(check, p, file.ranges.get(name))
         factors.append(Factor(name, low, high, p.kind, p.label))
     return factors, excluded
 
 
-def _range(p: Any, given: Any) -> tuple[float, float]:
+def _range(check: FileCheck, p: Parameter, given: list[Any] | None) -> tuple[float, float]:
     if given is None or p.kind == "bool":
         return float(p.low), float(p.high)
-    if not (isinstance(given, list) and len(given) == 2):
-        raise UserError(f"ranges.{p.name} = {given!r}: allowed [low, high] within {p.range_text()} ({p.unit})")
-    try:
-        low, high = (p.validate(v) for v in given)
-    except ParameterError as err:
-        raise UserError(f"ranges.{p.name}: {err}") from None
+    where = f"ranges.{p.name}"
+    if len(given) != 2:
+        raise check.fail(where, given, f"[low, high] within {p.range_text()} ({p.unit})")
+    low, high = (check.parameter(f"{where}[{i + 1}]", p.name, v) for i, v in enumerate(given))
     if not low < high:
-        raise UserError(f"ranges.{p.name} = {given!r}: low must be below high, within {p.range_text()}")
+        raise check.fail(where, given, f"[low, high] with low below high, within {p.range_text()}")
     return float(low), float(high)
 
 
-def _check_settings(morris: MorrisSettings, sobol: SobolSettings, curves: CurveSettings) -> None:
-    if sobol.n < 2 or sobol.n & (sobol.n - 1):
-        raise UserError(f"sobol.n = {sobol.n} is not a power of 2: allowed 2, 4, 8, ..., e.g. "
-                        f"{2 ** max(1, round(math.log2(max(sobol.n, 2))))}")
-    if sobol.n_min < 2 or sobol.n_min & (sobol.n_min - 1) or sobol.n_min > sobol.n:
-        raise UserError(f"sobol.n_min = {sobol.n_min}: allowed a power of 2 from 2 to sobol.n ({sobol.n})")
-    if morris.levels < 2 or morris.levels % 2:
-        raise UserError(f"morris.levels = {morris.levels}: allowed an even whole number of 2 or more")
-    if morris.trajectories < 2:
-        raise UserError(f"morris.trajectories = {morris.trajectories}: allowed 2 or more")
-    if not 0 < morris.keep_share <= 1:
-        raise UserError(f"morris.keep_share = {morris.keep_share}: allowed above 0 and at most 1")
-    if morris.keep_max < max(2, len(morris.keep)):
-        raise UserError(f"morris.keep_max = {morris.keep_max}: allowed 2 or more (Sobol needs two factors) and at "
-                        f"least the {len(morris.keep)} parameters of morris.keep")
-    if min(morris.resamples, sobol.resamples) < 10:
-        raise UserError("morris.resamples and sobol.resamples: allowed 10 or more bootstrap resamples")
-    if curves.levers < 0 or curves.points < 2 or curves.replications < 2:
-        raise UserError("response_curves: allowed levers >= 0, points >= 2 and replications >= 2")
+def _check_settings(check: FileCheck, morris: MorrisSettings, sobol: SobolSettings) -> None:
+    if sobol.n & (sobol.n - 1):
+        raise check.fail("sobol.n", sobol.n, f"a power of 2 (2, 4, 8, ...), such as {2 ** round(math.log2(sobol.n))}")
+    if sobol.n_min & (sobol.n_min - 1) or sobol.n_min > sobol.n:
+        raise check.fail("sobol.n_min", sobol.n_min, f"a power of 2 from 2 to sobol.n ({sobol.n})")
+    if morris.levels % 2:
+        raise check.fail("morris.levels", morris.levels, "an even whole number of 2 or more")
+    if morris.keep_max < len(morris.keep):
+        raise check.fail("morris.keep_max", morris.keep_max, f"at least the {len(morris.keep)} parameters of "
+                                                              "morris.keep")
 
 
-def _section(data: Mapping[str, Any], key: str) -> dict[str, Any]:
-    section = data.get(key, {})
-    if not isinstance(section, Mapping):
-        raise UserError(f"study field '{key}' must be a table ([{key}])")
-    defaults = {"morris": MorrisSettings(), "sobol": SobolSettings(), "response_curves": CurveSettings()}[key]
-    out = {}
-    for name, value in section.items():
-        name = lookup(name, SECTION_FIELDS[key], what=f"field of [{key}]")
-        kind = int if name == "replications" else type(getattr(defaults, name))
-        if name == "replications":
-            value = _whole(value, f"{key}.{name}", 1, 1000)
-        elif kind is tuple:
-            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-                raise UserError(f"{key}.{name} = {value!r}: allowed a list of parameter names")
-        elif kind is bool:
-            if not isinstance(value, bool):
-                raise UserError(f"{key}.{name} = {value!r}: allowed true or false")
-        elif kind is int:
-            value = _whole(value, f"{key}.{name}", -2**31, 2**31)
-        elif not isinstance(value, int | float) or isinstance(value, bool):
-            raise UserError(f"{key}.{name} = {value!r}: allowed a number")
-        out[name] = kind(value)
-    return out
-
-
-def _whole(value: Any, what: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise UserError(f"study field '{what}' = {value!r}: allowed a whole number from {low} to {high}")
-    return value
-
-
-def _choice(value: Any, allowed: Sequence[str], what: str) -> str:
-    if value not in allowed:
-        lookup(str(value), allowed, what=what)
-    return str(value)
-
-
-def _list(data: Mapping[str, Any], key: str, default: list) -> list:
-    value = data.get(key, default)
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        raise UserError(f"study field '{key}' must be a list of names")
-    return value
+def _check_size(check: FileCheck, study: Study) -> None:
+    """Refuse a study whose phases could need more than :data:`~experiments.spec.MAX_RUNS` runs in all."""
+    d = len(study.factors)
+    dummy = int(any(f.kind == DUMMY for f in study.factors))
+    phases = {"response_curves.replications": (study.curves.levers + len(study.curves.keep)) * study.curves.points
+              * study.curves.replications}
+    if study.method != "sobol":
+        phases["morris.trajectories"] = sample_size("morris", d, study.morris.trajectories) * study.replications
+    if study.method != "morris":
+        sobol_factors = d if study.method == "sobol" else min(d, study.morris.keep_max + dummy)
+        phases["sobol.n"] = (sample_size("sobol", sobol_factors, study.sobol.n, second_order=study.sobol.second_order)
+                             * (study.sobol.replications or study.replications))
+    total = sum(phases.values())
+    if total > MAX_RUNS:
+        largest = max(phases, key=lambda k: phases[k])
+        section, key = largest.split(".")
+        value = getattr({"morris": study.morris, "sobol": study.sobol, "response_curves": study.curves}[section], key)
+        raise check.fail(largest, value, f"at most {MAX_RUNS:,} runs in the whole study (this design could need "
+                                         f"{total:,})")
 
 
 # --- designs and run specs -------------------------------------------------------------------------
 def morris_design(study: Study) -> np.ndarray:
     """SALib's Morris trajectories over every factor: ``trajectories * (D + 1)`` rows."""
-    return morris_sample.sample(study.problem(), study.morris.trajectories, num_levels=study.morris.levels,
-                                seed=study.phase_seed("morris"))
+    return sample("morris", study.factors, study.morris.trajectories, study.phase_seed("morris"),
+                  num_levels=study.morris.levels)
 
 
 def sobol_design(study: Study, names: Sequence[str], n: int | None = None) -> np.ndarray:
     """SALib's Sobol (Saltelli-extended) design over the factors ``names`` with ``n`` base points."""
-    return sobol_sample.sample(study.problem(names), n or study.sobol.n, calc_second_order=study.sobol.second_order,
-                               scramble=True, seed=study.phase_seed("sobol"))
+    return sample("sobol", study.subset(names), n or study.sobol.n, study.phase_seed("sobol"),
+                  second_order=study.sobol.second_order)
 
 
 def design_specs(study: Study, design: np.ndarray, names: Sequence[str], phase: str,
                  replications: int | None = None) -> list[RunSpec]:
-    """One RunSpec per design point and replication; run ids interleave points (all points' first
-    replication first), so a study stopped early is still an even sample."""
-    factors = [study.factor(n) for n in names]
-    points = [{f.name: f.value(x) for f, x in zip(factors, row) if f.kind != DUMMY} for row in design]
-    return point_specs(study, points, phase, replications)
+    """One RunSpec per design point and replication (the one rule of :mod:`experiments.spec`)."""
+    return point_specs(study, design_points(study.subset(names), design), phase, replications)
 
 
 def point_specs(study: Study, points: Sequence[Mapping[str, Any]], phase: str,
                 replications: int | None = None) -> list[RunSpec]:
-    reps = replications or study.replications
-    phase_seed = study.phase_seed(phase)
-    specs = []
-    for rep in range(reps):
-        for point, values in enumerate(points):
-            run_id = rep * len(points) + point
-            specs.append(RunSpec(run_id=run_id, replication=rep, point=point, seed=run_seed(phase_seed, run_id),
-                                 parameters={**study.fixed, **values}, weeks=study.weeks, scenario=study.scenario))
-    return specs
+    """The runs of one phase: each point ``replications`` times (default: the study's), seeded from the phase."""
+    return build_specs(points, replications or study.replications, base_seed=study.phase_seed(phase),
+                       region=study.region, weeks=study.weeks, fixed=study.fixed)
 
 
 def point_means(runs: pd.DataFrame, outcomes: Sequence[str], n_points: int) -> pd.DataFrame:
@@ -536,18 +442,14 @@ def curve_points(study: Study, levers: Sequence[str]) -> list[tuple[str, Any]]:
 
 def response_curves(study: Study, points: Sequence[tuple[str, Any]], runs: pd.DataFrame) -> pd.DataFrame:
     """Mean and t-based confidence interval of each outcome at each (lever, value) over its replications."""
-    from scipy import stats
-
     rows = []
     for point, (lever, value) in enumerate(points):
         sub = runs[(runs["point"] == point) & (runs["status"].eq("ok") if "status" in runs else True)]
         for outcome in study.outcomes:
-            y = pd.to_numeric(sub[outcome], errors="coerce").dropna().to_numpy(dtype=float)
-            mean = float(y.mean()) if len(y) else math.nan
-            half = (stats.t.ppf(0.5 + study.conf_level / 2, len(y) - 1) * y.std(ddof=1) / math.sqrt(len(y))
-                    if len(y) > 1 else math.nan)
+            mean, low, high, n = mean_interval(pd.to_numeric(sub[outcome], errors="coerce").to_numpy(dtype=float),
+                                               study.conf_level)
             rows.append({"lever": lever, "label": study.label(lever), "value": float(value), "outcome": outcome,
-                         "mean": mean, "ci_low": mean - half, "ci_high": mean + half, "runs": len(y)})
+                         "mean": mean, "ci_low": low, "ci_high": high, "runs": n})
     return pd.DataFrame(rows)
 
 
@@ -641,13 +543,11 @@ def executor(study: Study, out: Path, *, workers: int | None = None, scheduler: 
     from partnerships.experiments.runs import execute
 
     def evaluate(specs: Sequence[RunSpec], phase: str) -> pd.DataFrame:
-        # The hash is of the runs themselves (settings, seed, weeks, scenario of each): a folder whose stored
+        # The hash is of the runs themselves (every spec's region, settings and seed): a folder whose stored
         # runs belong to another design is refused rather than mixed in, while a study file changed only in
         # its analysis (bootstrap resamples, screening rule of a later phase) reuses the runs it still fits.
-        design = "\n".join(f"{s.run_id} {s.seed} {s.weeks} {s.scenario} {sorted(s.parameters.items())}"
-                           for s in specs)
         manifest = {"kind": f"sensitivity-{phase}", "text": study.text,
-                    "sha256": hashlib.sha256(f"{phase}\n{design}".encode()).hexdigest()}
+                    "sha256": hashlib.sha256(f"{phase}\n{digest(specs)}".encode()).hexdigest()}
         return execute(specs, Path(out) / phase, workers=workers, scheduler=scheduler, resume=True,
                        manifest=manifest, label=f"sensitivity: {phase}")
 

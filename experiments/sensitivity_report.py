@@ -235,7 +235,7 @@ def _study_section(page: Page, results: Results) -> None:
     study = results.study
     page.heading("The study")
     runs = ", ".join(f"{n} runs for {phase}" for phase, n in results.runs.items())
-    page.paragraph(f"Method: {study.method.replace('_', ' ')}. Scenario {Path(study.scenario).stem}, "
+    page.paragraph(f"Method: {study.method.replace('_', ' ')}. Scenario {study.region.name}, "
                    f"{study.weeks} weeks per run, {_replications(results)}; base seed "
                    f"{study.base_seed}. In all: {runs}. Outcomes: " + ", ".join(study.outcomes) + ".")
     if study.excluded_switches:

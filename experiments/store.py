@@ -95,7 +95,9 @@ class Store:
         smallest run_id match its name. Run ids stored twice keep the copy from the first part by name.
         Leftover temporary files and series parts whose run part is missing are removed.
         """
-        frames, part_of, dropped = [], {}, []
+        frames: list[pd.DataFrame] = []
+        part_of: dict[int, str] = {}
+        dropped: list[str] = []
         for path in sorted(self.runs_dir.glob("*")) if self.runs_dir.is_dir() else []:
             if path.name.startswith("."):  # a temporary file left by a killed writer
                 path.unlink(missing_ok=True)
@@ -119,9 +121,6 @@ class Store:
         for path in self.series_dir.glob("*/*") if self.series_dir.is_dir() else []:
             if path.name not in parts:
                 path.unlink(missing_ok=True)
-
-    def table_names(self) -> list[str]:
-        return sorted(p.name for p in self.series_dir.iterdir() if p.is_dir()) if self.series_dir.is_dir() else []
 
     def read_table(self, table: str, part_of: Mapping[int, str]) -> pd.DataFrame:
         """Concatenate a per-run table's parts, keeping each run's rows from the part its run row came from."""

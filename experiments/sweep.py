@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from partnerships.experiments.design import Experiment, load_experiment
+from partnerships.experiments.design import Experiment, check_size, load_experiment
 from partnerships.experiments.errors import UserError
 from partnerships.experiments.output import check_writable
 from partnerships.experiments.runs import execute
@@ -49,7 +49,7 @@ def run_sweep(source: str | Path, out: Path | None = None, *, workers: int | Non
     if resume and not Store(out).has_study():
         raise UserError(f"--resume: '{out}' holds no sweep to resume: allowed a folder written by 'partnerships sweep'")
     runs = execute(experiment.specs(), out, workers=workers, scheduler=scheduler, resume=True,
-                   manifest=experiment.manifest(), keep_series=experiment.tables, label=experiment.name)
+                   manifest=experiment.manifest(), label=experiment.name)
     return SweepResult(experiment, out, runs)
 
 
@@ -59,7 +59,9 @@ def _with_replications(experiment: Experiment, replications: int) -> Experiment:
     if replications < 1:
         raise UserError(f"--replications {replications}: allowed a whole number of at least 1")
     text = f"{experiment.text}\n# replications overridden to {replications} on the command line\n"
-    return replace(experiment, replications=replications, text=text)
+    experiment = replace(experiment, replications=replications, text=text)
+    check_size(experiment)
+    return experiment
 
 
 def replications_for_precision(pilot: pd.DataFrame, levers: Sequence[str], outcomes: Sequence[str],

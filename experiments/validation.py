@@ -30,12 +30,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from partnerships.experiments.runs import RunSpec, execute, run_seed
+from partnerships.experiments.factors import Factor
+from partnerships.experiments.intervals import half_width, mean_interval
+from partnerships.experiments.provenance import model_fingerprint
+from partnerships.experiments.runs import execute
+from partnerships.experiments.spec import RunSpec, build_specs
+from partnerships.model.interventions import Intervention
 from partnerships.model.parameters import PARAMETERS
+from partnerships.model.scenarios import county_region
 
 Z975 = float(stats.norm.ppf(0.975))
 Z80 = float(stats.norm.ppf(0.80))
-REP_STRIDE = 100_000  # run_id = condition index * REP_STRIDE + replication
 QUICK_TOLERANCE_FACTOR = 1.6
 QUICK_CONFIDENCE = 0.90
 WEEKS = 260
@@ -44,12 +49,12 @@ TRUST_STEP = 0.05  # trust change (0-1) whose time to gain and to lose measures 
 
 @dataclass(frozen=True)
 class Condition:
-    """One set of runs: parameter overrides and scheduled interventions (scenario-file entries)."""
+    """One set of runs: parameter overrides and scheduled interventions."""
 
     key: str
     label: str
     parameters: dict = field(default_factory=dict)
-    interventions: tuple[dict, ...] = ()
+    interventions: tuple[Intervention, ...] = ()
     series: bool = False  # keep the per-project weekly series (for trust-dynamics measures)
 
 
@@ -127,13 +132,12 @@ Q003_HEALTH = ("72 per cent rating crime and community safety partnership work i
                "52 per cent for health partnerships")
 
 
-def _leaves_at(week: int, projects: int = 10) -> tuple[dict, ...]:
-    return tuple({"action": "champion_leaves", "week": week, "project": p} for p in range(projects))
+def _leaves_at(week: int, projects: int = 10) -> tuple[Intervention, ...]:
+    return tuple(Intervention("champion_leaves", week=week, project=p) for p in range(projects))
 
 
-def _award_on_first_stall(amount: float, projects: int = 10) -> tuple[dict, ...]:
-    return tuple({"action": "funding_award", "when": "first_stall", "project": p, "amount": amount}
-                 for p in range(projects))
+def _award_on_first_stall(amount: float, projects: int = 10) -> tuple[Intervention, ...]:
+    return tuple(Intervention("funding_award", when="first_stall", project=p, amount=amount) for p in range(projects))
 
 
 SMALL_AWARD = 25.0  # £k: a quarter of a stage of work (work_cost 100)
@@ -302,36 +306,19 @@ def series_measures(weekly: pd.DataFrame, projects: pd.DataFrame) -> dict[str, f
 
 
 # --- running ---------------------------------------------------------------------------------------
-def scenario_file(condition: Condition, folder: Path) -> str:
-    """The scenario the condition's runs use: 'county', or a TOML file with its interventions."""
-    if not condition.interventions:
-        return "county"
-    lines = []
-    for item in condition.interventions:
-        lines.append("[[interventions]]")
-        lines += [f"{k} = {json.dumps(v)}" for k, v in item.items()]
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{condition.key}.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return str(path)
-
-
-def specs_for(conditions: Sequence[Condition], replications: dict[str, int], scenarios: dict[str, str],
-              settings: Settings) -> list[RunSpec]:
-    """Run specs: condition i, replication r -> run_id i*REP_STRIDE + r, seed shared by all conditions of r."""
-    specs = []
-    for i, c in enumerate(conditions):
-        for r in range(replications[c.key]):
-            specs.append(RunSpec(run_id=i * REP_STRIDE + r, replication=r, point=i,
-                                 seed=run_seed(settings.base_seed, r), parameters=dict(c.parameters),
-                                 weeks=settings.weeks, scenario=scenarios[c.key]))
-    return specs
+def specs_for(conditions: Sequence[Condition], replications: dict[str, int], settings: Settings,
+              tables: tuple[str, ...] = ()) -> list[RunSpec]:
+    """Condition i (a point), replication r: run ``r * len(conditions) + i``; every condition of
+    replication r shares its seed (common random numbers). A condition missing from ``replications``
+    has no runs."""
+    return build_specs([c.parameters for c in conditions], [replications.get(c.key, 0) for c in conditions],
+                       base_seed=settings.base_seed, region=county_region(), weeks=settings.weeks,
+                       interventions=[c.interventions for c in conditions], common_seeds=True, tables=tables)
 
 
 def measures_table(conditions: Sequence[Condition], replications: dict[str, int], out: Path, settings: Settings,
                    workers: int | None) -> pd.DataFrame:
     """Run (or resume) every condition's replications; one row per run with its condition and measures."""
-    scenarios = {c.key: scenario_file(c, out / "scenarios") for c in conditions}
     frames = []
     for kind, group in (("summary", [c for c in conditions if not c.series]),
                         ("series", [c for c in conditions if c.series])):
@@ -340,10 +327,10 @@ def measures_table(conditions: Sequence[Condition], replications: dict[str, int]
         manifest = {"kind": "validation", "text": json.dumps({"conditions": [asdict(c) for c in group],
                                                               "base_seed": settings.base_seed,
                                                               "weeks": settings.weeks}, sort_keys=True)}
-        specs = [s for s in specs_for(conditions, replications, scenarios, settings)
-                 if conditions[s.point].key in {c.key for c in group}]
-        tables = ("project_weekly", "projects") if kind == "series" else ()
-        runs = execute(specs, out / kind, workers=workers, resume=True, manifest=manifest, keep_series=tables,
+        keys = {c.key for c in group}
+        specs = specs_for(conditions, {k: n for k, n in replications.items() if k in keys}, settings,
+                          ("project_weekly", "projects") if kind == "series" else ())
+        runs = execute(specs, out / kind, workers=workers, resume=True, manifest=manifest,
                        label=f"validation ({kind})")
         runs["condition"] = [conditions[p].key for p in runs["point"]]
         if kind == "series":
@@ -410,8 +397,7 @@ def evaluate(check: Check, values: pd.Series, settings: Settings) -> CheckResult
     """Mean contrast with its 95% t interval, and the pass rule."""
     n = len(values)
     mean = float(values.mean()) if n else math.nan
-    quantile = 0.5 + settings.confidence / 2
-    half = float(stats.t.ppf(quantile, n - 1) * values.std(ddof=1) / math.sqrt(n)) if n > 1 else math.inf
+    half = half_width(values.to_numpy(dtype=float), settings.confidence) if n > 1 else math.inf
     low, high = mean - half, mean + half
     tol = settings.tolerance(check)
     if check.expect == "level":
@@ -438,7 +424,6 @@ class Validation:
     results: list[CheckResult]
     runs: pd.DataFrame
     replications: dict[str, int]
-    pilot_needs: dict[str, int]
 
     @property
     def passed(self) -> bool:
@@ -463,7 +448,7 @@ def validate_patterns(out: Path, settings: Settings, workers: int | None = None,
         progress(f"main: {sum(replications.values())} runs in all (the power rule)")
         table = measures_table(conditions, replications, out, settings, workers)
     results = [evaluate(c, contrasts(c, table), settings) for c in checks]
-    return Validation(settings, results, table, replications, needs)
+    return Validation(settings, results, table, replications)
 
 
 # --- one-factor-at-a-time response curves ------------------------------------------------------------
@@ -473,20 +458,17 @@ OFAT_OUTCOMES = ("working_well_share", "not_working_share", "delivered_share", "
 def ofat_levels(name: str, count: int) -> list:
     """``count`` evenly spaced levels over a parameter's allowed range (both values for a switch)."""
     p = PARAMETERS[name]
-    if p.kind == "bool":
-        return [False, True]
-    levels = np.linspace(p.low, p.high, count)
-    if p.kind == "int":
-        return sorted({int(round(v)) for v in levels})
-    return [float(v) for v in levels]
+    return Factor.of(name, p.low, p.high).grid(count)
 
 
 def ofat(out: Path, settings: Settings, levels: int, replications: int, workers: int | None = None) -> pd.DataFrame:
-    """Every parameter swept alone over its range (others at their defaults): mean and 95% interval per level."""
+    """Every parameter swept alone over its range (others at their defaults): mean and 95% interval per level.
+
+    Every level of replication r has the same seed (common random numbers), so the curves are smooth.
+    """
     points = [(name, value) for name in PARAMETERS for value in ofat_levels(name, levels)]
-    specs = [RunSpec(run_id=i * REP_STRIDE + r, replication=r, point=i, seed=run_seed(settings.base_seed, r),
-                     parameters={name: value}, weeks=settings.weeks, scenario="county")
-             for i, (name, value) in enumerate(points) for r in range(replications)]
+    specs = build_specs([{name: value} for name, value in points], replications, base_seed=settings.base_seed,
+                        region=county_region(), weeks=settings.weeks, common_seeds=True)
     text = json.dumps({"ofat": [[n, v] for n, v in points], "base_seed": settings.base_seed, "weeks": settings.weeks})
     runs = execute(specs, out / "ofat", workers=workers, resume=True, manifest={"kind": "validation-ofat", "text": text},
                    label="response curves")
@@ -495,11 +477,9 @@ def ofat(out: Path, settings: Settings, levels: int, replications: int, workers:
     rows = []
     for (name, value), group in runs.groupby(["parameter", "value"], sort=False):
         for outcome in OFAT_OUTCOMES:
-            x = group[outcome].dropna().astype(float)
-            half = float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else math.nan
+            mean, low, high, n = mean_interval(group[outcome].to_numpy(dtype=float))
             rows.append({"parameter": name, "value": value, "default": float(PARAMETERS[name].default),
-                         "outcome": outcome, "mean": float(x.mean()), "ci_low": float(x.mean()) - half,
-                         "ci_high": float(x.mean()) + half, "replications": len(x)})
+                         "outcome": outcome, "mean": mean, "ci_low": low, "ci_high": high, "replications": n})
     return pd.DataFrame(rows)
 
 
@@ -508,25 +488,11 @@ OFAT_FULL = (5, 16)  # levels per parameter, replications per level
 OFAT_QUICK = (3, 3)
 
 
-def model_fingerprint() -> str:
-    """A hash of the parameter defaults and the model's source, naming the runs folder (stale runs never reused)."""
-    import hashlib
-
-    from partnerships.model.parameters import defaults
-
-    digest = hashlib.sha256(json.dumps(defaults(), sort_keys=True).encode())
-    root = Path(__file__).resolve().parent.parent
-    for folder in ("model", "agents"):
-        for path in sorted((root / folder).rglob("*.py")):
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 def run_suite(out: Path, quick: bool = False, workers: int | None = None, curves: bool = True,
               progress: Callable[[str], None] = lambda _: None) -> tuple[Validation, pd.DataFrame | None]:
     """Patterns, then response curves; runs are kept in ``out/runs/<quick|full>-<model fingerprint>`` (resumable)."""
     settings = Settings.for_mode(quick)
-    runs = Path(out) / "runs" / f"{'quick' if quick else 'full'}-{model_fingerprint()}"
+    runs = Path(out) / "runs" / f"{'quick' if quick else 'full'}-{model_fingerprint()[:12]}"
     validation = validate_patterns(runs, settings, workers=workers, progress=progress)
     response = None
     if curves:

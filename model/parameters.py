@@ -12,15 +12,18 @@ Sources cite the five source documents by key and place, as ``docs/sources.md`` 
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
+
+from partnerships.model.errors import InputError
 
 Kind = Literal["float", "int", "bool"]
 Group = Literal["headline", "funding", "meetings", "trust", "leadership", "obstacles", "project", "partners", "benefits"]
 
 
-class ParameterError(ValueError):
+class ParameterError(InputError):
     """A parameter name or value that the model does not accept (message is one line)."""
 
 
@@ -80,11 +83,15 @@ def _convert(p: Parameter, value: object) -> float | int | bool:
             return False
         raise ParameterError(f"parameter '{p.name}' = {value!r} is not a boolean: allowed true or false")
     try:
+        if isinstance(value, bool):  # True is 1 to Python, not a number to a user
+            raise TypeError
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ParameterError(
             f"parameter '{p.name}' = {value!r} is not a number: allowed {p.range_text()} ({p.unit})"
         ) from None
+    if not math.isfinite(number):
+        raise ParameterError(f"parameter '{p.name}' = {value!r} is not a finite number: allowed {p.range_text()}")
     if p.kind == "int":
         if number != int(number):
             raise ParameterError(f"parameter '{p.name}' = {value!r} is not a whole number: allowed {p.range_text()}")

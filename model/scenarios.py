@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import functools
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
+from pydantic import Field
 
 from partnerships.model.codes import OrgKind, Stage, Theme
+from partnerships.model.errors import InputError
 from partnerships.model.interventions import ACTIONS, CONDITIONS, Intervention
-from partnerships.model.parameters import ParameterError, lookup, validate
+from partnerships.model.schema import MAX_WEEKS, FileCheck, Table, one_of
 from partnerships.model.state import Memberships, Organisations, Pairs, Projects, Relationships
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "experiments" / "scenarios"
@@ -29,7 +30,7 @@ MAX_ORGANISATIONS = 200_000
 MAX_PROJECTS = 20_000
 
 
-class RegionError(ValueError):
+class RegionError(InputError):
     """A scenario file or specification the model cannot use (message is one line)."""
 
 
@@ -134,9 +135,9 @@ def synthetic_region(organisations: int, projects: int) -> RegionSpec:
     """A large synthetic region: county-like areas tiled to about ``organisations`` and exactly ``projects``."""
     per_area = sum(COUNTY_COMPOSITION.values())
     if not 2 <= organisations <= MAX_ORGANISATIONS:
-        raise RegionError(f"scenario field 'organisations' = {organisations}: allowed {per_area} to {MAX_ORGANISATIONS}")
+        raise RegionError(f"organisations = {organisations}: allowed a whole number from 2 to {MAX_ORGANISATIONS:,}")
     if not 1 <= projects <= MAX_PROJECTS:
-        raise RegionError(f"scenario field 'projects' = {projects}: allowed 1 to {MAX_PROJECTS}")
+        raise RegionError(f"projects = {projects}: allowed a whole number from 1 to {MAX_PROJECTS:,}")
     areas = max(1, math.ceil(organisations / per_area))
     return RegionSpec(
         name=f"synthetic-{organisations}-{projects}",
@@ -149,7 +150,10 @@ BUILT_IN = {"county": county_region}
 
 
 def load_region(source: str | Path | None) -> RegionSpec:
-    """A built-in scenario by name (``county``), or a scenario TOML file; raises :class:`RegionError`."""
+    """A built-in region by name (``county``), or a scenario file; raises a one-line :class:`RegionError`.
+
+    A name that is neither built in nor a file is looked for as ``experiments/scenarios/<name>.toml``.
+    """
     if source is None:
         return county_region()
     if str(source) in BUILT_IN:
@@ -158,87 +162,120 @@ def load_region(source: str | Path | None) -> RegionSpec:
     if not path.exists() and (SCENARIO_DIR / f"{source}.toml").exists():
         path = SCENARIO_DIR / f"{source}.toml"
     if not path.is_file():
-        raise RegionError(f"scenario '{source}' not found: give a TOML file or one of {', '.join(sorted(BUILT_IN))}")
+        raise RegionError(f"scenario '{source}' not found: allowed a scenario file (TOML) or a built-in name "
+                          f"({', '.join(sorted(BUILT_IN))})")
+    check = FileCheck(str(path), RegionError)
+    return _region(check, check.read(path)[1])
+
+
+def find_region(source: str, base_dir: Path | None = None, named_by: tuple[FileCheck, str] | None = None,
+                ) -> tuple[str, RegionSpec]:
+    """A scenario named inside another file: a built-in name, a path relative to ``base_dir`` (that file's
+    folder), to the working folder or to ``experiments/scenarios/``, or a name there without ``.toml``.
+
+    Returns the scenario's source (a file as an absolute path) and its spec. ``named_by`` (the naming
+    file's check and the field that names the scenario) words an error as that file's field.
+    """
+    found = source
+    if source not in BUILT_IN:
+        for candidate in [*([base_dir / source] if base_dir is not None else []), Path(source), SCENARIO_DIR / source,
+                          SCENARIO_DIR / f"{source}.toml"]:
+            if candidate.is_file():
+                found = str(candidate.resolve())
+                break
     try:
-        data = tomllib.loads(path.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise RegionError(f"scenario file {path} is not valid TOML: {err}") from None
-    return scenario_from_dict(data, str(path))
+        return found, load_region(found)
+    except RegionError as err:
+        if named_by is None:
+            raise
+        check, path = named_by
+        raise check.inner(path, source, err) from None
 
 
-SCENARIO_FIELDS = ("name", "description", "organisations", "projects", "areas", "projects_per_area", "composition")
+def region_from_dict(data: dict[str, Any], origin: str = "scenario") -> RegionSpec:
+    """The spec of a scenario file's parsed tables (``[scenario]``, ``[parameters]``, ``[[interventions]]``)."""
+    return _region(FileCheck(origin, RegionError), data)
 
 
-def scenario_from_dict(data: dict[str, Any], origin: str = "scenario") -> RegionSpec:
-    """Build a spec from the parsed ``[scenario]``, ``[parameters]`` and ``[[interventions]]`` tables."""
-    unknown = set(data) - {"scenario", "parameters", "interventions"}
-    if unknown:
-        raise RegionError(f"{origin}: unknown table '{sorted(unknown)[0]}': allowed scenario, parameters, interventions")
-    table = data.get("scenario", {})
-    if not isinstance(table, dict):
-        raise RegionError(f"{origin}: [scenario] must be a table")
-    for key in table:
-        _lookup(key, SCENARIO_FIELDS, "scenario field", origin)
-    if "organisations" in table or "projects" in table and "areas" not in table:
-        spec = synthetic_region(_int(table, "organisations", 20, origin), _int(table, "projects", 10, origin))
+# --- the scenario file ----------------------------------------------------------------------------------
+class _Area(Table):
+    """The ``[scenario]`` table: county-like areas tiled (areas, projects_per_area, composition), or a
+    synthetic region of about ``organisations`` organisations and exactly ``projects`` projects."""
+
+    name: str | None = None
+    description: str | None = None
+    organisations: Annotated[int, Field(ge=2, le=MAX_ORGANISATIONS)] | None = None
+    projects: Annotated[int, Field(ge=1, le=MAX_PROJECTS)] | None = None
+    areas: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    projects_per_area: Annotated[int, Field(ge=1, le=1000)] | None = None
+    composition: dict[str, Annotated[int, Field(ge=0, le=1000)]] = Field(default_factory=dict)
+
+
+class _InterventionEntry(Table):
+    """One ``[[interventions]]`` entry (see :mod:`model.interventions`)."""
+
+    action: Annotated[str, one_of(ACTIONS, "intervention action")]
+    week: Annotated[int, Field(ge=0, le=MAX_WEEKS)] | None = None
+    when: Annotated[str, one_of(CONDITIONS, "intervention condition")] | None = None
+    project: Annotated[int, Field(ge=0, le=MAX_PROJECTS)] | None = None
+    organisation: Annotated[int, Field(ge=0, le=MAX_ORGANISATIONS)] | None = None
+    amount: Annotated[float, Field(ge=0)] | None = None
+
+
+class _ScenarioFile(Table):
+    KEY: ClassVar[str] = "table"
+
+    scenario: _Area = _Area()
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    interventions: list[_InterventionEntry] = Field(default_factory=list)
+
+
+TILING = ("areas", "projects_per_area", "composition")
+
+
+def _region(check: FileCheck, data: dict[str, Any]) -> RegionSpec:
+    file = check.structure(_ScenarioFile, data)
+    table = file.scenario
+    tiled = [key for key in TILING if key in table.model_fields_set]
+    if table.organisations is not None or table.projects is not None:
+        if tiled:
+            raise check.fail(f"scenario.{tiled[0]}", getattr(table, tiled[0]), "either organisations and projects "
+                             "(a synthetic region) or areas, projects_per_area and composition, not both")
+        spec = synthetic_region(table.organisations or 20, table.projects or 10)
     else:
-        composition = dict(COUNTY_COMPOSITION)
-        for key, value in table.get("composition", {}).items():
-            kind = COMPOSITION_KEYS[_lookup(key, COMPOSITION_KEYS, "organisation kind", origin)]
-            composition[kind] = _int({key: value}, key, 0, origin, low=0, high=1000)
-        spec = RegionSpec(areas=_int(table, "areas", 1, origin, low=1, high=10_000),
-                            projects_per_area=_int(table, "projects_per_area", 10, origin, low=1, high=1000),
-                            composition=composition)
-    parameters = data.get("parameters", {})
-    if not isinstance(parameters, dict):
-        raise RegionError(f"{origin}: [parameters] must be a table of NAME = VALUE")
-    try:
-        validate(parameters)
-    except ParameterError as err:
-        raise RegionError(f"{origin}: {err}") from None
-    interventions = tuple(_intervention(item, origin) for item in data.get("interventions", []))
-    return RegionSpec(name=str(table.get("name", Path(origin).stem)), description=str(table.get("description", spec.description)),
-                        areas=spec.areas, composition=spec.composition, projects_per_area=spec.projects_per_area,
-                        extra_projects=spec.extra_projects, parameters=dict(parameters), interventions=interventions)
+        spec = _tiled(check, table)
+    interventions = tuple(_intervention(check, f"interventions[{i + 1}]", entry)
+                          for i, entry in enumerate(file.interventions))
+    return RegionSpec(name=table.name or Path(check.origin).stem, description=table.description or spec.description,
+                      areas=spec.areas, composition=spec.composition, projects_per_area=spec.projects_per_area,
+                      extra_projects=spec.extra_projects, parameters=check.parameters("parameters", file.parameters),
+                      interventions=interventions)
 
 
-def _lookup(key: str, allowed, what: str, origin: str) -> str:
-    try:
-        return lookup(key, allowed, what)
-    except ParameterError as err:
-        raise RegionError(f"{origin}: {err}") from None
+def _tiled(check: FileCheck, table: _Area) -> RegionSpec:
+    composition = dict(COUNTY_COMPOSITION)
+    for key, count in table.composition.items():
+        composition[COMPOSITION_KEYS[check.name("scenario.composition", key, COMPOSITION_KEYS, "organisation kind")]] \
+            = count
+    per_area = sum(composition.values())
+    if per_area < 2:
+        raise check.fail("scenario.composition", table.composition, "at least 2 organisations in an area")
+    spec = RegionSpec(areas=table.areas or 1, projects_per_area=table.projects_per_area or 10, composition=composition)
+    if spec.n_organisations > MAX_ORGANISATIONS:
+        raise check.fail("scenario.areas", spec.areas, f"at most {MAX_ORGANISATIONS:,} organisations in all "
+                         f"({spec.areas:,} areas of {per_area} make {spec.n_organisations:,})")
+    if spec.n_projects > MAX_PROJECTS:
+        raise check.fail("scenario.projects_per_area", spec.projects_per_area, f"at most {MAX_PROJECTS:,} projects "
+                         f"in all ({spec.areas:,} areas of {spec.projects_per_area} make {spec.n_projects:,})")
+    return spec
 
 
-def _int(table: dict, key: str, default: int, origin: str, low: int = 1, high: int = MAX_ORGANISATIONS) -> int:
-    value = table.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise RegionError(f"{origin}: scenario field '{key}' = {value!r}: allowed a whole number from {low} to {high}")
-    return value
-
-
-INTERVENTION_FIELDS = ("action", "week", "when", "project", "organisation", "amount")
-
-
-def _intervention(item: Any, origin: str) -> Intervention:
-    if not isinstance(item, dict):
-        raise RegionError(f"{origin}: each [[interventions]] entry must be a table")
-    for key in item:
-        _lookup(key, INTERVENTION_FIELDS, "intervention field", origin)
-    action = _lookup(str(item.get("action", "")), ACTIONS, "intervention action", origin)
-    when = item.get("when")
-    if when is not None:
-        _lookup(str(when), CONDITIONS, "intervention condition 'when'", origin)
-    if (item.get("week") is None) == (when is None):
-        raise RegionError(f"{origin}: intervention '{action}' needs exactly one of 'week' or 'when'")
-    for key in ("week", "project", "organisation"):
-        value = item.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise RegionError(f"{origin}: intervention field '{key}' = {value!r}: allowed a whole number >= 0")
-    amount = item.get("amount")
-    if amount is not None and (not isinstance(amount, (int, float)) or amount < 0):
-        raise RegionError(f"{origin}: intervention field 'amount' = {amount!r}: allowed a number >= 0")
-    return Intervention(action=action, week=item.get("week"), when=when, project=item.get("project"),
-                            organisation=item.get("organisation"), amount=amount)
+def _intervention(check: FileCheck, path: str, entry: _InterventionEntry) -> Intervention:
+    if (entry.week is None) == (entry.when is None):
+        raise check.fail(path, entry.model_dump(exclude_none=True), "exactly one of week = N or when = "
+                         + " or ".join(f'"{c}"' for c in CONDITIONS))
+    return Intervention(action=entry.action, week=entry.week, when=entry.when, project=entry.project,
+                        organisation=entry.organisation, amount=entry.amount)
 
 
 @dataclass

@@ -52,6 +52,8 @@ def test_run_out_writes_tidy_parquet_and_provenance(tmp_path):
     (("--set", "leader_turnovr=0.2"), "unknown parameter 'leader_turnovr': did you mean 'leader_turnover'?"),
     (("--set", "meeting_discipline=2"), "parameter 'meeting_discipline' = '2' is out of range: allowed 0 to 1"),
     (("--set", "meeting_interval=two"), "parameter 'meeting_interval' = 'two' is not a number"),
+    (("--set", "meeting_interval=nan"), "parameter 'meeting_interval' = 'nan' is not a finite number"),
+    (("--set", "leader_turnover=inf"), "parameter 'leader_turnover' = 'inf' is not a finite number"),
     (("--scenario", "no-such-scenario"), "scenario 'no-such-scenario' not found"),
 ])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, message):
@@ -67,7 +69,7 @@ def test_malformed_scenario_file_and_unwritable_output(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[scenario]\nareas = 'many'\n")
     result = invoke("run", "--scenario", str(bad))
-    assert result.exit_code == 2 and "scenario field 'areas'" in result.stderr
+    assert result.exit_code == 2 and f"{bad}: scenario.areas = \"many\": allowed a whole number" in result.stderr
     blocker = tmp_path / "file"
     blocker.write_text("x")
     result = invoke("run", "--out", str(blocker / "sub"))

@@ -7,7 +7,7 @@ from partnerships.agents import Organisation, PartnershipProject
 from partnerships import PartnershipModel, run_one
 from partnerships.model.codes import Stage
 from partnerships.model.parameters import ParameterError
-from partnerships.model.scenarios import RegionError, load_region, scenario_from_dict, synthetic_region
+from partnerships.model.scenarios import RegionError, load_region, region_from_dict, synthetic_region
 
 
 def test_same_seed_same_run_bit_for_bit_and_different_seed_differs(base_seed):
@@ -58,7 +58,7 @@ def test_unknown_parameter_and_bad_intervention_are_refused():
 
 
 def test_scheduled_intervention_on_first_stall_fires_after_the_stall(tmp_path):
-    spec = scenario_from_dict({"interventions": [{"action": "funding_award", "when": "first_stall", "amount": 10}]})
+    spec = region_from_dict({"interventions": [{"action": "funding_award", "when": "first_stall", "amount": 10}]})
     model = PartnershipModel(spec, rng=5, obstacle_rate=12, obstacle_severity=8)
     model.run_for(260)
     stalled = model.projects.first_stall_week
@@ -73,12 +73,12 @@ def test_scenario_file_errors_are_one_line(tmp_path):
     bad.write_text("[scenario\nname=")
     with pytest.raises(RegionError, match="not valid TOML"):
         load_region(bad)
-    with pytest.raises(RegionError, match="unknown scenario field 'projcts'"):
-        scenario_from_dict({"scenario": {"projcts": 3}})
+    with pytest.raises(RegionError, match="scenario: unknown field 'projcts': did you mean 'projects'"):
+        region_from_dict({"scenario": {"projcts": 3}})
     with pytest.raises(RegionError, match="did you mean 'funding_award'"):
-        scenario_from_dict({"interventions": [{"action": "funding_awrd", "week": 3}]})
-    with pytest.raises(RegionError, match="exactly one of 'week' or 'when'"):
-        scenario_from_dict({"interventions": [{"action": "obstacle"}]})
+        region_from_dict({"interventions": [{"action": "funding_awrd", "week": 3}]})
+    with pytest.raises(RegionError, match="interventions\\[1\\] = {action = \"obstacle\"}: allowed exactly one of week"):
+        region_from_dict({"interventions": [{"action": "obstacle"}]})
 
 
 def test_synthetic_region_sizes():

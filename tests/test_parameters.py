@@ -34,3 +34,12 @@ def test_int_parameter_rejects_fractions_and_bool_parses_words():
     assert parse_assignment("meeting_interval=2") == ("meeting_interval", 2)
     with pytest.raises(ParameterError, match="NAME=VALUE"):
         parse_assignment("meeting_interval")
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "nan", "-inf", "1e400", True, False])
+def test_every_number_parameter_refuses_non_finite_values_and_booleans_in_one_line(value):
+    for p in PARAMETERS.values():
+        if p.kind == "bool":
+            continue
+        with pytest.raises(ParameterError, match=rf"^parameter '{p.name}' = .* is not a (finite )?number: allowed"):
+            p.validate(value)

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,24 +16,23 @@ import pandas as pd
 import pytest
 
 from partnerships.experiments import runs as runs_module
-from partnerships.experiments.errors import UserError
-from partnerships.experiments.runs import RunSpec, SweepInterrupted, execute, run_seed
+from partnerships.experiments.errors import SweepInterrupted, UserError
+from partnerships.experiments.provenance import model_fingerprint
+from partnerships.experiments.runs import execute
+from partnerships.experiments.spec import RunSpec, build_specs, run_seed
+from partnerships.model.interventions import Intervention
 from partnerships.model.outcomes import SUMMARY_FIELDS
-from partnerships.model.run import model_fingerprint
+from partnerships.model.scenarios import county_region
 
 WEEKS = 26
 DISCIPLINE = (0.2, 0.5, 0.8)
 
 
-def tiny_specs(base_seed: int, replications: int = 4, weeks: int = WEEKS) -> list[RunSpec]:
+def tiny_specs(base_seed: int, replications: int = 4, weeks: int = WEEKS,
+               tables: tuple[str, ...] = ("model_weekly",)) -> list[RunSpec]:
     """Three design points (meeting discipline) x ``replications``, numbered replication-major."""
-    specs = []
-    for rep in range(replications):
-        for point, discipline in enumerate(DISCIPLINE):
-            run_id = rep * len(DISCIPLINE) + point
-            specs.append(RunSpec(run_id, rep, point, run_seed(base_seed, run_id),
-                                 {"meeting_discipline": discipline, "meeting_interval": 2}, weeks, "county"))
-    return specs
+    return build_specs([{"meeting_discipline": d} for d in DISCIPLINE], replications, base_seed=base_seed,
+                       region=county_region(), weeks=weeks, fixed={"meeting_interval": 2}, tables=tables)
 
 
 MANIFEST = {"text": "tiny test study", "kind": "test"}
@@ -50,7 +50,7 @@ def test_run_seed_is_the_seed_sequence_spawn_and_distinct(base_seed):
 def reference(tmp_path_factory, base_seed) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The tiny study run in this process: the table every other way of running it must match."""
     out = tmp_path_factory.mktemp("reference") / "out"
-    table = execute(tiny_specs(base_seed), out, workers=1, manifest=MANIFEST, keep_series=True)
+    table = execute(tiny_specs(base_seed), out, workers=1, manifest=MANIFEST)
     return table, pd.read_parquet(out / "model_weekly.parquet")
 
 
@@ -68,7 +68,7 @@ def test_run_table_has_ids_seeds_parameters_outcomes_and_status(reference, base_
 
 
 def test_two_workers_give_the_same_tables(reference, tmp_path, base_seed):
-    table = execute(tiny_specs(base_seed), tmp_path / "out", workers=2, manifest=MANIFEST, keep_series=True)
+    table = execute(tiny_specs(base_seed), tmp_path / "out", workers=2, manifest=MANIFEST)
     pd.testing.assert_frame_equal(table, reference[0])
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "model_weekly.parquet"), reference[1])
 
@@ -78,7 +78,7 @@ def test_a_dask_cluster_gives_the_same_tables(reference, tmp_path, base_seed):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster:
         table = execute(tiny_specs(base_seed), tmp_path / "out", scheduler=cluster.scheduler_address,
-                        manifest=MANIFEST, keep_series=True)
+                        manifest=MANIFEST)
     pd.testing.assert_frame_equal(table, reference[0])
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "model_weekly.parquet"), reference[1])
 
@@ -89,11 +89,11 @@ def _die_once(marker: str) -> None:
 
     real = worker_runs.run_spec
 
-    def run_or_die(spec, tables=()):
+    def run_or_die(spec):
         try:
             os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
         except FileExistsError:
-            return real(spec, tables)
+            return real(spec)
         os._exit(1)  # the worker dies mid-run, as if the machine had lost it
 
     worker_runs.run_spec = run_or_die
@@ -109,7 +109,7 @@ def test_runs_of_a_dask_worker_that_dies_are_rescheduled_with_the_same_results(r
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         client.run(_die_once, str(marker))
         table = execute(tiny_specs(base_seed), tmp_path / "out", scheduler=cluster.scheduler_address,
-                        manifest=MANIFEST, keep_series=True)
+                        manifest=MANIFEST)
     assert marker.exists()  # a worker did die
     pd.testing.assert_frame_equal(table, reference[0])
 
@@ -119,23 +119,23 @@ def test_interrupted_sweep_keeps_an_even_sample_and_resumes_to_the_same_table(re
     real = runs_module.run_spec
     calls = []
 
-    def interrupt_after_seven(spec, tables=()):
+    def interrupt_after_seven(spec):
         if len(calls) == 7:
             raise KeyboardInterrupt
         calls.append(spec.run_id)
-        return real(spec, tables)
+        return real(spec)
 
     monkeypatch.setattr(runs_module, "FLUSH_RUNS", 2)  # a part file every two runs
     monkeypatch.setattr(runs_module, "FLUSH_SECONDS", 1e9)
     monkeypatch.setattr(runs_module, "run_spec", interrupt_after_seven)
     out = tmp_path / "out"
     with pytest.raises(SweepInterrupted, match="7 of 12 runs are stored.*run the same command again"):
-        execute(tiny_specs(base_seed), out, workers=1, manifest=MANIFEST, keep_series=True)
+        execute(tiny_specs(base_seed), out, workers=1, manifest=MANIFEST)
     stored = pd.concat(pd.read_parquet(p) for p in (out / "runs").glob("part-*.parquet"))
     assert sorted(stored["run_id"]) == list(range(7))
     assert stored["point"].value_counts().min() >= 2  # interleaved: every point has runs already
     monkeypatch.setattr(runs_module, "run_spec", real)
-    table = execute(tiny_specs(base_seed), out, workers=1, resume=True, manifest=MANIFEST, keep_series=True)
+    table = execute(tiny_specs(base_seed), out, workers=1, resume=True, manifest=MANIFEST)
     pd.testing.assert_frame_equal(table, reference[0])
     pd.testing.assert_frame_equal(pd.read_parquet(out / "model_weekly.parquet"), reference[1])
 
@@ -146,7 +146,7 @@ def test_sweep_killed_with_sigkill_resumes_without_duplicates_or_gaps(tmp_path, 
     script = (
         "import sys, pickle; import partnerships.experiments.runs as r; r.FLUSH_RUNS = 2\n"
         "specs = pickle.loads(bytes.fromhex(sys.argv[1]))\n"
-        "r.execute(specs, sys.argv[2], workers=1, manifest={'text': 'killed', 'kind': 'test'}, keep_series=True)\n")
+        "r.execute(specs, sys.argv[2], workers=1, manifest={'text': 'killed', 'kind': 'test'})\n")
     import pickle
 
     child = subprocess.Popen([sys.executable, "-c", script, pickle.dumps(specs).hex(), str(out)],
@@ -159,8 +159,8 @@ def test_sweep_killed_with_sigkill_resumes_without_duplicates_or_gaps(tmp_path, 
     parts = list((out / "runs").glob("part-*.parquet"))
     assert 3 <= len(parts) and not (out / "runs.parquet").exists(), "the sweep finished before it could be killed"
     manifest = {"text": "killed", "kind": "test"}
-    resumed = execute(specs, out, workers=1, resume=True, manifest=manifest, keep_series=True)
-    whole = execute(specs, tmp_path / "whole", workers=1, manifest=manifest, keep_series=True)
+    resumed = execute(specs, out, workers=1, resume=True, manifest=manifest)
+    whole = execute(specs, tmp_path / "whole", workers=1, manifest=manifest)
     assert resumed["run_id"].tolist() == list(range(len(specs)))
     pd.testing.assert_frame_equal(resumed, whole)
     weekly = pd.read_parquet(out / "model_weekly.parquet")
@@ -173,7 +173,7 @@ def test_corrupt_and_half_written_parts_are_detected_and_their_runs_redone(refer
     monkeypatch.setattr(runs_module, "FLUSH_RUNS", 3)
     monkeypatch.setattr(runs_module, "FLUSH_SECONDS", 1e9)
     out = tmp_path / "out"
-    execute(tiny_specs(base_seed), out, workers=1, manifest=MANIFEST, keep_series=True)
+    execute(tiny_specs(base_seed), out, workers=1, manifest=MANIFEST)
     parts = sorted((out / "runs").glob("part-*.parquet"))
     assert len(parts) == 4
     half = parts[1].read_bytes()
@@ -183,8 +183,8 @@ def test_corrupt_and_half_written_parts_are_detected_and_their_runs_redone(refer
     lost = set(pd.read_parquet(parts[0])["run_id"]) | set(pd.read_parquet(parts[3])["run_id"])
     redone = []
     real = runs_module.run_spec
-    monkeypatch.setattr(runs_module, "run_spec", lambda spec, tables=(): redone.append(spec.run_id) or real(spec, tables))
-    table = execute(tiny_specs(base_seed), out, workers=1, resume=True, manifest=MANIFEST, keep_series=True)
+    monkeypatch.setattr(runs_module, "run_spec", lambda spec: redone.append(spec.run_id) or real(spec))
+    table = execute(tiny_specs(base_seed), out, workers=1, resume=True, manifest=MANIFEST)
     assert sorted(redone) == sorted(set(range(12)) - lost)
     assert len(redone) == 6
     pd.testing.assert_frame_equal(table, reference[0])
@@ -215,10 +215,10 @@ def test_resuming_after_the_model_code_changed_is_refused(tmp_path, base_seed):
 
 def test_a_failed_run_is_recorded_not_raised(tmp_path, base_seed):
     good, bad = tiny_specs(base_seed, replications=1)[:2]
-    bad = RunSpec(bad.run_id, bad.replication, bad.point, bad.seed, bad.parameters, bad.weeks, "no-such-scenario")
+    bad = replace(bad, interventions=(Intervention("obstacle", week=3, project=999),))
     table = execute([good, bad], tmp_path / "out", workers=1, manifest=MANIFEST)
     assert table["status"].tolist() == ["ok", "failed"]
-    assert "no-such-scenario" in table.loc[1, "error"] and table.loc[1, list(SUMMARY_FIELDS)].isna().all()
+    assert "project = 999" in table.loc[1, "error"] and table.loc[1, list(SUMMARY_FIELDS)].isna().all()
     assert table.loc[0, "error"] == ""
 
 
@@ -245,13 +245,13 @@ def test_results_do_not_depend_on_where_runs_execute(tmp_path, base_seed):
 
 
 def test_per_project_tables_are_kept_when_asked(tmp_path, base_seed):
-    specs = tiny_specs(base_seed, replications=1, weeks=8)
-    execute(specs, tmp_path / "out", workers=1, manifest=MANIFEST, keep_series=["project_weekly", "projects"])
+    specs = tiny_specs(base_seed, replications=1, weeks=8, tables=("project_weekly", "projects"))
+    execute(specs, tmp_path / "out", workers=1, manifest=MANIFEST)
     weekly = pd.read_parquet(tmp_path / "out" / "project_weekly.parquet")
     projects = pd.read_parquet(tmp_path / "out" / "projects.parquet")
     assert sorted(weekly["run_id"].unique()) == sorted(projects["run_id"].unique()) == [0, 1, 2]
     assert {"week", "project", "momentum", "trust_mean", "stage"} <= set(weekly)
     assert (weekly.groupby("run_id")["week"].max() == 8).all()
     assert not (tmp_path / "out" / "model_weekly.parquet").exists()
-    with pytest.raises(UserError, match="unknown table 'weekly'"):
-        execute(specs, tmp_path / "again", workers=1, manifest=MANIFEST, keep_series=["weekly"])
+    with pytest.raises(ValueError, match="unknown table 'weekly'"):
+        tiny_specs(base_seed, tables=("weekly",))

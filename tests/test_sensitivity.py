@@ -204,17 +204,27 @@ n = 4
 
 
 @pytest.mark.parametrize("change, message", [
-    (("[sobol]\nn = 4", "[sobol]\nn = 100"), "sobol.n = 100 is not a power of 2"),
+    (("[sobol]\nn = 4", "[sobol]\nn = 100"), "sobol.n = 100: allowed a power of 2 (2, 4, 8, ...), such as 128"),
     (('outcomes = ["delivered_share"]', 'outcomes = ["delivered"]'),
-     "unknown outcome 'delivered': did you mean 'delivered_share'?"),
+     "outcomes: unknown outcome 'delivered': did you mean 'delivered_share'?"),
     (('"leader_turnover"]', '"leader_turnovr"]'),
-     "unknown parameter 'leader_turnovr': did you mean 'leader_turnover'?"),
-    (('method = "sobol"', 'method = "sobel"'), "unknown method 'sobel': did you mean 'sobol'?"),
+     "parameters: unknown parameter 'leader_turnovr': did you mean 'leader_turnover'?"),
+    (('method = "sobol"', 'method = "sobel"'), "method: unknown method 'sobel': did you mean 'sobol'?"),
     (("[sobol]", "[ranges]\nmeeting_discipline = [0.2, 1.5]\n[sobol]"),
-     "parameter 'meeting_discipline' = 1.5 is out of range: allowed 0 to 1"),
-    (("weeks = 10", "weeks = 10\nreplicates = 3"), "unknown study field 'replicates': did you mean 'replications'?"),
+     "ranges.meeting_discipline[2] = 1.5: allowed 0 to 1 (0-1 score)"),
+    (("[sobol]", "[ranges]\nmeeting_discipline = [false, 0.5]\n[sobol]"),
+     "ranges.meeting_discipline[1] = false: allowed 0 to 1 (0-1 score)"),
+    (("weeks = 10", "weeks = 10\nreplicates = 3"), "unknown field 'replicates': did you mean 'replications'?"),
+    (("weeks = 10", "weeks = nan"), "weeks = nan: allowed a whole number from 1 to 5,200"),
+    (("weeks = 10", "weeks = true"), "weeks = true: allowed a whole number from 1 to 5,200"),
+    (("weeks = 10", "weeks = 10\ndummy = 1"), "dummy = 1: allowed true or false"),
     (("[sobol]", "[morris]\nkeep = ['meeting_disciplin']\n[sobol]"),
-     "unknown parameter in morris.keep 'meeting_disciplin': did you mean 'meeting_discipline'?"),
+     "morris.keep: unknown parameter 'meeting_disciplin': did you mean 'meeting_discipline'?"),
+    (("[sobol]", "[morris]\nlevels = 3\n[sobol]"), "morris.levels = 3: allowed an even whole number of 2 or more"),
+    (("[sobol]\nn = 4", "[sobol]\nn = 1073741824"), "sobol.n = 1073741824: allowed a whole number from 2 to 1,000,000"),
+    (("[sobol]\nn = 4", "[sobol]\nn = 524288"), "sobol.n = 524288: allowed at most 1,000,000 runs in the whole study"),
+    (("weeks = 10", 'weeks = 10\nscenario = "no-such-region"'), "scenario = \"no-such-region\": scenario "
+                                                                 "'no-such-region' not found"),
 ])
 def test_bad_study_file_is_one_line_exit_2_and_writes_nothing(tmp_path, change, message):
     study = tmp_path / "study.toml"
@@ -225,6 +235,7 @@ def test_bad_study_file_is_one_line_exit_2_and_writes_nothing(tmp_path, change, 
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], lines
+    assert lines[0].startswith(f"error: {study}: ")
     assert not out.exists()
 
 

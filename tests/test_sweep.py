@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from partnerships.experiments.cli import app
 from partnerships.experiments.design import load_experiment, parse_experiment
-from partnerships.experiments.runs import run_seed
+from partnerships.experiments.spec import run_seed
 from partnerships.experiments.sweep import Z95, replications_for_precision
 
 runner = CliRunner()
@@ -48,27 +48,75 @@ def sweep(*args: str):
 
 @pytest.mark.parametrize("edit, message", [
     (("[vary.meeting_discipline]", "[vary.meeting_disciplin]"),
-     "[vary.meeting_disciplin] unknown parameter 'meeting_disciplin': did you mean 'meeting_discipline'?"),
+     "vary: unknown parameter 'meeting_disciplin': did you mean 'meeting_discipline'?"),
     (("levels = [0.2, 0.8]", "levels = [0.2, 1.5]"),
-     "parameter 'meeting_discipline' = 1.5 is out of range: allowed 0 to 1"),
-    (("levels = [0.2, 0.8]", "levels = []"), "[vary.meeting_discipline] levels is empty"),
-    (("replications = 2", "replicatons = 2"), "unknown key 'replicatons': did you mean 'replications'?"),
+     "vary.meeting_discipline.levels[2] = 1.5: allowed 0 to 1 (0-1 score)"),
+    (("levels = [0.2, 0.8]", "levels = []"), "vary.meeting_discipline.levels = []: allowed a list of at least one value"),
+    (("replications = 2", "replicatons = 2"), "experiment: unknown field 'replicatons': did you mean 'replications'?"),
     (('outputs = ["runs", "model_weekly"]', 'outputs = ["runs", "model_weekley"]'),
-     "unknown output table 'model_weekley': did you mean 'model_weekly'?"),
+     "experiment.outputs: unknown output table 'model_weekley': did you mean 'model_weekly'?"),
     (("[fixed]", "[fixd]"), "unknown table 'fixd': did you mean 'fixed'?"),
     (("[experiment]", "[experiment"), "is not valid TOML"),
-    (("meeting_interval = 2", "meeting_interval = 0"), "parameter 'meeting_interval' = 0 is out of range: allowed 1 to 26"),
-    (("weeks = 20", "weeks = 0"), "[experiment] weeks = 0: allowed a whole number from 1 to 5,200"),
-    (('labels = ["none", "large"]', 'labels = ["none"]'), "labels must be 2 strings, one per level"),
+    (("meeting_interval = 2", "meeting_interval = 0"),
+     "fixed.meeting_interval = 0: allowed a whole number from 1 to 26 (weeks)"),
+    (("meeting_interval = 2", "meeting_interval = true"),
+     "fixed.meeting_interval = true: allowed a whole number from 1 to 26 (weeks)"),
+    (("meeting_interval = 2", "meeting_interval = 2.0"),
+     "fixed.meeting_interval = 2.0: allowed a whole number from 1 to 26 (weeks)"),
+    (("meeting_interval = 2", "meeting_interval = nan"),
+     "fixed.meeting_interval = nan: allowed a whole number from 1 to 26 (weeks)"),
+    (("levels = [0.2, 0.8]", "levels = [0.2, 1e400]"), "vary.meeting_discipline.levels[2] = inf: allowed 0 to 1"),
+    (("levels = [0, 500]", "levels = [0, true]"), "vary.external_funding.levels[2] = true: allowed 0 to 1000"),
+    (("weeks = 20", "weeks = 0"), "experiment.weeks = 0: allowed a whole number from 1 to 5,200"),
+    (("weeks = 20", "weeks = 20.5"), "experiment.weeks = 20.5: allowed a whole number from 1 to 5,200"),
+    (("base_seed = 5", "seed = 5"), "experiment: unknown field 'seed': did you mean 'base_seed'?"),
+    (("base_seed = 5", ""), "experiment.base_seed is missing: allowed a whole number from 0 to"),
+    (('name = "tiny"', 'name = "../../x"'), 'experiment.name = "../../x": allowed a name of letters, digits'),
+    (('labels = ["none", "large"]', 'labels = ["none"]'),
+     'vary.external_funding.labels = ["none"]: allowed 2 labels, one per level'),
+    (("meeting_interval = 2", "meeting_interval = 2\nmeeting_discipline = 0.5"),
+     "vary.meeting_discipline: 'meeting_discipline' is also in [fixed]"),
 ])
 def test_invalid_experiment_is_one_line_exit_2_and_writes_nothing(tmp_path, edit, message):
+    assert edit[0] in TINY
     path = write(tmp_path, TINY.replace(*edit))
     out = tmp_path / "out"
     result = sweep(str(path), "--out", str(out))
     assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {path}: ")
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_a_scenario_the_experiment_names_is_checked_before_anything_runs(tmp_path):
+    (tmp_path / "bad_region.toml").write_text("[scenario]\nareas = 0\n")
+    path = write(tmp_path, TINY.replace('name = "tiny"', 'name = "tiny"\nscenario = "bad_region.toml"'))
+    result = sweep(str(path), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert 'experiment.scenario = "bad_region.toml": ' in result.stderr
+    assert "bad_region.toml: scenario.areas = 0: allowed a whole number from 1 to 10,000" in result.stderr
+    assert not (tmp_path / "out").exists()
+    missing = write(tmp_path, TINY.replace('name = "tiny"', 'name = "tiny"\nscenario = "nowhere"'), "missing.toml")
+    result = sweep(str(missing), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "scenario 'nowhere' not found" in result.stderr
+
+
+def test_a_scenario_is_found_beside_the_experiment_or_among_the_shipped_ones(tmp_path):
+    (tmp_path / "two.toml").write_text("[scenario]\nareas = 2\n")
+    beside = parse_experiment(TINY.replace('name = "tiny"', 'scenario = "two.toml"'), base_dir=tmp_path)
+    assert beside.region.areas == 2 and beside.region_source == str((tmp_path / "two.toml").resolve())
+    shipped = parse_experiment(TINY.replace('name = "tiny"', 'scenario = "county_two_areas.toml"'), base_dir=tmp_path)
+    assert shipped.region.name == "two-counties" and all(s.region == shipped.region for s in shipped.specs())
+
+
+def test_a_design_too_large_is_refused_before_it_is_sampled():
+    with pytest.raises(Exception, match=r"design.samples = 1073741824: allowed a whole number from 1 to 1,000,000"):
+        parse_experiment(RANGES + '\n[design]\nkind = "sobol"\nsamples = 1073741824\n')
+    with pytest.raises(Exception, match=r"experiment.replications = 1000: allowed at most 1,000,000 runs in all "
+                                        r"\(1,024 points x 1,000 replications make 1,024,000\)"):
+        parse_experiment(RANGES.replace("replications = 1", "replications = 1000")
+                         + '\n[design]\nkind = "sobol"\nsamples = 256\n')
 
 
 def test_an_experiment_with_nothing_to_vary_is_an_empty_design(tmp_path):
@@ -78,9 +126,10 @@ def test_an_experiment_with_nothing_to_vary_is_an_empty_design(tmp_path):
 
 
 def test_unknown_design_kind_and_levels_in_a_sampled_design_are_refused(tmp_path):
-    with pytest.raises(Exception, match="unknown design kind 'sobolx': did you mean 'sobol'"):
+    with pytest.raises(Exception, match="design.kind: unknown design kind 'sobolx': did you mean 'sobol'"):
         parse_experiment(TINY + '\n[design]\nkind = "sobolx"\n')
-    with pytest.raises(Exception, match="a sobol design samples ranges: allowed low/high, not levels"):
+    with pytest.raises(Exception, match="vary.external_funding: a sobol design samples ranges: allowed low/high, "
+                                        "not levels"):
         parse_experiment(TINY + '\n[design]\nkind = "sobol"\nsamples = 8\n')
 
 
@@ -195,11 +244,11 @@ def test_ctrl_c_keeps_finished_runs_exits_130_and_says_how_to_resume(tmp_path, m
 
     real, calls = runs_module.run_spec, []
 
-    def ctrl_c_on_the_fourth_run(spec, tables=()):
+    def ctrl_c_on_the_fourth_run(spec):
         if len(calls) == 3:
             raise KeyboardInterrupt
         calls.append(spec.run_id)
-        return real(spec, tables)
+        return real(spec)
 
     monkeypatch.setattr(runs_module, "run_spec", ctrl_c_on_the_fourth_run)
     path, out = write(tmp_path, TINY), tmp_path / "out"
