@@ -65,7 +65,8 @@ class Organisation(mesa.Agent):
     resources = _column("resources", "Money and assets it can commit, £k.")
     risk_appetite = _column("risk_appetite", "0-1; above 0.7 is an 'upbeat' view of risk (INLOGOV 2015, §3, figure one).")
     selflessness = _column("selflessness", "0-1; contributes beyond its expected benefit (INLOGOV 2015, §3 'Selflessness').")
-    culture = _column("culture", "0 hierarchical to 1 adaptive: how fast internal approval is (INLOGOV 2015, §3 'Attitudes to risk').")
+    culture = _column("culture", "0 hierarchical to 1 adaptive: how fast internal approval is "
+                                 "(INLOGOV 2015, §3 'Attitudes to risk').")
     del _column
 
     @property

@@ -41,7 +41,8 @@ SECTORS = ("council", "health", "police", "voluntary", "business", "government")
 
 
 class Stage(IntEnum):
-    """Project life-cycle stages (the life cycle of PAS 2007, 'background', p. 2; 'stalled', 'abandoned' and 'delivered' from the brief).
+    """Project life-cycle stages (the life cycle of PAS 2007, 'background', p. 2; 'stalled', 'abandoned' and
+    'delivered' from the brief).
 
     Stages 0-4 are active; a project is *delivered* once it finishes the delivery stage (enters 4) and
     *closed as delivered* (5) when its benefits period ends.

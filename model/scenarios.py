@@ -72,7 +72,8 @@ KIND_TRAITS: dict[OrgKind, tuple[float, float, float, float, float]] = {
     OrgKind.DISTRICT_COUNCIL: (1.5, 300.0, 0.0, 0.15, 0.6),  # INLOGOV 2015, §3 'Selflessness': districts selfless place-shapers
     OrgKind.COUNTY_COUNCIL: (3.0, 2000.0, -0.05, -0.05, 0.4),
     OrgKind.UNITARY_COUNCIL: (3.0, 1500.0, 0.0, 0.0, 0.5),
-    OrgKind.HEALTH_BODY: (0.4, 3000.0, -0.2, -0.15, 0.15),  # Young Foundation 2008, §2: "driven by national directives and looking up rather than out"
+    # Young Foundation 2008, §2: "driven by national directives and looking up rather than out"
+    OrgKind.HEALTH_BODY: (0.4, 3000.0, -0.2, -0.15, 0.15),
     OrgKind.POLICE: (2.0, 1000.0, -0.05, 0.0, 0.3),
     OrgKind.VOLUNTARY_GROUP: (1.0, 50.0, 0.1, 0.05, 0.8),
     OrgKind.BUSINESS_PARTNERSHIP: (1.2, 500.0, 0.15, -0.1, 0.8),
@@ -82,8 +83,9 @@ POOLED_SHARE = 0.02  # share of each member's resources pooled into a new projec
 
 
 def sector_baseline_trust(kind_a: int, kind_b: int, sector_trust_gap: float) -> float:
-    """Starting trust between two kinds of organisation (INLOGOV 2015, §3 'Trust'; Young Foundation 2008, §2: councils find health bodies and
-    central agencies the hardest partners; community-safety partners, police and councils, the easiest)."""
+    """Starting trust between two kinds of organisation (INLOGOV 2015, §3 'Trust'; Young Foundation 2008, §2:
+    councils find health bodies and central agencies the hardest partners; community-safety partners, police and
+    councils, the easiest)."""
     a, b = OrgKind(kind_a).sector, OrgKind(kind_b).sector
     pair = frozenset((a, b))
     if pair in ({"council", "health"}, {"council", "government"}, {"health", "government"}):
@@ -417,7 +419,8 @@ def _start_project(region: Region, rows, params: dict[str, Any], rng: np.random.
     rows["projects"].append(dict(
         theme=theme, stage=int(Stage.INITIATING), stage_before_stall=int(Stage.INITIATING), momentum=0.5,
         ambition=ambition, progress=0.0, lead=lead,
-        sponsor=int(members[np.argmax(orgs.resources[members])]),  # PAS 2007, 'resourcing collaboration', p. 25: the partner investing most sponsors
+        # PAS 2007, 'resourcing collaboration', p. 25: the partner investing most sponsors
+        sponsor=int(members[np.argmax(orgs.resources[members])]),
         champion=int(members[np.argmax(orgs.rep_skill[members])]) if has_champion else -1,
         has_manager=bool(rng.random() < params["project_manager_share"]), lead_decides=lead_decides,
         equitable=bool(rng.random() < params["equitable_share"]),

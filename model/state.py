@@ -67,11 +67,14 @@ class Organisations(_Columns):
     resources: np.ndarray = column(FLOAT)  # £k it can commit
     risk_appetite: np.ndarray = column(FLOAT)  # 0-1; above 0.7 is an 'upbeat' view of risk (INLOGOV 2015, §3, figure one)
     selflessness: np.ndarray = column(FLOAT)  # 0-1 (INLOGOV 2015, §3 'Selflessness')
-    culture: np.ndarray = column(FLOAT)  # 0 hierarchical .. 1 adaptive (INLOGOV 2015, §3 'Attitudes to risk': "50 page business cases" ... now half a page)
+    # 0 hierarchical .. 1 adaptive (INLOGOV 2015, §3 'Attitudes to risk': "50 page business cases" ... now half a page)
+    culture: np.ndarray = column(FLOAT)
     rep_tenure: np.ndarray = column(COUNT)  # weeks the present representative has been in post
-    rep_autonomy: np.ndarray = column(FLOAT)  # 0-1 empowered to decide in the room (PAS 2007, 'empowering representatives', p. 15)
+    # 0-1 empowered to decide in the room (PAS 2007, 'empowering representatives', p. 15)
+    rep_autonomy: np.ndarray = column(FLOAT)
     rep_presence: np.ndarray = column(FLOAT)  # 0-1 attends and is really there (PAS 2007, 'be present!', p. 24)
-    rep_skill: np.ndarray = column(FLOAT)  # 0-1 boundary-spanning / championing skill (INLOGOV 2015, §5 'Who makes a good boundary spanner?')
+    # 0-1 boundary-spanning / championing skill (INLOGOV 2015, §5 'Who makes a good boundary spanner?')
+    rep_skill: np.ndarray = column(FLOAT)
     rep_generation: np.ndarray = column(COUNT)  # how many representatives have held the seat
 
     def __len__(self) -> int:
@@ -92,9 +95,12 @@ class Projects(_Columns):
     sponsor: np.ndarray = column(INDEX)  # organisation index whose chief officer sponsors the project
     champion: np.ndarray = column(INDEX)  # organisation index, -1 for none
     has_manager: np.ndarray = column(FLAG)  # a dedicated project manager (PAS 2007, 'managing time', p. 16)
-    lead_decides: np.ndarray = column(FLAG)  # governance by a lead rather than consensus (PAS 2007, 'exercising leadership', p. 18)
-    equitable: np.ndarray = column(FLAG)  # benefits shared by contribution rather than equally (PAS 2007, 'realising benefits', p. 27)
-    governance_level: np.ndarray = column(CODE)  # 1-6 on the continuum of INLOGOV 2015, §4 'How important are organisational structures?'
+    # governance by a lead rather than consensus (PAS 2007, 'exercising leadership', p. 18)
+    lead_decides: np.ndarray = column(FLAG)
+    # benefits shared by contribution rather than equally (PAS 2007, 'realising benefits', p. 27)
+    equitable: np.ndarray = column(FLAG)
+    # 1-6 on the continuum of INLOGOV 2015, §4 'How important are organisational structures?'
+    governance_level: np.ndarray = column(CODE)
     next_meeting: np.ndarray = column(WEEK)  # week of the next meeting
     deferred_until: np.ndarray = column(WEEK)  # week until which a gate waits for referral back home
     obstacle: np.ndarray = column(FLOAT)  # weeks of full effort still needed to clear the current obstacle (0: none)

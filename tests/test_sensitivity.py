@@ -18,8 +18,10 @@ from typer.testing import CliRunner
 
 from partnerships.experiments.cli import app
 from partnerships.model.parameters import HEADLINE_LEVERS
-from partnerships.experiments.sensitivity import (DUMMY, Factor, MorrisSettings, SobolSettings, CurveSettings, Study, design_specs,
-                                     load_study, point_means, replication_noise, run_study, sobol_design)
+from partnerships.experiments.sensitivity import (
+    DUMMY, CurveSettings, Factor, MorrisSettings, SobolSettings, Study, design_specs, load_study, point_means,
+    replication_noise, run_study, sobol_design,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 A, B = 7.0, 0.1

@@ -127,7 +127,8 @@ def citations(text: str) -> list[Citation]:
     """Every citation of a document or of the brief in ``text`` (whitespace already collapsed)."""
     keys = "|".join(re.escape(k) for k in documents())
     found = [Citation(m.group(1), m.group(2) or "", m.start(), m.end())
-             for m in re.finditer(rf"(?<!`)({keys})(?![`?])(?:, ({PLACE}))?", text)]  # `KEY` names a key; "...Together?" is a title
+             # `KEY` names a key; "...Together?" is a title
+             for m in re.finditer(rf"(?<!`)({keys})(?![`?])(?:, ({PLACE}))?", text)]
     found += [Citation("model brief", m.group(0), m.start(), m.end()) for m in re.finditer(BRIEF, text)]
     return sorted(found, key=lambda c: c.start)
 

@@ -15,11 +15,14 @@ from partnerships.model.kernels.membership import withdraw_uncommitted
 from partnerships.model.kernels.obstacles import obstacles_arrive_and_resolve
 from partnerships.model.kernels.stalls import update_stalls
 from partnerships.model.kernels.trust import embed_institutional_trust, project_trust, shift_project_trust
-from partnerships.model.kernels.turnover import champions_emerge, forget_interpersonal_trust, lose_champions, replace_representatives
+from partnerships.model.kernels.turnover import (
+    champions_emerge, forget_interpersonal_trust, lose_champions, replace_representatives,
+)
 from partnerships.model.kernels.work import work_between_meetings
 
 __all__ = [
-    "award_funding", "capacity_share", "fill_normal", "fill_uniform", "champions_emerge", "decide_stage_gates", "embed_institutional_trust",
+    "award_funding", "capacity_share", "fill_normal", "fill_uniform", "champions_emerge", "decide_stage_gates",
+    "embed_institutional_trust",
     "forget_interpersonal_trust", "funding_call", "hold_meetings", "lose_champions", "obstacles_arrive_and_resolve",
     "project_trust", "realise_benefits", "replace_representatives", "shift_project_trust", "update_stalls",
     "withdraw_uncommitted", "work_between_meetings",

@@ -1,4 +1,5 @@
-"""Benefits and their fairness (model brief process 8; PAS 2007, 'realising benefits', p. 27: equitable shares; Huxham and Vangen)."""
+"""Benefits and their fairness (model brief process 8; PAS 2007, 'realising benefits', p. 27: equitable shares;
+Huxham and Vangen)."""
 
 import numpy as np
 from numba import njit

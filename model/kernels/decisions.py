@@ -6,8 +6,10 @@ from numba import njit
 
 from partnerships.model.kernels.stages import DESIGN_AND_FEASIBILITY
 
-MAX_REFERRAL_WEEKS = 8  # weeks a fully hierarchical culture takes to approve a referral (INLOGOV 2015, §3 'Attitudes to risk': "50 page business cases")
-SPONSOR_CONFIDENCE = 0.25  # share of perceived risk a sponsor still in the partnership takes away (PAS 2007, 'role of the project sponsor', p. 18)
+# weeks a fully hierarchical culture takes to approve a referral (INLOGOV 2015, §3 'Attitudes to risk': "50 page business cases")
+MAX_REFERRAL_WEEKS = 8
+# share of perceived risk a sponsor still in the partnership takes away (PAS 2007, 'role of the project sponsor', p. 18)
+SPONSOR_CONFIDENCE = 0.25
 
 
 @njit(cache=True)

@@ -1,4 +1,5 @@
-"""Meetings at each project's cadence (model brief process 1; PAS 2007, 'managing time', p. 16, on attendance, agendas and respect)."""
+"""Meetings at each project's cadence (model brief process 1; PAS 2007, 'managing time', p. 16, on attendance,
+agendas and respect)."""
 
 import numpy as np
 from numba import njit

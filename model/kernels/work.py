@@ -25,8 +25,8 @@ def work_between_meetings(week, meeting_discipline, work_rate, momentum_rate, co
     way to the target ``0.2 + 0.6 * done + 0.15 * drive + 0.1 * manager (+ 0.3 * catalytic_strength
     under a live award deadline)``, at most 1, where the drive is 1 with a champion and otherwise
     ``embedded[p]``, the mean institutional trust among members (embedded ways of working: INLOGOV
-    2015, §3 'Leadership', Thames Gateway Kent). While an obstacle blocks the project nothing gets done and the target is 0 (plus a
-    live deadline's lift): undone actions bleed momentum. Progress through a stage (0-3) grows by
+    2015, §3 'Leadership', Thames Gateway Kent). While an obstacle blocks the project nothing gets done
+    and the target is 0 (plus a live deadline's lift): undone actions bleed momentum. Progress through a stage (0-3) grows by
     ``work_rate * (0.25 + 0.75 * momentum) * done / (ambition * (1 + coordination_cost * member
     pairs))``, times 1.3 with a project manager; award money (resource effect) buys up to ``work_cost
     * work_rate`` £k of extra work a week, at ``work_cost * ambition`` per stage. A project that completes
