@@ -5,13 +5,16 @@ those where most starting projects were delivered (a delivered share of at least
 rarer than 5% or commoner than 95% of runs, the best quarter of runs instead. PRIM (the Patient Rule
 Induction Method, Friedman and Fisher 1999) peels the sampled ranges down to a box where such runs are
 dense. We use EMA Workbench's implementation (``ema_workbench.analysis.prim``, Kwakkel 2017), the
-standard one for scenario discovery: it is maintained, works on our own run table (no need to run the
-model through EMA's evaluators), handles whole-number parameters, and gives each restriction a
-quasi-p-value (Bryant and Lempert 2010) so that restrictions chance could produce are not read out.
-The standalone ``prim`` package is older (2024) and does not give those tests.
+one scenario-discovery studies use: it is maintained (3.0, 2026), works on our own run table (no need to
+run the model through EMA's evaluators), handles whole-number parameters, and gives each restriction a
+quasi-p-value (Bryant and Lempert 2010) so that restrictions chance could produce are not read out. The
+standalone ``prim`` package (1.0.0, 2024) is a fork of an older version of the same code that also needs
+interactive plotting (mplcursors). The price of EMA Workbench is its import: about 3 s of CPU (it loads
+scikit-learn and statsmodels), paid only by reports of sampled designs.
 
-From PRIM's peeling trajectory we take the smallest box that still holds at least half of the runs of
-interest (coverage >= 0.5), and read out only the restrictions whose quasi-p-value is below 0.05.
+From PRIM's peeling trajectory we take, among the boxes that hold at least half of the runs of interest
+(coverage >= 0.5), the one with the best balance of coverage and density (their harmonic mean), and read
+out only the restricted sides (a lower or an upper limit) whose quasi-p-value is below 0.05.
 
 Partial dependence: the mean outcome in equal-width bins of one parameter. The designs sample each
 parameter independently of the others, so a bin's mean averages over the other parameters as a
@@ -68,7 +71,8 @@ def prim_box(runs: pd.DataFrame, factors: list[str], cases: Cases) -> tuple[pd.D
     """PRIM on the sampled factors: (restrictions, peeling trajectory, stats of the chosen box), or None.
 
     restrictions: factor, low, high (the box), range_low, range_high (sampled), qp_low, qp_high (quasi-p of
-    each restricted side; NaN if that side is not restricted), significant.
+    each restricted side; NaN if that side is not restricted), low_significant, high_significant and
+    significant (either side).
     """
     with warnings.catch_warnings():  # EMA Workbench warns about optional parts it does not need here
         warnings.simplefilter("ignore")
@@ -80,10 +84,11 @@ def prim_box(runs: pd.DataFrame, factors: list[str], cases: Cases) -> tuple[pd.D
     if box is None:
         return None
     trajectory = box.peeling_trajectory.reset_index(drop=True)
-    eligible = trajectory.index[(trajectory["coverage"] >= MIN_COVERAGE) & (trajectory["res_dim"] >= 1)]
+    eligible = trajectory[(trajectory["coverage"] >= MIN_COVERAGE) & (trajectory["res_dim"] >= 1)]
     if not len(eligible):
         return None
-    i = int(eligible[-1])
+    balance = 2 * eligible["coverage"] * eligible["density"] / (eligible["coverage"] + eligible["density"])
+    i = int(balance.idxmax())
     stats_row, limits = box.inspect(i, style="data")[0]
     initial = box.box_lims[0]
     rows = []
@@ -91,7 +96,8 @@ def prim_box(runs: pd.DataFrame, factors: list[str], cases: Cases) -> tuple[pd.D
         low, high, qp_low, qp_high = (float(v) for v in limits.loc[factor].to_numpy())
         rows.append({"factor": factor, "low": low, "high": high, "range_low": float(initial[factor].iloc[0]),
                      "range_high": float(initial[factor].iloc[1]), "qp_low": qp_low, "qp_high": qp_high,
-                     "significant": bool(np.nanmin([qp_low, qp_high, np.inf]) < SIGNIFICANT)})
+                     "low_significant": bool(qp_low < SIGNIFICANT), "high_significant": bool(qp_high < SIGNIFICANT),
+                     "significant": bool(qp_low < SIGNIFICANT or qp_high < SIGNIFICANT)})
     chosen = {"box": i, "coverage": float(stats_row["coverage"]), "density": float(stats_row["density"]),
               "mass": float(stats_row["mass"]), "runs": int(stats_row["n"]), "cases": int(stats_row["k"]),
               "base_rate": float(cases.mask.mean())}
@@ -115,7 +121,8 @@ def restriction_words(row) -> str:
     from partnerships.experiments.report import lever_name
 
     name = lever_name(row.factor)
-    low_cut, high_cut = row.low > row.range_low, row.high < row.range_high
+    low_cut = row.low > row.range_low and row.low_significant
+    high_cut = row.high < row.range_high and row.high_significant
     if low_cut and high_cut:
         return f"the {name} is between {value_text(row.factor, row.low)} and {value_text(row.factor, row.high)}"
     if low_cut:
@@ -247,15 +254,17 @@ def _discovery_section(page: Page, tables: dict, cases: Cases | None, found, lab
     page.paragraph(box_sentence(cases, limits, chosen))
     page.paragraph(
         f"Method: PRIM (EMA Workbench) peels the sampled ranges to where runs with {cases.words} are dense. "
-        f"Of its peeling trajectory we show the smallest box that still holds at least {MIN_COVERAGE:.0%} of those "
-        f"runs (box {chosen['box']}: {chosen['runs']:,} runs, {chosen['cases']:,} of interest). A restriction "
-        f"is read out only if its quasi-p-value is below {SIGNIFICANT} (a binomial test that chance alone would "
-        "not restrict the range so).", note=True)
+        f"Of its peeling trajectory we show, among the boxes holding at least {MIN_COVERAGE:.0%} of those runs, "
+        f"the one with the best balance of coverage and density (box {chosen['box']}: {chosen['runs']:,} runs, "
+        f"{chosen['cases']:,} of interest). A limit is read out only if its quasi-p-value is below {SIGNIFICANT} "
+        "(a binomial test that chance alone would not restrict the range so).", note=True)
     page.figure(report_plots.prim_box(limits, labels),
                 "Each restricted parameter's sampled range (grey) and the box's range within it (blue).")
     shown = pd.DataFrame({"parameter": limits["factor"].map(labels), "box from": limits["low"], "box to": limits["high"],
                           "sampled from": limits["range_low"], "sampled to": limits["range_high"],
                           "quasi-p (lower side)": limits["qp_low"], "quasi-p (upper side)": limits["qp_high"],
-                          "read out": limits["significant"].map({True: "yes", False: "no (chance could do this)"})})
+                          "read out": [{(True, True): "both limits", (True, False): "lower limit",
+                                        (False, True): "upper limit"}.get((lo, hi), "no (chance could do this)")
+                                       for lo, hi in zip(limits["low_significant"], limits["high_significant"])]})
     page.table(shown, caption=f"The box: coverage {chosen['coverage']:.2f}, density {chosen['density']:.2f}, "
                               f"mass {chosen['mass']:.2f} (prim_box.csv; the whole trajectory in prim_trajectory.csv)")

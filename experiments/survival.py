@@ -9,7 +9,8 @@ Because every censoring falls at the end of the run, the Kaplan-Meier share deli
 plain share of projects delivered by then, and the restricted mean time to delivery is the mean of
 min(time, horizon): the weeks a project waits for delivery within the period.
 
-Intervals are lifelines' (Greenwood's variance, exponential transform for the curve). They treat projects
+Intervals are lifelines' for the curve (Greenwood's variance, exponential transform); the restricted mean's
+is the variance lifelines gives for min(time, horizon) over the number of projects. They treat projects
 as independent, while the projects of one run share their region and its chance events, so they are a
 little too narrow; the run-level interval of the delivered share (the effects section) does not have this
 limit.
@@ -18,10 +19,12 @@ limit.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.integrate import IntegrationWarning
 
 Z95 = 1.959963984540054
 
@@ -65,8 +68,11 @@ def kaplan_meier(times: pd.DataFrame, lever: str, levels: Sequence, labels: Mapp
         curves.append(pd.DataFrame({"lever": lever, "value": value, "label": labels[value], "week": timeline,
                                     "delivered": 1 - survival, "low": 1 - band[:, 1], "high": 1 - band[:, 0]}))
         median = kmf.median_survival_time_
-        rmst, variance = restricted_mean_survival_time(kmf, t=weeks, return_variance=True)
-        half = Z95 * math.sqrt(max(float(variance), 0.0))
+        with warnings.catch_warnings():  # lifelines integrates the step function with quad, which warns
+            warnings.simplefilter("ignore", IntegrationWarning)
+            rmst, variance = restricted_mean_survival_time(kmf, t=weeks, return_variance=True)
+        # lifelines returns the variance of min(T, weeks) itself; the restricted mean's is that over n.
+        half = Z95 * math.sqrt(max(float(variance), 0.0) / len(part))
         rows.append({"lever": lever, "value": value, "label": labels[value], "projects": len(part),
                      "delivered_by_end": 1 - survival[-1], "delivered_low": 1 - band[-1, 1],
                      "delivered_high": 1 - band[-1, 0],

@@ -1,4 +1,5 @@
-"""`partnerships report`: the self-contained HTML page, its CSV tables, its intervals, and a browser check."""
+"""`partnerships report`: the self-contained HTML page, its PDF and CSV tables, its intervals, the finding written
+from the numbers, time to delivery as a survival analysis, and a browser check."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from partnerships.experiments.cli import app
+from partnerships.experiments.discovery import PD_OUTCOMES
 from partnerships.experiments.report import OUTCOMES, cell_stats, marginal
 from partnerships.experiments.store import Store
 
@@ -25,7 +27,7 @@ description = "A small sweep for the report tests."
 weeks = 60
 replications = 4
 base_seed = 17
-outputs = ["runs", "model_weekly"]
+outputs = ["runs", "model_weekly", "projects"]
 
 [vary.external_funding]
 levels = [0, 500]
@@ -39,7 +41,7 @@ labels = ["low", "high"]
 levels = [0.2, 0.5, 0.8]
 labels = ["poor", "typical", "good"]
 """
-FIGURES = len(OUTCOMES) + 2 + 1  # effect of each lever per outcome, two interaction figures, momentum over time
+FIGURES = len(OUTCOMES) + 1 + 2  # effect of each lever per outcome, delivery curves, two interaction figures
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +54,7 @@ def results(tmp_path_factory) -> Path:
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["report", str(out)])
     assert result.exit_code == 0, result.output
+    (out / "report-stdout.txt").write_text(result.stdout)
     return out
 
 
@@ -62,10 +65,12 @@ def test_report_is_self_contained_with_a_caption_under_every_figure(results):
     figures = re.findall(r'<figure><img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="[^"]+"><figcaption>([^<]+)'
                          r"</figcaption></figure>", page)
     assert len(figures) == FIGURES and all(len(caption.split()) >= 8 for caption in figures)
-    for section in ("At a glance", "Effect of each lever", "Interactions", "Momentum over time",
-                    "Are there enough replications?", "Every combination of settings", "Provenance"):
+    for section in ("Main finding", "What was simulated", "What is assumed", "What the intervals cover",
+                    "Effect of each lever", "Time to delivery", "Interactions", "Momentum and trust over time",
+                    "Are there enough replications?", "Every combination of settings", "Glossary", "Provenance"):
         assert section in page
-    assert "t-intervals over the replications" in page and "SeedSequence" in page
+    assert "SeedSequence" in page and "chance in the simulation only" in page
+    assert "mean_momentum_all" in page  # says why the survivorship average of open projects is not shown
 
 
 def test_csv_tables_hold_effects_cells_and_precision(results):
@@ -84,10 +89,23 @@ def test_csv_tables_hold_effects_cells_and_precision(results):
             & (runs["meeting_discipline"] == one["meeting_discipline"]))
     assert one["delivered_share"] == pytest.approx(runs.loc[mask, "delivered_share"].mean())
     precision = pd.read_csv(results / "precision.csv")
-    assert set(precision["outcome"]) == {"delivered_share", "mean_momentum"} and len(precision) == 2 * (1 + 1 + 2)
-    weekly = pd.read_csv(results / "momentum_by_week.csv")
-    assert weekly["week"].max() == 60 and set(weekly["lever"]) == {"external_funding", "leader_turnover",
+    assert set(precision["outcome"]) == {"delivered_share", "working_well_share"} and len(precision) == 2 * (1 + 1 + 2)
+    curves = pd.read_csv(results / "delivery_curves.csv")
+    assert curves["week"].max() == 60 and set(curves["lever"]) == {"external_funding", "leader_turnover",
                                                                     "meeting_discipline"}
+    assert (curves["low"] <= curves["delivered"] + 1e-12).all() and (curves["delivered"] <= curves["high"] + 1e-12).all()
+
+
+def test_command_names_exactly_the_files_it_wrote(results):
+    """'wrote report.html, report.pdf, a.csv, ... in DIR': every file named exists, and every CSV the page names too."""
+    line = (results / "report-stdout.txt").read_text().strip().splitlines()[-1]
+    assert line.startswith("wrote ") and " in " in line
+    names = line[len("wrote "):line.rindex(" in ")].split(", ")
+    assert "report.html" in names and all((results / name).is_file() for name in names)
+    page = (results / "report.html").read_text()
+    assert set(re.findall(r"\b([a-z_]+\.csv)\b", page)) <= set(names)
+    if Path("/usr/bin/chromium").exists():
+        assert "report.pdf" in names and (results / "report.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def test_level_mean_intervals_cover_the_true_mean_95_percent_of_the_time(base_seed):
@@ -164,29 +182,35 @@ def test_report_renders_in_headless_chromium_with_every_figure_and_table(results
     assert (tmp_path / "report.png").stat().st_size > 10_000
 
 
-def test_sampled_design_report_plots_each_outcome_against_each_parameter(tmp_path):
+def test_sampled_design_report_has_scenario_discovery_and_partial_dependence(tmp_path):
+    """A latin hypercube sweep gets PRIM scenario discovery and partial-dependence plots, and every CSV it names."""
     path = tmp_path / "lhs.toml"
     path.write_text(textwrap.dedent("""
         [experiment]
         base_seed = 2
         replications = 1
-        weeks = 20
+        weeks = 150
         [vary.meeting_discipline]
         low = 0.1
         high = 0.9
-        [vary.trust_gain]
-        low = 0.01
-        high = 0.1
+        [vary.external_funding]
+        low = 0
+        high = 500
         [design]
         kind = "latin_hypercube"
-        samples = 12
+        samples = 40
         """))
     out = tmp_path / "out"
     assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "1"]).exit_code == 0
-    result = runner.invoke(app, ["report", str(out)])
+    result = runner.invoke(app, ["report", str(out), "--no-pdf"])
     assert result.exit_code == 0, result.output
     page = (out / "report.html").read_text()
-    assert page.count("<figure>") == len(OUTCOMES) and "Outcomes against each varied parameter" in page
+    assert "Scenario discovery" in page and "Partial dependence" in page and 'data-role="finding"' in page
+    assert page.count("<figure") >= len(PD_OUTCOMES)
+    names = result.stdout.strip().splitlines()[-1].split(" in ")[0].split(", ")
+    assert "partial_dependence.csv" in names and all((out / n.replace("wrote ", "")).is_file() for n in names)
+    curves = pd.read_csv(out / "partial_dependence.csv")
+    assert set(curves["factor"]) == {"meeting_discipline", "external_funding"} and curves["runs"].sum() == 2 * 2 * 40
 
 
 def test_html_page_needs_a_caption_for_every_figure_and_escapes_text():
