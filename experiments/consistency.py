@@ -90,9 +90,12 @@ def compare(effects: pd.DataFrame, curves: pd.DataFrame, outcome: str = OUTCOME)
 
 
 def headline_effects(folder: Path) -> pd.DataFrame:
-    """The headline experiment's lever effects, from its folder (computed afresh from the stored runs)."""
+    """The headline experiment's lever effects: computed afresh from the folder's stored runs, or read from the
+    lever_effects.csv its report wrote (a curated example keeps only the tables)."""
     from partnerships.experiments.report import lever_effects, load_results
 
+    if not (Path(folder) / "runs.parquet").is_file() and (Path(folder) / "lever_effects.csv").is_file():
+        return pd.read_csv(Path(folder) / "lever_effects.csv")
     return lever_effects(load_results(folder), outcomes=(OUTCOME,))
 
 

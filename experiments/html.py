@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from partnerships.experiments.store import write_atomic
 
@@ -65,8 +66,15 @@ details { margin: .6em 0; } summary { cursor: pointer; font-weight: 600; }
 """
 
 
+#: The font matplotlib ships with: every text of a report figure uses it, so no machine's missing fonts or
+#: matplotlibrc can print 'findfont' warnings.
+FONT = "DejaVu Sans"
+
+
 def figure_png(fig: Figure, dpi: int = 110) -> str:
-    """A matplotlib figure as a base64-encoded PNG."""
+    """A matplotlib figure as a base64-encoded PNG (every text in :data:`FONT`)."""
+    for text in fig.findobj(Text):
+        text.set_fontfamily(FONT)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     return base64.b64encode(buffer.getvalue()).decode("ascii")

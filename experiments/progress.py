@@ -91,6 +91,8 @@ class Display:
             rate = ran / elapsed
             left = max(self.total - self.done, 0) / rate
             pace = f", {rate:.1f} runs/s, " + ("done" if self.done >= self.total else f"about {duration(left)} left")
+        elif self.done >= self.total:
+            pace = ", all stored already"
         else:
             pace = ", rate not known yet"
         print(f"{self.label}: {self.done:,} of {self.total:,} runs{share}{phase}{pace}", file=self.stream, flush=True)

@@ -24,6 +24,8 @@ from partnerships.experiments.sensitivity import (CI_WIDTH_LIMIT, DUMMY, LAST_CH
 from partnerships.model.parameters import PARAMETERS
 from partnerships.viz import sensitivity_plots as plots
 
+METHOD_WORDS = {"morris": "Morris screening", "sobol": "Sobol's variance-based method",
+                "morris_then_sobol": "Morris screening of every parameter, then Sobol's method for the survivors"}
 #: Short names of the outcomes for sentences (others: from the outcome's description).
 SHORT = {"delivered_share": "the share of projects delivered", "working_well_share": "the share working well",
          "not_working_share": "the share not working", "benefit_cost_ratio": "the benefit-cost ratio",
@@ -46,23 +48,32 @@ def kind(name: str) -> str:
     return "lever" if name in PARAMETERS and PARAMETERS[name].lever else "model assumption"
 
 
-def verdict(estimate: float, conf: float) -> str:
-    """'effect' when the 95% interval lies above zero; otherwise 'no evidence of an effect', with a note on
-    estimates below zero."""
-    if estimate - conf > 0:
+def verdict(estimate: float, conf: float, floor: float = 0.0, floor_conf: float = 0.0) -> str:
+    """'effect' when the index exceeds the noise floor (the dummy's index, 0 without a dummy) by more than the
+    95% interval of the difference; otherwise 'no evidence of an effect', with a note on estimates below zero."""
+    if estimate - floor > math.hypot(conf, floor_conf):
         return "effect"
     if estimate < 0:
         return "no evidence of an effect (estimate below zero: noise)"
-    return "no evidence of an effect"
+    return "no evidence of an effect" + (" (not above the noise floor)" if estimate > conf else "")
 
 
 def classified(results: Results, outcome: str) -> pd.DataFrame:
-    """The Sobol indices of ``outcome`` with kind and verdict columns (S1_clear, ST_clear, S1_verdict, ...)."""
+    """The Sobol indices of ``outcome`` with kind and verdict columns (S1_clear, ST_clear, S1_verdict, ...).
+
+    With a dummy in the study, its index is the noise floor: chance left after averaging inflates every total
+    index by about the same amount, so an index counts as an effect only when it exceeds the dummy's.
+    """
     table = results.sobol[results.sobol["outcome"] == outcome].copy()
     table["kind"] = table["parameter"].map(kind)
+    dummy = table[table["parameter"] == DUMMY]
     for key in ("S1", "ST"):
-        table[f"{key}_clear"] = (table[key] - table[f"{key}_conf"]) > 0
-        table[f"{key}_verdict"] = [verdict(e, c) for e, c in zip(table[key], table[f"{key}_conf"])]
+        floor = (float(dummy[key].iloc[0]), float(dummy[f"{key}_conf"].iloc[0])) if len(dummy) else (0.0, 0.0)
+        floor = (max(floor[0], 0.0), floor[1]) if len(dummy) else floor
+        verdicts = [verdict(e, c, *floor) if p != DUMMY else verdict(e, c)
+                    for p, e, c in zip(table["parameter"], table[key], table[f"{key}_conf"])]
+        table[f"{key}_verdict"] = verdicts
+        table[f"{key}_clear"] = [v == "effect" for v in verdicts]
     return table
 
 
@@ -84,7 +95,8 @@ def _name(label: str) -> str:
 
 
 def _share(row) -> str:
-    return f"{pct(row['ST'])} of its variation, ±{pct(row['ST_conf'])}"
+    low, high = max(row["ST"] - row["ST_conf"], 0.0), row["ST"] + row["ST_conf"]
+    return f"{pct(row['ST'])} of its variation, 95% interval {pct(low)} to {pct(high)}"
 
 
 def _sobol_finding(results: Results, outcome: str) -> tuple[list[str], list[str]]:
@@ -106,8 +118,9 @@ def _sobol_finding(results: Results, outcome: str) -> tuple[list[str], list[str]
                          f"{what(outcome)} over the ranges studied.")
     if len(weak_levers) and len(clear_levers):
         verb = "shows" if len(weak_levers) == 1 else "show"
-        sentences.append(f"The {join(_name(x) for x in weak_levers['label'])} {verb} no evidence of an effect "
-                         "(the interval includes zero).")
+        floor = " above the noise floor" if (table["kind"] == "noise floor").any() else ""
+        sentences.append(f"The {join(_name(x) for x in weak_levers['label'])} {verb} no evidence of an effect{floor} "
+                         "at this sample size (the interval includes it), which is not evidence of no effect.")
     if len(clear_assumptions):
         top = clear_assumptions.iloc[0]
         bigger = len(clear_levers) == 0 or top["ST"] > clear_levers.iloc[0]["ST"]
@@ -119,11 +132,8 @@ def _sobol_finding(results: Results, outcome: str) -> tuple[list[str], list[str]
 
 
 def _morris_finding(results: Results, outcome: str) -> tuple[list[str], list[str]]:
-    table = results.morris[(results.morris["outcome"] == outcome) & (results.morris["parameter"] != DUMMY)].copy()
-    floor = results.morris[(results.morris["outcome"] == outcome) & (results.morris["parameter"] == DUMMY)]
-    noise = float(floor["mu_star"].iloc[0] + floor["mu_star_conf"].iloc[0]) if len(floor) else 0.0
-    table["clear"] = (table["mu_star"] - table["mu_star_conf"]) > noise
-    table["kind"] = table["parameter"].map(kind)
+    table = _morris_classified(results, outcome)
+    table = table[table["parameter"] != DUMMY].assign(kind=lambda t: t["parameter"].map(kind))
     table = table.sort_values("mu_star", ascending=False)
     sentences, names = [], []
     for group, words in (("lever", "Of the levers a policy team controls"), ("model assumption",
@@ -167,7 +177,7 @@ def grouped_warnings(results: Results) -> tuple[list[str], list[str]]:
                              + ", ".join(_label(results, n) for n in moved))
             lines.append(f"{what(outcome).capitalize()}: the total indices of {len(unsettled)} of {len(last)} "
                          f"parameters have not settled at N = {sizes[-1]} ({'; '.join(parts)})"
-                         + (f"; {len(levers)} of them levers" if levers else "; every lever's has") + ".")
+                         + (f"; {len(levers)} of them levers" if levers else "; every lever's index has settled") + ".")
     others = [w for w in results.warnings if "not settled" not in w]
     return lines, others
 
@@ -260,7 +270,7 @@ def _caveats(results: Results) -> dict[str, str]:
             f"Each run lasts {years(study.weeks)}. {len(study.factors)} parameters were sampled uniformly over the "
             f"ranges in the table below ({len(levers)} of them levers a policy team controls"
             + (", one a dummy the model ignores" if any(f.kind == DUMMY for f in study.factors) else "")
-            + f"), by the {study.method.replace('_', ' then ')} method; outcomes: "
+            + f"), by {METHOD_WORDS[study.method]}; outcomes: "
             + ", ".join(what(o) for o in study.outcomes) + "."),
         "What is assumed": (
             "These are outputs of a simulation, not observations: its rules come from five documents on UK "
@@ -319,15 +329,27 @@ def _outcome_section(page: Page, results: Results, outcome: str) -> None:
         _second_order(page, results, outcome)
         _convergence(page, results, outcome)
     if results.morris is not None and (results.morris["outcome"] == outcome).any():
-        morris = results.morris[results.morris["outcome"] == outcome]
+        morris = _morris_classified(results, outcome)
         top = morris[morris["parameter"] != DUMMY].sort_values("mu_star", ascending=False).iloc[0]
         page.figure(plots.morris_figure(morris, f"Morris screening: {what(outcome)}"),
                     f"Screening: how much {what(outcome)} typically changes when each parameter moves across its "
-                    f"range (mu*, 95% intervals); the largest is the {_name(top['label'])} ({top['mu_star']:.2g}). "
-                    "Right: parameters above the dashed line act through interactions or curves.")
+                    f"range (mu*, 95% intervals); the largest is the {_name(top['label'])} ({top['mu_star']:.2g}); "
+                    f"{int((~morris['clear']).sum())} hollow bars are not above the dummy's (no evidence of an "
+                    "effect). Right: parameters above the dashed line act through interactions or curves.",
+                    data={"outcome": outcome, "clear": " ".join(morris.loc[morris["clear"], "parameter"]),
+                          "no-evidence": " ".join(morris.loc[~morris["clear"], "parameter"])})
         if study.method == "morris_then_sobol":
             kept = join("the " + _name(study.label(n)) for n in results.survivors if n != DUMMY)
             page.paragraph(f"Kept for the Sobol analysis: {kept}.", note=True)
+
+
+def _morris_classified(results: Results, outcome: str) -> pd.DataFrame:
+    """Morris rows of ``outcome`` with ``clear``: mu* minus its interval above the dummy's mu* plus its interval."""
+    table = results.morris[results.morris["outcome"] == outcome].copy()
+    dummy = table[table["parameter"] == DUMMY]
+    floor = float(dummy["mu_star"].iloc[0] + dummy["mu_star_conf"].iloc[0]) if len(dummy) else 0.0
+    table["clear"] = ((table["mu_star"] - table["mu_star_conf"]) > floor) & (table["parameter"] != DUMMY)
+    return table
 
 
 def _second_order(page: Page, results: Results, outcome: str) -> None:
@@ -352,6 +374,8 @@ def _second_order(page: Page, results: Results, outcome: str) -> None:
 
 
 def _convergence(page: Page, results: Results, outcome: str) -> None:
+    if results.convergence is None:
+        return
     conv = results.convergence[results.convergence["outcome"] == outcome]
     if conv.empty:
         return
@@ -369,7 +393,8 @@ def _curves_section(page: Page, results: Results) -> None:
     study = results.study
     page.heading("One lever at a time")
     levers = join("the " + _label(results, n) for n in results.levers)
-    page.figure(plots.curves_figure(results.curves, list(study.outcomes), dict(study.defaults)),
+    page.figure(plots.curves_figure(results.curves, list(study.outcomes), dict(study.defaults),
+                                    {o: what(o) for o in study.outcomes}),
                 f"The model run at {study.curves.points} values of each parameter shown ({levers}), everything else "
                 f"at its default (dotted line), {study.curves.replications} runs per value: each row is one "
                 "parameter, each column one outcome; the line is the average and the band its 95% interval (the "

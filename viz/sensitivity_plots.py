@@ -15,13 +15,18 @@ INDEX_COLOURS = {"S1": "#1f77b4", "ST": "#ff7f0e"}
 
 
 def morris_figure(morris: pd.DataFrame, title: str) -> Figure:
-    """Left: mu* (typical effect across the range) with its bootstrap interval, largest first.
-    Right: sigma against mu* (points far above the diagonal act through interactions or curvature)."""
+    """Left: mu* (typical effect across the range) with its bootstrap interval, largest first; with a ``clear``
+    column, bars not above the noise floor are hollow. Right: sigma against mu* (points far above the diagonal
+    act through interactions or curvature)."""
     table = morris.sort_values("mu_star", kind="stable")
     fig = Figure(figsize=(11, max(3.0, 0.28 * len(table) + 1.2)), layout="constrained")
     bars, scatter = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
     y = np.arange(len(table))
-    bars.barh(y, table["mu_star"], xerr=table["mu_star_conf"], color="#4c72b0", ecolor="#333333", capsize=2)
+    clear = table["clear"].to_numpy(dtype=bool) if "clear" in table else np.ones(len(table), dtype=bool)
+    bars.barh(y[clear], table["mu_star"][clear], xerr=table["mu_star_conf"][clear], color="#4c72b0",
+              ecolor="#333333", capsize=2)
+    bars.barh(y[~clear], table["mu_star"][~clear], xerr=table["mu_star_conf"][~clear], facecolor="none",
+              edgecolor="#9aa3ad", hatch="///", ecolor="#9aa3ad", capsize=2)
     bars.set_yticks(y, table["label"], fontsize=8)
     bars.set_xlabel("mu*: typical change in the outcome across the parameter's range")
     bars.set_title(f"{title}: how much each parameter matters")
@@ -64,15 +69,18 @@ def sobol_figure(indices: pd.DataFrame, title: str) -> Figure:
             conf = table[f"{key}_conf"].to_numpy(dtype=float)
             colour = INDEX_COLOURS[key]
             solid = clear & (value > 0)
-            ax.barh(y[solid] + offset, value[solid], height=0.36, xerr=conf[solid], color=colour, ecolor="#333333",
-                    capsize=2, label=f"{what}: clear")
+            if solid.any():
+                ax.barh(y[solid] + offset, value[solid], height=0.36, xerr=conf[solid], color=colour,
+                        ecolor="#333333", capsize=2, label=f"{what}: effect")
             weak = ~clear & (value >= 0)
-            ax.barh(y[weak] + offset, value[weak], height=0.36, xerr=conf[weak], facecolor="none",
-                    edgecolor="#9aa3ad", hatch="///", ecolor="#9aa3ad", capsize=2,
-                    label=f"{what}: no evidence of an effect")
+            if weak.any():
+                ax.barh(y[weak] + offset, value[weak], height=0.36, xerr=conf[weak], facecolor="none",
+                        edgecolor=colour, hatch="///", ecolor="#9aa3ad", capsize=2,
+                        label=f"{what}: no evidence of an effect")
             below = value < 0
-            ax.errorbar(value[below], y[below] + offset, xerr=conf[below], fmt="o", mfc="none", color="#9aa3ad",
-                        capsize=2, label="estimate below zero (noise)" if key == "ST" else None)
+            if below.any():
+                ax.errorbar(value[below], y[below] + offset, xerr=conf[below], fmt="o", mfc="none", color="#9aa3ad",
+                            capsize=2, label="estimate below zero (noise, never a finding)")
         labels = [f"{lab} (noise floor)" if kind == "noise floor" else lab
                   for lab, kind in zip(table["label"], table["kind"])]
         ax.set_yticks(y, labels, fontsize=9)
@@ -84,7 +92,7 @@ def sobol_figure(indices: pd.DataFrame, title: str) -> Figure:
             if n not in names:
                 handles.append(h)
                 names.append(n)
-    axes[0].legend(handles, names, loc="lower right", fontsize=7)
+    fig.legend(handles, names, loc="outside lower center", ncols=2, fontsize=8)
     axes[-1].set_xlabel("share of the outcome's variation (0 = none, 1 = all)")
     axes[-1].set_xlim(left=min(0.0, float(np.nanmin(indices[["S1", "ST"]].to_numpy() - 0.02))))
     fig.suptitle(title)
@@ -101,7 +109,7 @@ def interaction_figure(second: pd.DataFrame, names: list[str], labels: list[str]
         if row["S2"] - row["S2_conf"] > 0:
             i, j = where[row["a"]], where[row["b"]]
             grid[i, j] = grid[j, i] = row["S2"]
-    fig = Figure(figsize=(1.0 + 0.75 * n + 2.5, 0.75 * n + 2.2), layout="constrained")
+    fig = Figure(figsize=(1.0 + 0.5 * n + 2.5, 0.5 * n + 2.0), layout="constrained")
     ax = fig.subplots()
     top = max(float(np.nanmax(grid)) if np.isfinite(grid).any() else 0.0, 0.05)
     image = ax.imshow(grid, cmap="Blues", vmin=0, vmax=top)
@@ -146,7 +154,8 @@ def convergence_figure(conv: pd.DataFrame, title: str, top: int = 6) -> Figure:
     return fig
 
 
-def curves_figure(curves: pd.DataFrame, outcomes: list[str], defaults: dict[str, float]) -> Figure:
+def curves_figure(curves: pd.DataFrame, outcomes: list[str], defaults: dict[str, float],
+                  titles: dict[str, str] | None = None) -> Figure:
     """One-at-a-time response: a row per lever over its range (others at defaults), a column per outcome;
     the line is the mean over replications and the band its 95% interval."""
     levers = list(dict.fromkeys(curves["lever"]))
@@ -163,7 +172,7 @@ def curves_figure(curves: pd.DataFrame, outcomes: list[str], defaults: dict[str,
             ax.set_ylim(bottom=0)  # shares and ratios: the axis starts at zero
             ax.set_xlabel(table["label"].iloc[0] if len(table) else lever, fontsize=8)
             if row == 0:
-                ax.set_title(outcome, fontsize=10)
+                ax.set_title((titles or {}).get(outcome, outcome), fontsize=10)
     return fig
 
 
