@@ -3,9 +3,7 @@ its tables are written as CSV, it resumes, and its summary sentences follow the 
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -16,8 +14,8 @@ from partnerships.experiments.cli import app
 from partnerships.experiments.sensitivity import Factor, Results, Study
 from partnerships.experiments.sensitivity_report import classified, finding, grouped_warnings, render, verdict
 from partnerships.model.parameters import PARAMETERS
+from report_browser import assert_reads_right, inspect_report
 
-CHROMIUM = Path("/usr/bin/chromium")
 runner = CliRunner()
 
 QUICK = """# a quick form of experiments/sensitivity.toml: 5 parameters, few weeks, tiny samples
@@ -94,33 +92,31 @@ def test_running_again_resumes_and_a_changed_study_is_refused(quick_study, tmp_p
 
 
 @pytest.mark.browser
-def test_report_renders_in_chromium_with_every_figure(quick_study, tmp_path):
-    if not CHROMIUM.exists() or shutil.which("chromium") is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing at /usr/bin/chromium (required when CI is set)")
-        pytest.skip("chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
+def test_report_reads_right_in_chromium_with_every_figure(quick_study, tmp_path):
     _, out, _ = quick_study
     html = (out / "report.html").read_text()
     assert "src=\"http" not in html and "<script src" not in html  # self-contained
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.goto((out / "report.html").as_uri())
-        images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
-        captions = page.evaluate("Array.from(document.querySelectorAll('figure')).map("
-                                 "f => f.querySelector('figcaption').innerText)")
-        headings = page.evaluate("Array.from(document.querySelectorAll('h2')).map(h => h.innerText)")
-        page.screenshot(path=str(tmp_path / "sensitivity_report.png"), full_page=True)
-        browser.close()
-    # per outcome: Morris, Sobol, interactions, convergence; plus the response curves
-    assert len(images) == 2 * 4 + 1
-    assert all(complete and width > 100 for complete, width in images)
-    assert len(captions) == len(images) and all(len(c.split()) >= 8 for c in captions)
-    assert "Summary" in headings and "One lever at a time" in headings
-    assert (tmp_path / "sensitivity_report.png").stat().st_size > 10_000
+    seen = inspect_report(out / "report.html", tmp_path / "sensitivity-report.png")
+    assert_reads_right(seen)
+    # per outcome: Sobol, pairs, convergence, Morris; plus the response curves
+    assert len(seen["figures"]) == 2 * 4 + 1
+    assert "One lever at a time" in seen["headings"]
+    assert (tmp_path / "sensitivity-report.png").stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_no_index_whose_interval_spans_zero_is_called_a_finding_in_the_browser(tmp_path):
+    """The issue's case: a negative first-order estimate, a lever at the noise floor, a -0.32 +- 0.35 pair."""
+    page = tmp_path / "synthetic.html"
+    render(_results(S1, ST, s2=0.2)).write(page)
+    seen = inspect_report(page, tmp_path / "synthetic-sensitivity.png")
+    assert_reads_right(seen)
+    assert seen["findings"] == ["meeting_discipline", "external_funding", "obstacle_rate"]
+    sobol = next(f for f in seen["figures"] if "noEvidence" in f["data"])
+    assert set(sobol["data"]["noEvidence"].split()) == {"leader_turnover", "dummy"}
+    pairs = [f for f in seen["figures"] if "Second-order" in f["caption"]]
+    assert pairs and pairs[0]["data"]["clear"] == "external_funding+leader_turnover"
+    assert "no evidence of an effect" in seen["finding"]
 
 
 def _results(s1: dict[str, float], st: dict[str, float], s2: float, conf: float = 0.02) -> Results:
