@@ -122,9 +122,16 @@ def summary_sentence(table: pd.DataFrame) -> str:
             f"{len(table)} headline levers they share, and on direction and size of {int(full.sum())}")
     other = table[~full]
     if len(other):
-        text += "; " + "; ".join(f"for the {lever_name(r.lever)} they {r.verdict.split(':')[0]}" for r in
-                                 other.itertuples())
+        text += "; " + "; ".join(f"for the {lever_name(r.lever)} {_verdict_words(r.verdict)}" for r in other.itertuples())
     return text + "."
+
+
+def _verdict_words(verdict: str) -> str:
+    if verdict.startswith("inconclusive"):
+        return "the check is inconclusive (" + verdict.split(": ", 1)[1] + ")"
+    if verdict.startswith("agree in direction"):
+        return "they agree in direction but differ in size"
+    return f"they {verdict}"
 
 
 def consistency_section(page: Page, tables: dict[str, pd.DataFrame], effects: pd.DataFrame | None, other: Path,
@@ -143,8 +150,10 @@ def consistency_section(page: Page, tables: dict[str, pd.DataFrame], effects: pd
     table = compare(effects, curves)
     tables["consistency"] = table
     page.paragraph(summary_sentence(table))
+    from partnerships.experiments.report import lever_name
+
     shown = pd.DataFrame({
-        "lever": table["lever"], "between": [f"{a} and {b}" for a, b in zip(table["from_label"], table["to_label"])],
+        "lever": table["lever"].map(lever_name), "between": [f"{a} and {b}" for a, b in zip(table["from_label"], table["to_label"])],
         "headline: change in delivered share (95% CI)": [f"{100 * e:+.1f} points ({100 * lo:+.1f} to {100 * hi:+.1f})"
                                                          for e, lo, hi in zip(table["headline_effect"],
                                                                               table["headline_low"],

@@ -274,7 +274,7 @@ def headline_finding(effects: pd.DataFrame, weeks: int) -> tuple[list[str], list
     if clear:
         _, lever, ref, top, _ = clear[0]
         sentences.append(f"In this simulation the {lever_name(lever)} matters most for delivery: {change(ref, top)}.")
-        others = [f"the {lever_name(lv)} ({_points(t['effect'])} points, {r['label']} to {t['label']})"
+        others = [f"the {lever_name(lv)}, {_points(t['effect'])} points from {r['label']} to {t['label']}"
                   for _, lv, r, t, _ in clear[1:]]
         if others:
             sentences.append(f"Next come {join(others)}.")
@@ -413,7 +413,7 @@ def _delivery_section(results: Results, page: Page, tables: dict, labels: dict, 
                                      f"not reached (under half delivered by week {weeks})" for m in summary["median_weeks"]],
         "restricted mean weeks (95% CI)": [f"{r:.1f} ({lo:.1f} to {hi:.1f})" for r, lo, hi in
                                            zip(summary["rmst_weeks"], summary["rmst_low"], summary["rmst_high"])],
-        "log-rank p (levels differ)": [f"{p:.2g}" for p in summary["logrank_p"]]})
+        "log-rank p (levels differ)": [f"{p:.2g}" if p >= 0.001 else "< 0.001" for p in summary["logrank_p"]]})
     page.table(shown, caption="Time to delivery by lever level (time_to_delivery.csv; curves in delivery_curves.csv)")
     page.paragraph("These intervals treat projects as independent; the projects of one run share their region and "
                    "its chance events, so the intervals are somewhat too narrow. The delivered share's interval in "

@@ -100,7 +100,7 @@ def test_headline_finding_ranks_the_levers_from_the_numbers():
     assert sentences[0].startswith("In this simulation the external funding award matters most for delivery")
     assert "from none to large raises the share of projects delivered within five years from 15% to 61% (+46 " \
            "percentage points)" in text
-    assert "Next come the meeting discipline (+25 points, poor to good)." in text
+    assert "Next come the meeting discipline, +25 points from poor to good." in text
     assert "the leadership turnover shows no clear difference" in text and 2 <= len(sentences) <= 3
     assert names == ["external_funding", "meeting_discipline"]
     swapped = headline_finding(effects.assign(effect=lambda e: np.where(e["lever"] == "meeting_discipline",
