@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from partnerships.experiments.framing import (SEED_ONLY, assumptions_sentence, definitions_sentence, glossary, join,
-                                              scenario_sentence, years)
+                                              plural, scenario_sentence, years)
 from partnerships.experiments.html import Page
 from partnerships.model.parameters import PARAMETERS
 from partnerships.viz import report_plots
@@ -215,7 +215,7 @@ def sampled_page(results, tables: dict[str, pd.DataFrame]) -> Page:
         "What was simulated": (
             f"{len(runs):,} runs. {scenario_sentence(m.get('scenario', 'county'))} Each run lasts {years(weeks)}. "
             f"A {str(m.get('design', '')).replace('_', ' ')} design of {m.get('points')} points over the ranges "
-            f"({ranges}) x {m.get('replications')} replications, each with its own random seed. "
+            f"({ranges}) x {plural(m.get('replications'), 'replication')}, each with its own random seed. "
             f"{definitions_sentence()}"),
         "What is assumed": assumptions_sentence(factors),
         "What the intervals cover": SEED_ONLY + " A partial-dependence interval also spreads over the other sampled "

@@ -120,6 +120,11 @@ def label(name: str) -> str:
     return PARAMETERS[name].label if name in PARAMETERS else name
 
 
+def plural(n, word: str) -> str:
+    """'1 replication', '200 replications'."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def join(words: Iterable[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     words = list(words)

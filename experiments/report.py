@@ -30,7 +30,7 @@ from scipy import stats
 from partnerships.experiments.design import Factor
 from partnerships.experiments.errors import UserError
 from partnerships.experiments.framing import (SEED_ONLY, assumptions_sentence, definitions_sentence, glossary, join,
-                                              provenance, scenario_sentence, years)
+                                              plural, provenance, scenario_sentence, years)
 from partnerships.experiments.html import Page, Written
 from partnerships.experiments.store import Store, write_atomic
 from partnerships.experiments.sweep import replications_for_precision
@@ -299,8 +299,8 @@ def _caveats(results: Results) -> dict[str, str]:
         "What was simulated": (
             f"{len(results.runs):,} runs. {scenario_sentence(m.get('scenario', 'county'))} Each run lasts "
             f"{years(int(m.get('weeks', 260)))}. Every combination of the levels of {len(results.levers)} levers "
-            f"({levers}): {m.get('points')} combinations x {m.get('replications')} replications, each with its own "
-            f"random seed. {definitions_sentence()}"),
+            f"({levers}): {m.get('points')} combinations x {plural(m.get('replications'), 'replication')}, each with "
+            f"its own random seed. {definitions_sentence()}"),
         "What is assumed": assumptions_sentence([f.name for f in results.factors]) + held,
         "What the intervals cover": SEED_ONLY + " A lever's effect is averaged over the levels of the other levers.",
     }

@@ -81,7 +81,7 @@ def sobol_figure(indices: pd.DataFrame, title: str) -> Figure:
             if below.any():
                 ax.errorbar(value[below], y[below] + offset, xerr=conf[below], fmt="o", mfc="none", color="#9aa3ad",
                             capsize=2, label="estimate below zero (noise, never a finding)")
-        labels = [f"{lab} (noise floor)" if kind == "noise floor" else lab
+        labels = [f"{lab} (noise floor)" if kind == "noise floor" and "noise floor" not in lab else lab
                   for lab, kind in zip(table["label"], table["kind"])]
         ax.set_yticks(y, labels, fontsize=9)
         ax.axvline(0, color="#333333", linewidth=0.8)
