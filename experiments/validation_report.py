@@ -74,7 +74,8 @@ def render(validation: Validation, curves: pd.DataFrame | None, runtime_seconds:
                             "assumptions (docs/ODD.md), and every parameter not changed by a condition is at its "
                             "default."),
         "What the intervals cover": (f"{s.confidence:.0%} t-intervals over replications with common random numbers "
-                                     "(replication r of every condition uses the same seed). " + SEED_ONLY),
+                                     "(replication r of every condition uses the same seed). "
+                                     + SEED_ONLY.replace("The 95% intervals", "These intervals")),
     })
     page.heading("Method")
     page.paragraph(
