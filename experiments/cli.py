@@ -19,7 +19,8 @@ from partnerships.model.schema import MAX_WEEKS
 if TYPE_CHECKING:
     from partnerships.model.parameters import Parameter
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+# rich_markup_mode=None: click's plain help, which fits the terminal's width and shows no '<bool>' after flags.
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Agent-based simulation of collaborative partnerships between public bodies.")
 
 USER_ERROR_EXIT = 2
@@ -72,7 +73,7 @@ def params(as_json: Annotated[bool, typer.Option("--json", help="Print the param
         table.add_column(column, overflow="fold")
     for p in PARAMETERS.values():
         table.add_row(p.name, _default_text(p), p.range_text(), p.unit, f"{p.meaning} ({p.source})")
-    Console(width=200).print(table)
+    Console().print(table)  # the terminal's width (80 columns, or $COLUMNS, when not a terminal)
 
 
 def _default_text(p: Parameter) -> str:
@@ -143,7 +144,7 @@ def _print_summary(summary: dict) -> None:
     for name, meaning in SUMMARY_FIELDS.items():
         value = summary[name]
         table.add_row(name, "-" if value is None else (f"{value:.3g}" if isinstance(value, float) else str(value)), meaning)
-    Console(width=160).print(table)
+    Console().print(table)
 
 
 @app.command()
@@ -167,12 +168,15 @@ def sweep(
 
 @app.command()
 @user_errors
-def report(folder: Annotated[Path, typer.Argument(help="Results folder written by 'partnerships sweep'.")]) -> None:
-    """Write FOLDER/report.html (self-contained) and CSV tables of the lever effects beside it."""
+def report(
+    folder: Annotated[Path, typer.Argument(help="Results folder written by 'partnerships sweep'.")],
+    sensitivity: Annotated[Path | None, typer.Option(help="Folder of a sensitivity study: check that both agree on each headline lever.")] = None,
+    pdf: Annotated[bool, typer.Option(help="Also print FOLDER/report.pdf with headless Chromium.")] = True,
+) -> None:
+    """Write FOLDER/report.html (self-contained), report.pdf and the CSV tables the report names."""
     from partnerships.experiments.report import write_report
 
-    path = write_report(folder)
-    typer.echo(f"wrote {path} and CSV tables in {path.parent}")
+    typer.echo(write_report(folder, sensitivity=sensitivity, pdf=pdf).summary())
 
 
 @app.command()
@@ -211,14 +215,16 @@ def sensitivity(
     workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core; 1 = in this process).", min=1)] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")] = None,
     resume: Annotated[bool, typer.Option(help="Insist on resuming an existing results folder (running again resumes anyway).")] = False,
+    headline: Annotated[Path | None, typer.Option(help="Folder of the headline sweep: check that both agree on each headline lever.")] = None,
+    pdf: Annotated[bool, typer.Option(help="Also print OUT/report.pdf with headless Chromium.")] = True,
 ) -> None:
     """Which levers matter: Morris screening and Sobol indices (SALib), then OUT/report.html for policy teams."""
     from partnerships.experiments.sensitivity import run_file
     from partnerships.experiments.sensitivity_report import write_report
 
     results, folder = run_file(file, out, workers=workers, scheduler=scheduler, resume=resume)
-    path = write_report(results, folder)
-    typer.echo(f"{sum(results.runs.values())} runs; wrote {path} and CSV tables in {folder}")
+    written = write_report(results, folder, headline=headline, pdf=pdf)
+    typer.echo(f"{sum(results.runs.values())} runs; {written.summary()}")
 
 
 PATTERN_FAILED_EXIT = 1
@@ -231,6 +237,7 @@ def validate(
     workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).", min=1)] = None,
     quick: Annotated[bool, typer.Option(help="Quick form: fewer replications, wider level tolerances (stated in the report).")] = False,
     curves: Annotated[bool, typer.Option(help="Also run the one-factor-at-a-time response curves of every parameter.")] = True,
+    pdf: Annotated[bool, typer.Option(help="Also print OUT/report.pdf with headless Chromium.")] = True,
 ) -> None:
     """Pattern-oriented validation: one experiment per pattern of the model brief; exits 1 if a pattern fails."""
     import time
@@ -241,11 +248,11 @@ def validate(
     check_writable(out)
     start = time.monotonic()
     validation, response = run_suite(out, quick=quick, workers=workers, curves=curves, progress=typer.echo)
-    path = write_report(validation, response, out, time.monotonic() - start)
+    written = write_report(validation, response, out, time.monotonic() - start, pdf=pdf)
     for r in validation.results:
         typer.echo(f"{'pass' if r.passed else 'FAIL'}  {r.check.key}: {r.estimate:.3g} "
                    f"[{r.low:.3g}, {r.high:.3g}] - {r.reason}")
-    typer.echo(f"wrote {path}")
+    typer.echo(written.summary())
     if not validation.passed:
         raise typer.Exit(PATTERN_FAILED_EXIT)
 

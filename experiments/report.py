@@ -1,4 +1,12 @@
-"""The sweep report: ``DIR/report.html`` (self-contained) and CSV tables beside it.
+"""The sweep report: ``DIR/report.html`` (self-contained), ``DIR/report.pdf`` and CSV tables beside it.
+
+The page opens with the finding (two or three sentences ranking the levers, written from the effects),
+then a box saying what was simulated, what is assumed and what the intervals cover. Full-factorial
+sweeps get lever effects, time to delivery as a survival analysis (:mod:`experiments.survival`),
+interactions, momentum and trust over all projects, a precision check and every cell; sampled designs
+(latin hypercube, Sobol, Morris) get scenario discovery and partial dependence
+(:mod:`experiments.discovery`). Given a sensitivity study's folder, the report checks that both agree on
+each headline lever (:mod:`experiments.consistency`).
 
 Confidence intervals are t-intervals over replications. Each run is one independent replication
 with its own seed. A design cell's mean has the interval ``mean +/- t * s / sqrt(n)`` over its runs. A
@@ -21,21 +29,28 @@ from scipy import stats
 
 from partnerships.experiments.factors import Factor
 from partnerships.experiments.errors import UserError
-from partnerships.experiments.html import Page
+from partnerships.experiments.framing import (SEED_ONLY, assumptions_sentence, definitions_sentence, glossary, join,
+                                              plural, provenance, scenario_sentence, years)
+from partnerships.experiments.html import Page, Written
 from partnerships.experiments.store import Store, write_atomic
 from partnerships.experiments.sweep import replications_for_precision
 from partnerships.model.parameters import PARAMETERS
 from partnerships.viz import report_plots
 
-#: Outcomes the report explains: column -> (short name, axis label).
+#: Outcomes the report explains, each over all the projects a run started with: column -> (short name, axis label).
+#: Time to delivery is the survival analysis; the run table's mean_momentum (open projects only, a
+#: survivorship average) and median_weeks_to_delivery (delivered projects only) are not shown as results.
 OUTCOMES = {
-    "delivered_share": ("delivered share", "Share of projects delivered (0-1)"),
-    "median_weeks_to_delivery": ("weeks to delivery", "Median weeks to delivery"),
-    "mean_momentum": ("mean momentum", "Mean momentum (0-1)"),
-    "mean_trust": ("mean trust", "Mean trust at the end (0-1)"),
+    "delivered_share": ("delivered share", "Share of projects delivered"),
+    "working_well_share": ("working-well share", "Share of projects working well at the end"),
+    "not_working_share": ("not-working share", "Share of projects not working at the end"),
+    "mean_trust": ("trust at the end", "Trust among members at the end (0-1)"),
 }
-INTERACTION_OUTCOMES = ("delivered_share", "mean_momentum")
-PRECISION_OUTCOMES = ("delivered_share", "mean_momentum")
+INTERACTION_OUTCOMES = ("delivered_share", "working_well_share")
+PRECISION_OUTCOMES = ("delivered_share", "working_well_share")
+#: Weekly means over every project the run has started, closed ones at their last value (model_weekly columns).
+ALL_PROJECTS_SERIES = {"mean_momentum_all": ("momentum", "Momentum, all projects (0-1)"),
+                       "mean_trust_all": ("trust", "Trust, all projects (0-1)")}
 
 
 @dataclass
@@ -48,6 +63,7 @@ class Results:
     failed: int
     model_weekly: pd.DataFrame | None
     factors: list[Factor]
+    projects: pd.DataFrame | None = None
 
     @property
     def levers(self) -> list[Factor]:
@@ -76,12 +92,14 @@ def load_results(folder: Path) -> Results:
         raise UserError(f"'{folder}' has no finished runs yet: run 'partnerships sweep' to fill it")
     runs = stored.runs.sort_values("run_id", ignore_index=True)
     ok = runs[runs["status"] == "ok"].reset_index(drop=True)
-    weekly = None
-    if "model_weekly" in manifest.get("tables", []):
-        path = folder / "model_weekly.parquet"
-        weekly = pd.read_parquet(path) if path.is_file() else store.read_table("model_weekly", stored.part_of)
+    kept = {}
+    for table in ("model_weekly", "projects"):
+        if table in manifest.get("tables", []):
+            path = folder / f"{table}.parquet"
+            kept[table] = pd.read_parquet(path) if path.is_file() else store.read_table(table, stored.part_of)
     factors = [Factor.from_dict(f) for f in manifest["factors"]]
-    return Results(folder, manifest, ok, int((runs["status"] != "ok").sum()), weekly, factors)
+    return Results(folder, manifest, ok, int((runs["status"] != "ok").sum()), kept.get("model_weekly"), factors,
+                   kept.get("projects"))
 
 
 # --- statistics --------------------------------------------------------------------------------------
@@ -181,16 +199,38 @@ def precision(results: Results, effects: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- the page ----------------------------------------------------------------------------------------
-def write_report(folder: Path) -> Path:
-    """Write ``folder/report.html`` and the CSV tables; return the page's path."""
+def write_report(folder: Path, sensitivity: Path | None = None, pdf: bool = True) -> Written:
+    """Write ``folder/report.html``, the CSV tables the page names, and ``report.pdf``; return what was written.
+
+    ``sensitivity`` is a folder written by ``partnerships sensitivity``: the report then checks that the two
+    studies agree on each headline lever (and says so either way).
+    """
     results = load_results(folder)
-    page = _page_head(results)
+    tables: dict[str, pd.DataFrame] = {}
     if results.levers and all(f.levels is not None for f in results.factors):
-        _factorial_sections(results, page)
+        page = _factorial_page(results, tables, sensitivity)
     else:
-        _sampled_sections(results, page)
+        from partnerships.experiments.discovery import sampled_page
+
+        page = sampled_page(results, tables)
     _provenance(results, page)
-    return page.write(results.folder / "report.html")
+    csv = []
+    for name, table in tables.items():
+        csv.append(results.folder / f"{name}.csv")
+        _write_csv(csv[-1], table)
+    html = page.write(results.folder / "report.html")
+    printed = None
+    if pdf:
+        from partnerships.experiments.pdf import write_pdf
+
+        printed = write_pdf(html)
+    return Written(html, csv, printed)
+
+
+def lever_name(name: str) -> str:
+    """A lever's name for a sentence: its registry label without the unit, lower case ('meeting discipline')."""
+    text = _lever_label(name).split(" (")[0]
+    return text[0].lower() + text[1:]
 
 
 def _lever_label(name: str) -> str:
@@ -201,41 +241,128 @@ def _fmt(x: float) -> str:
     return "-" if pd.isna(x) else f"{x:.3g}"
 
 
-def _page_head(results: Results) -> Page:
+def _points(x: float) -> str:
+    return f"{100 * x:+.0f}" if abs(100 * x) >= 1 else f"{100 * x:+.1f}"
+
+
+def headline_finding(effects: pd.DataFrame, weeks: int) -> tuple[list[str], list[str]]:
+    """Two or three sentences ranking the levers by their largest effect on the delivered share, and the
+    levers presented as findings (those whose effect's 95% interval excludes zero)."""
+    rows = effects[(effects["outcome"] == "delivered_share")].dropna(subset=["effect"])
+    best = []
+    for lever, part in rows.groupby("lever", sort=False):
+        ref, rest = part.iloc[0], part.iloc[1:]
+        if rest.empty:
+            continue
+        top = rest.loc[rest["effect"].abs().idxmax()]
+        clear = bool(top["effect_low"] > 0 or top["effect_high"] < 0)
+        best.append((abs(top["effect"]), lever, ref, top, clear))
+    if not best:
+        return ["No lever effect could be computed (no runs with a delivered share)."], []
+    best.sort(key=lambda item: -item[0])
+    period = years(weeks).split(" (")[-1].rstrip(")") if weeks in (52, 104, 156, 208, 260, 520) else f"{weeks} weeks"
+
+    def change(ref, top) -> str:
+        verb = "raises" if top["effect"] > 0 else "lowers"
+        return (f"moving the {lever_name(top['lever'])} from {ref['label']} to {top['label']} {verb} the share of "
+                f"projects delivered within {period} from {ref['mean']:.0%} to {top['mean']:.0%} "
+                f"({_points(top['effect'])} percentage points)")
+
+    clear = [b for b in best if b[4]]
+    sentences = []
+    if clear:
+        _, lever, ref, top, _ = clear[0]
+        sentences.append(f"In this simulation the {lever_name(lever)} matters most for delivery: {change(ref, top)}.")
+        others = [f"the {lever_name(lv)}, {_points(t['effect'])} points from {r['label']} to {t['label']}"
+                  for _, lv, r, t, _ in clear[1:]]
+        if others:
+            sentences.append(f"Next come {join(others)}.")
+    unclear = [b for b in best if not b[4]]
+    half = max(float((b[3]["effect_high"] - b[3]["effect_low"]) / 2) for b in best)
+    tail = (f"Each {'of these differences is' if len(clear) > 1 else 'difference named here is'} larger than its 95% "
+            f"interval (at most ±{100 * half:.1f} points), which covers chance between runs, not doubt about the "
+            "model's assumptions" if clear else "The 95% intervals cover chance between runs only")
+    if unclear:
+        tail += (f"; {join('the ' + lever_name(b[1]) for b in unclear)} shows no clear difference (the interval "
+                 "includes zero)")
+    sentences.append(tail + ".")
+    return sentences, [b[1] for b in clear]
+
+
+def _caveats(results: Results) -> dict[str, str]:
     m = results.manifest
-    total = m.get("runs", len(results.runs))
-    stored = len(results.runs) + results.failed
-    page = Page(f"Sweep report: {m.get('name')}", intro=m.get("description", ""))
-    page.paragraph(
-        f"{len(results.runs):,} simulated runs of the '{m.get('scenario')}' scenario over {m.get('weeks')} weeks each "
-        f"({m.get('points')} combinations of settings x {m.get('replications')} replications, every run with its own "
-        f"random seed). Design: {m.get('design', '').replace('_', ' ')}.")
-    if stored < total:
-        page.paragraph(f"This sweep is unfinished: {stored:,} of {total:,} runs are stored. Run the same sweep "
-                       "command again to finish it; the figures below use the runs stored so far.", note=True)
-    if results.failed:
-        page.paragraph(f"{results.failed} runs failed and are left out (their errors are in runs.parquet).", note=True)
-    return page
+    levers = "; ".join(f"{lever_name(f.name)}: " + ", ".join(f.label(v) for v in f.levels) for f in results.levers)
+    fixed = m.get("fixed") or {}
+    held = (" Held fixed for every run: " + ", ".join(f"{k} = {v}" for k, v in fixed.items()) + ".") if fixed else ""
+    return {
+        "What was simulated": (
+            f"{len(results.runs):,} runs. {scenario_sentence(m.get('scenario', 'county'))} Each run lasts "
+            f"{years(int(m.get('weeks', 260)))}. Every combination of the levels of {len(results.levers)} levers "
+            f"({levers}): {m.get('points')} combinations x {plural(m.get('replications'), 'replication')}, each with "
+            f"its own random seed. {definitions_sentence()}"),
+        "What is assumed": assumptions_sentence([f.name for f in results.factors]) + held,
+        "What the intervals cover": SEED_ONLY + " A lever's effect is averaged over the levels of the other levers.",
+    }
 
 
-def _factorial_sections(results: Results, page: Page) -> None:
+def _factorial_page(results: Results, tables: dict[str, pd.DataFrame], sensitivity: Path | None) -> Page:
+    m = results.manifest
     effects = lever_effects(results)
+    tables["lever_effects"] = effects
     labels = {f.name: _lever_label(f.name) for f in results.levers}
     level_labels = results.level_labels()
-    _write_csv(results.folder / "lever_effects.csv", effects)
-    page.heading("At a glance")
-    page.bullets(_findings(effects, labels))
-    page.paragraph(
-        "How to read this: every figure shows averages over many simulated runs. The bars and bands are 95% "
-        "confidence intervals (t-intervals over the replications): if the runs were repeated with new seeds, the "
-        "average would almost always land inside them. When a lever's intervals do not overlap, the difference "
-        "is not just chance. An effect is the change from a lever's first level, averaged over the other levers.",
-        note=True)
+    page = Page(f"Sweep report: {m.get('name')}", intro=m.get("description", ""))
+    sentences, names = headline_finding(effects, int(m.get("weeks", 260)))
+    page.finding(sentences, names)
+    page.caveats(_caveats(results))
+    _status(results, page)
 
     page.heading("Effect of each lever")
     for outcome, (short, axis) in OUTCOMES.items():
         fig = report_plots.level_means(effects, outcome, axis, labels)
         page.figure(fig, _effect_caption(effects, outcome, short, labels))
+    page.table(_effects_shown(effects, labels),
+               caption="Mean of each outcome at each lever level, and the effect against the lever's first level "
+                       "(lever_effects.csv)")
+
+    _delivery_section(results, page, tables, labels, level_labels)
+    if len(results.levers) >= 2:
+        _interaction_section(results, page, tables, labels, level_labels)
+    _series_section(results, page, tables, labels, level_labels)
+    _precision_section(results, page, tables, effects, labels)
+    if sensitivity is not None:
+        from partnerships.experiments.consistency import consistency_section
+
+        consistency_section(page, tables, effects, Path(sensitivity), side="headline")
+
+    page.heading("Every combination of settings")
+    cells = cell_means(results)
+    tables["cell_means"] = cells
+    shown = pd.DataFrame({labels[f.name]: cells[f.name].map(level_labels[f.name]) for f in results.levers})
+    shown["runs"] = cells["runs"]
+    for outcome, (short, _) in OUTCOMES.items():
+        shown[f"{short} (95% CI)"] = [_fmt(m) if pd.isna(lo) else f"{_fmt(m)} ({_fmt(lo)} to {_fmt(hi)})" for m, lo, hi in
+                                      zip(cells[outcome], cells[f"{outcome}_low"], cells[f"{outcome}_high"])]
+    page.table(shown, caption="Mean outcome in each cell of the design with its 95% confidence interval "
+                              "(cell_means.csv)")
+    page.glossary(glossary("simulation", "run", "replication", "lever", "model assumption", "delivered",
+                           "working well", "not working", "stalled", "momentum", "trust", "95% interval",
+                           "time to delivery", "censored", "Kaplan-Meier curve", "restricted mean time to delivery"))
+    return page
+
+
+def _status(results: Results, page: Page) -> None:
+    m = results.manifest
+    total = m.get("runs", len(results.runs))
+    stored = len(results.runs) + results.failed
+    if stored < total:
+        page.paragraph(f"This sweep is unfinished: {stored:,} of {total:,} runs are stored. Run the same sweep "
+                       "command again to finish it; the figures below use the runs stored so far.", note=True)
+    if results.failed:
+        page.paragraph(f"{results.failed} runs failed and are left out (their errors are in runs.parquet).", note=True)
+
+
+def _effects_shown(effects: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     shown = effects.assign(lever=effects["lever"].map(labels), outcome=effects["outcome"].map(lambda o: OUTCOMES[o][0]))
     shown["mean (95% CI)"] = [f"{_fmt(m)} ({_fmt(lo)} to {_fmt(hi)})" for m, lo, hi in
                               zip(shown["mean"], shown["low"], shown["high"])]
@@ -243,37 +370,99 @@ def _factorial_sections(results: Results, page: Page) -> None:
     shown["effect (95% CI)"] = ["reference" if ref else (f"{e:+.3g} ({_fmt(lo)} to {_fmt(hi)})" if not pd.isna(e) else "-")
                                 for ref, e, lo, hi in zip(reference, shown["effect"], shown["effect_low"],
                                                           shown["effect_high"])]
-    page.table(shown[["outcome", "lever", "label", "runs", "mean (95% CI)", "effect (95% CI)"]],
-               caption="Mean of each outcome at each lever level, and the effect against the lever's first level "
-                       "(lever_effects.csv)")
+    shown["verdict"] = ["" if ref else ("clear difference" if (lo > 0 or hi < 0) else "no evidence of a difference")
+                        for ref, lo, hi in zip(reference, shown["effect_low"], shown["effect_high"])]
+    return shown[["outcome", "lever", "label", "runs", "mean (95% CI)", "effect (95% CI)", "verdict"]]
 
-    if len(results.levers) >= 2:
-        page.heading("Interactions: does one lever change what another does?")
-        pairs = list(itertools.combinations([f.name for f in results.levers], 2))
-        frames = []
-        for outcome in INTERACTION_OUTCOMES:
-            table = interaction_table(results, outcome)
-            frames.append(table)
-            fig = report_plots.interactions(table, pairs, OUTCOMES[outcome][1], level_labels, labels)
-            page.figure(fig, f"{OUTCOMES[outcome][0].capitalize()} for each pair of levers: parallel lines mean the two "
-                             "levers simply add up; lines that fan out or cross mean one lever changes how much the "
-                             f"other matters. {_strongest_interaction(table, level_labels, labels, outcome)}")
-        _write_csv(results.folder / "interactions.csv", pd.concat(frames, ignore_index=True))
 
-    if results.model_weekly is not None and not results.model_weekly.empty:
-        page.heading("Momentum over time")
-        table = weekly_by_level(results)
-        _write_csv(results.folder / "momentum_by_week.csv", table)
-        fig = report_plots.trajectories(table, "Mean momentum of open projects (0-1)", level_labels, labels)
-        page.figure(fig, "How the average momentum of open projects moves week by week at each level of each lever "
-                         "(averaged over the other levers; shaded bands are 95% confidence intervals).")
+def _delivery_section(results: Results, page: Page, tables: dict, labels: dict, level_labels: dict) -> None:
+    from partnerships.experiments.survival import delivery_times, survival_tables
 
+    page.heading("Time to delivery")
+    weeks = int(results.manifest.get("weeks", 260))
+    if results.projects is None or results.projects.empty:
+        page.paragraph("Time to delivery needs the per-project table: add \"projects\" to the experiment's outputs "
+                       "(as experiments/headline.toml does) and run the sweep again.", note=True)
+        return
+    names = [f.name for f in results.levers]
+    times = delivery_times(results.projects, results.runs, names, weeks)
+    curves, summary = survival_tables(times, names, level_labels, weeks)
+    tables["delivery_curves"], tables["time_to_delivery"] = curves, summary
+    page.paragraph(
+        f"Every starting project of every run counts, delivered or not ({len(times):,} projects): a project not "
+        f"delivered by week {weeks} is censored there (we only know it would take longer). The curves are "
+        "Kaplan-Meier estimates (lifelines) of the share delivered by each week; the restricted mean time to "
+        f"delivery is the average number of weeks a project waits for delivery within the {weeks} weeks, with "
+        "undelivered projects counting all of them.")
+    spread = summary.groupby("lever")["rmst_weeks"].agg(lambda r: r.max() - r.min())
+    top = spread.idxmax()
+    part = summary[summary["lever"] == top].set_index("label")
+    fast, slow = part["rmst_weeks"].idxmin(), part["rmst_weeks"].idxmax()
+    page.figure(report_plots.delivery_curves(curves, labels),
+                f"Share of projects delivered by each week at each level of each lever (Kaplan-Meier, 95% bands; "
+                f"averaged over the other levers). The {lever_name(top)} moves the restricted mean time to delivery "
+                f"most: {part.loc[fast, 'rmst_weeks']:.0f} weeks at {fast} against {part.loc[slow, 'rmst_weeks']:.0f} "
+                f"at {slow}.")
+    shown = pd.DataFrame({
+        "lever": summary["lever"].map(labels), "level": summary["label"], "projects": summary["projects"],
+        f"delivered by week {weeks} (95% CI)": [f"{d:.0%} ({lo:.0%} to {hi:.0%})" for d, lo, hi in
+                                                zip(summary["delivered_by_end"], summary["delivered_low"],
+                                                    summary["delivered_high"])],
+        "median weeks to delivery": [f"{m:.0f}" if m is not None and not pd.isna(m) else
+                                     f"not reached (under half delivered by week {weeks})" for m in summary["median_weeks"]],
+        "restricted mean weeks (95% CI)": [f"{r:.1f} ({lo:.1f} to {hi:.1f})" for r, lo, hi in
+                                           zip(summary["rmst_weeks"], summary["rmst_low"], summary["rmst_high"])],
+        "log-rank p (levels differ)": [f"{p:.2g}" if p >= 0.001 else "< 0.001" for p in summary["logrank_p"]]})
+    page.table(shown, caption="Time to delivery by lever level (time_to_delivery.csv; curves in delivery_curves.csv)")
+    page.paragraph("These intervals treat projects as independent; the projects of one run share their region and "
+                   "its chance events, so the intervals are somewhat too narrow. The delivered share's interval in "
+                   "the effects section is computed over runs and has no such limit.", note=True)
+
+
+def _interaction_section(results: Results, page: Page, tables: dict, labels: dict, level_labels: dict) -> None:
+    page.heading("Interactions: does one lever change what another does?")
+    pairs = list(itertools.combinations([f.name for f in results.levers], 2))
+    frames = []
+    for outcome in INTERACTION_OUTCOMES:
+        table = interaction_table(results, outcome)
+        frames.append(table)
+        fig = report_plots.interactions(table, pairs, OUTCOMES[outcome][1], level_labels, labels)
+        page.figure(fig, f"{OUTCOMES[outcome][0].capitalize()} for each pair of levers: parallel lines mean the two "
+                         "levers simply add up; lines that fan out or cross mean one lever changes how much the "
+                         f"other matters. {_strongest_interaction(table, level_labels, labels, outcome)}")
+    tables["interactions"] = pd.concat(frames, ignore_index=True)
+
+
+def _series_section(results: Results, page: Page, tables: dict, labels: dict, level_labels: dict) -> None:
+    page.heading("Momentum and trust over time, over all projects")
+    weekly = results.model_weekly
+    present = [c for c in ALL_PROJECTS_SERIES if weekly is not None and c in weekly.columns]
+    if not present:
+        page.paragraph(
+            "Not shown: these results have no weekly mean over all projects (model_weekly columns "
+            + " and ".join(ALL_PROJECTS_SERIES) + "). The weekly mean_momentum they do hold averages only the "
+            "projects still open, a set that changes as projects are delivered or abandoned (a survivorship "
+            "average), so it would mislead; the time-to-delivery curves above follow every project instead.",
+            note=True)
+        return
+    frames = []
+    for column in present:
+        table = weekly_by_level(results, column)
+        frames.append(table.assign(series=column))
+        what, axis = ALL_PROJECTS_SERIES[column]
+        page.figure(report_plots.trajectories(table, axis, level_labels, labels),
+                    f"Mean {what} of every project each run started, week by week, at each level of each lever "
+                    "(closed projects count at their last value; averaged over the other levers; 95% bands).")
+    tables["series_by_week"] = pd.concat(frames, ignore_index=True)
+
+
+def _precision_section(results: Results, page: Page, tables: dict, effects: pd.DataFrame, labels: dict) -> None:
     page.heading("Are there enough replications?")
     check = precision(results, effects)
-    _write_csv(results.folder / "precision.csv", check)
+    tables["precision"] = check
     resolved = int(check["ci_narrower_than_effect"].sum())
     page.paragraph(
-        f"{resolved} of {len(check)} effects on delivered share and mean momentum have a 95% confidence interval "
+        f"{resolved} of {len(check)} effects on the delivered and working-well shares have a 95% confidence interval "
         "narrower than the effect itself. 'Replications needed' is the number per cell that would make that so, "
         "computed from the spread between runs in this sweep (experiments.sweep.replications_for_precision); a "
         "very large number means the effect is close to zero.")
@@ -285,17 +474,6 @@ def _factorial_sections(results: Results, page: Page) -> None:
                                                                                                       False: "no"}),
         "replications per cell": check["replications_per_cell"], "replications needed": check["replications_needed"]})
     page.table(shown, caption="Precision of each effect (precision.csv)")
-
-    page.heading("Every combination of settings")
-    cells = cell_means(results)
-    _write_csv(results.folder / "cell_means.csv", cells)
-    shown = pd.DataFrame({labels[f.name]: cells[f.name].map(level_labels[f.name]) for f in results.levers})
-    shown["runs"] = cells["runs"]
-    for outcome, (short, _) in OUTCOMES.items():
-        shown[f"{short} (95% CI)"] = [_fmt(m) if pd.isna(lo) else f"{_fmt(m)} ({_fmt(lo)} to {_fmt(hi)})" for m, lo, hi in
-                                      zip(cells[outcome], cells[f"{outcome}_low"], cells[f"{outcome}_high"])]
-    page.table(shown, caption="Mean outcome in each cell of the design with its 95% confidence interval "
-                              "(cell_means.csv)")
 
 
 def _strongest_interaction(table: pd.DataFrame, level_labels: dict, labels: dict[str, str], outcome: str) -> str:
@@ -309,32 +487,11 @@ def _strongest_interaction(table: pd.DataFrame, level_labels: dict, labels: dict
         if best is None or spread > best[0]:
             best = (spread, a, b, effect)
     _, a, b, effect = best
-    scale, unit = (100, " percentage points") if outcome == "delivered_share" else (1, "")
     return (f"The biggest interaction: going from {level_labels[b][list(level_labels[b])[0]]} to "
-            f"{level_labels[b][list(level_labels[b])[-1]]} {labels[b].lower()} changes the {OUTCOMES[outcome][0]} by "
-            f"{scale * effect.loc[effect.idxmax()]:+.3g}{unit} when the {labels[a].lower()} is "
-            f"{level_labels[a][effect.idxmax()]}, but by {scale * effect.loc[effect.idxmin()]:+.3g}{unit} when it is "
+            f"{level_labels[b][list(level_labels[b])[-1]]} {lever_name(b)} changes the {OUTCOMES[outcome][0]} by "
+            f"{_points(effect.loc[effect.idxmax()])} percentage points when the {lever_name(a)} is "
+            f"{level_labels[a][effect.idxmax()]}, but by {_points(effect.loc[effect.idxmin()])} when it is "
             f"{level_labels[a][effect.idxmin()]}.")
-
-
-def _findings(effects: pd.DataFrame, labels: dict[str, str]) -> list[str]:
-    """One sentence per lever and key outcome: the change from the first to the last level, with its CI."""
-    lines = []
-    for lever, part in effects.groupby("lever", sort=False):
-        for outcome in INTERACTION_OUTCOMES:
-            rows = part[part["outcome"] == outcome]
-            first, last = rows.iloc[0], rows.iloc[-1]
-            clear = last["effect_low"] > 0 or last["effect_high"] < 0
-            verdict = "a clear difference" if clear else "no clear difference (the interval includes zero)"
-            if outcome == "delivered_share":
-                what = (f"the share of projects delivered from {first['mean']:.0%} to {last['mean']:.0%} "
-                        f"({100 * last['effect']:+.1f} percentage points, 95% CI {100 * last['effect_low']:.1f} to "
-                        f"{100 * last['effect_high']:.1f})")
-            else:
-                what = (f"the {OUTCOMES[outcome][0]} (0-1) from {_fmt(first['mean'])} to {_fmt(last['mean'])} "
-                        f"({last['effect']:+.3g}, 95% CI {_fmt(last['effect_low'])} to {_fmt(last['effect_high'])})")
-            lines.append(f"{labels[lever]}: going from {first['label']} to {last['label']} changes {what}: {verdict}.")
-    return lines
 
 
 def _effect_caption(effects: pd.DataFrame, outcome: str, short: str, labels: dict[str, str]) -> str:
@@ -343,44 +500,13 @@ def _effect_caption(effects: pd.DataFrame, outcome: str, short: str, labels: dic
         return f"The {short} at each level of each lever (no runs had a value)."
     spread = rows.groupby("lever")["mean"].agg(lambda m: m.max() - m.min())
     top = spread.idxmax()
+    size = (f"{100 * spread[top]:.0f} percentage points" if outcome.endswith("_share") else f"{spread[top]:.2f}")
     return (f"The {short} at each level of each lever, averaged over the other levers (dots are means, bars 95% "
-            f"confidence intervals); {labels[top]} moves it most, by up to {spread[top]:.3g}."
-            + (" Runs in which no project was delivered have no value and are left out." if
-               outcome == "median_weeks_to_delivery" else ""))
-
-
-def _sampled_sections(results: Results, page: Page) -> None:
-    """For sampled (latin hypercube, Sobol, Morris) designs: each outcome against each factor."""
-    factors = [f.name for f in results.factors]
-    labels = {f: _lever_label(f) for f in factors}
-    page.heading("Outcomes against each varied parameter")
-    page.paragraph("This sweep sampled parameter ranges rather than fixed levels, so each run is a dot; the orange "
-                   "line joins the mean outcome in five equal-count bins of the parameter. For variance-based "
-                   "sensitivity indices use 'partnerships sensitivity'.", note=True)
-    for outcome, (short, axis) in OUTCOMES.items():
-        bins = []
-        for factor in factors:
-            groups = pd.qcut(results.runs[factor], 5, duplicates="drop")
-            means = results.runs.groupby(groups, observed=True).agg(centre=(factor, "mean"), mean=(outcome, "mean"))
-            bins.append(means.reset_index(drop=True).assign(factor=factor))
-        fig = report_plots.scatter(results.runs, factors, outcome, axis, labels, pd.concat(bins, ignore_index=True))
-        page.figure(fig, f"The {short} of every run against each sampled parameter, with the binned mean in orange.")
+            f"confidence intervals; the axis starts at zero); the {lever_name(top)} moves it most, by up to {size}.")
 
 
 def _provenance(results: Results, page: Page) -> None:
-    m = results.manifest
-    page.heading("Provenance")
-    facts = {"experiment": m.get("name"), "experiment file": m.get("source"), "file sha256": m.get("sha256"),
-             "base seed": m.get("base_seed"), "seed of run i": m.get("seed_rule"), "started (UTC)": m.get("started"),
-             "resumed (UTC)": ", ".join(m.get("resumed", [])) or "-", "host": m.get("host"),
-             "git commit": m.get("git_commit") or "not available", "runs planned": m.get("runs"),
-             "tables kept": ", ".join(m.get("tables", []))}
-    page.table(pd.DataFrame({"item": list(facts), "value": [str(v) for v in facts.values()]}),
-               caption="Where these results came from")
-    page.table(pd.DataFrame({"package": list(m.get("versions", {})), "version": list(m.get("versions", {}).values())}),
-               caption="Software versions")
-    page.paragraph("The experiment file as run:")
-    page.preformatted(m.get("text", ""))
+    provenance(page, results.manifest)
 
 
 def _write_csv(path: Path, frame: pd.DataFrame) -> None:

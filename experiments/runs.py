@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from partnerships.experiments import progress
 from partnerships.experiments.errors import SweepInterrupted, UserError
 from partnerships.experiments.output import check_writable
 from partnerships.experiments.provenance import git_commit, model_fingerprint, versions
@@ -91,7 +92,7 @@ def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, 
             existing study in ``out`` is refused.
         manifest: at least ``text`` (the study file) and ``kind``; ``sha256`` is computed from the text
             if absent. Versions, git commit, start time, host and the seed rule are added.
-        label: what the progress bar calls the runs.
+        label: what the progress display calls the runs (:mod:`experiments.progress`).
 
     Returns:
         columns run_id, point, replication, seed, every overridden parameter, every
@@ -114,10 +115,11 @@ def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, 
     done = set(stored.runs["run_id"].tolist())
     todo = [s for s in specs if s.run_id not in done]  # in run-id order: replication-major, so interleaved
     part_of = dict(stored.part_of)
+    progress.register(label, len(specs), len(specs) - len(todo))
     if todo:
         writer = _Writer(store, part_of)
         results = _results(todo, workers, scheduler)
-        with _progress(label, len(specs), len(specs) - len(todo)) as advance:
+        with progress.runs(label, len(specs), len(specs) - len(todo)) as advance:
             try:
                 for finished in results:
                     writer.add(finished)
@@ -276,21 +278,3 @@ def _console():
     from rich.console import Console
 
     return Console(stderr=True)
-
-
-class _progress:
-    """A rich progress bar on stderr; ``advance(n)`` moves it on by n runs."""
-
-    def __init__(self, label: str, total: int, completed: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), console=_console(), transient=False)
-        self.task = self.bar.add_task(label, total=total, completed=completed)
-
-    def __enter__(self):
-        self.bar.__enter__()
-        return lambda n: self.bar.advance(self.task, n)
-
-    def __exit__(self, *exc) -> None:
-        self.bar.__exit__(*exc)

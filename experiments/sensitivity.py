@@ -570,4 +570,8 @@ def run_file(path: Path, out: Path | None = None, *, workers: int | None = None,
     if resume and not Store(first).has_study():
         raise UserError(f"--resume: '{out}' holds no sensitivity study to resume: allowed a folder written by "
                         "'partnerships sensitivity'")
-    return run_study(study, executor(study, out, workers=workers, scheduler=scheduler)), out
+    from partnerships.experiments import progress
+
+    with progress.overall("sensitivity", progress.sensitivity_plan(study)):  # one total over the phases
+        results = run_study(study, executor(study, out, workers=workers, scheduler=scheduler))
+    return results, out

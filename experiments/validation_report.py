@@ -1,5 +1,7 @@
-"""The validation report: a self-contained ``report.html`` with ``validation.csv`` (one row per check) and
-``response_curves.csv`` beside it. Every result sentence is computed from the tables."""
+"""The validation report: a self-contained ``report.html``, its PDF, ``validation.csv`` (one row per check) and
+``response_curves.csv`` beside it. Every result sentence is computed from the tables; the page opens with
+the finding, the box of what was simulated, assumed and covered by the intervals, and ends with a
+glossary and the provenance of the runs."""
 
 from __future__ import annotations
 
@@ -7,37 +9,74 @@ from pathlib import Path
 
 import pandas as pd
 
-from partnerships.experiments.html import Page
+from partnerships.experiments.framing import SEED_ONLY, glossary, join, provenance, scenario_sentence, years
+from partnerships.experiments.html import Page, Written
 from partnerships.experiments.output import atomic_directory
 from partnerships.experiments.validation import (CONDITIONS, OFAT_OUTCOMES, QUICK_TOLERANCE_FACTOR, TRUST_STEP, Validation)
 from partnerships.model.parameters import PARAMETERS
 from partnerships.viz import validation_plots as plots
 
 
-def write_report(validation: Validation, curves: pd.DataFrame | None, out: Path, runtime_seconds: float) -> Path:
-    """Write report.html, validation.csv and response_curves.csv into ``out`` atomically; returns the page path."""
+def write_report(validation: Validation, curves: pd.DataFrame | None, out: Path, runtime_seconds: float,
+                 pdf: bool = True) -> Written:
+    """Write report.html, validation.csv, response_curves.csv and report.pdf into ``out``; return what was written."""
     table = validation.table()
+    page = render(validation, curves, runtime_seconds, out)
+    csv = [Path(out) / "validation.csv"] + ([Path(out) / "response_curves.csv"] if curves is not None else [])
     with atomic_directory(out) as tmp:
         table.to_csv(tmp / "validation.csv", index=False)
         if curves is not None:
             curves.to_csv(tmp / "response_curves.csv", index=False, float_format="%.5g")
-        render(validation, curves, runtime_seconds).write(tmp / "report.html")
-    return out / "report.html"
+        page.write(tmp / "report.html")
+    html = Path(out) / "report.html"
+    printed = None
+    if pdf:
+        from partnerships.experiments.pdf import write_pdf
+
+        printed = write_pdf(html)
+    return Written(html, csv, printed)
 
 
-def render(validation: Validation, curves: pd.DataFrame | None, runtime_seconds: float) -> Page:
+def finding(table: pd.DataFrame, confidence: float) -> tuple[list[str], list[str]]:
+    """Two or three sentences: how many patterns the model reproduces, which it does not, what a pass means."""
+    passed = table[table["passed"]]
+    failed = table[~table["passed"]]
+    patterns = table["pattern"].nunique()
+    sentences = [f"The simulation reproduces {len(passed)} of the {len(table)} checks of the {patterns} patterns the "
+                 f"model brief asks for, each judged on a {confidence:.0%} interval of a paired comparison."]
+    if len(failed):
+        sentences.append("It does not reproduce " + join(f"{r.check} ({r.statement.rstrip('.')})"
+                                                         for r in failed.itertuples()) + ": a finding about the model, "
+                         "not a test to loosen.")
+    sentences.append("A pass means the pattern emerges reliably from the model's rules with its assumed parameters; "
+                     "it does not show that the mechanism is the one at work in real partnerships.")
+    return sentences, list(passed["check"])
+
+
+def render(validation: Validation, curves: pd.DataFrame | None, runtime_seconds: float,
+           out: Path | None = None) -> Page:
     s = validation.settings
     table = validation.table()
     passed = int(table["passed"].sum())
     mode = "quick form" if s.quick else "full form"
     page = Page("Pattern-oriented validation of the partnerships model",
                 intro=f"{passed} of {len(table)} checks of the model brief's seven patterns pass ({mode}; "
-                      f"{len(validation.runs)} runs of 260 weeks; {runtime_seconds / 60:.1f} minutes for this invocation, stored runs "
-                      "reused).")
-    failed = table[~table["passed"]]
-    if len(failed):
-        page.paragraph("Failing checks (findings, not tests to loosen): " +
-                       "; ".join(f"{r.check}: {r.reason}" for r in failed.itertuples()) + ".")
+                      f"{len(validation.runs)} runs of {s.weeks} weeks; {runtime_seconds / 60:.1f} minutes for this "
+                      "invocation, stored runs reused).")
+    sentences, names = finding(table, s.confidence)
+    page.finding(sentences, names)
+    page.caveats({
+        "What was simulated": (f"{len(validation.runs):,} runs of {years(s.weeks)}. {scenario_sentence('county')} "
+                               "Each check sets up a baseline and a changed condition (a scenario with an "
+                               "intervention, or other parameter values) and compares a measure between them."),
+        "What is assumed": ("These are outputs of a simulation, not observations: the patterns come from the model "
+                            "brief and its sources (quoted below), the rules and most parameters are the model's "
+                            "assumptions (docs/ODD.md), and every parameter not changed by a condition is at its "
+                            "default."),
+        "What the intervals cover": (f"{s.confidence:.0%} t-intervals over replications with common random numbers "
+                                     "(replication r of every condition uses the same seed). "
+                                     + SEED_ONLY.replace("The 95% intervals", "These intervals")),
+    })
     page.heading("Method")
     page.paragraph(
         "Each check compares conditions through a contrast of per-run measures (a baseline and a changed "
@@ -86,6 +125,9 @@ def render(validation: Validation, curves: pd.DataFrame | None, runtime_seconds:
                caption="Replications per condition")
     if curves is not None and len(curves):
         _curves_section(page, curves)
+    page.glossary(glossary("simulation", "run", "replication", "delivered", "working well", "not working", "momentum",
+                           "trust", "champion", "95% interval"))
+    _provenance(page, out, s.quick)
     return page
 
 
@@ -105,3 +147,22 @@ def _curves_section(page: Page, curves: pd.DataFrame) -> None:
     page.figure(plots.curves_figure(curves, labels, tuple(o for o in OFAT_OUTCOMES if o != "mean_trust")),
                 "Mean working-well, not-working and delivered shares (95% bands) as each parameter moves alone; "
                 "the dashed line marks its default.")
+
+
+def _provenance(page: Page, out: Path | None, quick: bool) -> None:
+    from partnerships.experiments.store import Store
+    from partnerships.model.run import model_fingerprint
+
+    pattern = f"runs/{'quick' if quick else 'full'}-{model_fingerprint()}/*/manifest.json"
+    folders = sorted(p.parent for p in Path(out).glob(pattern)) if out is not None else []
+    if not folders:
+        page.heading("Provenance")
+        page.paragraph("The runs were not read from a results folder.", note=True)
+        return
+    manifests = [(folder, Store(folder).read_manifest()) for folder in folders]
+    first = {**manifests[0][1], "name": "validation", "runs": sum(int(m.get("runs", 0)) for _, m in manifests)}
+    first.pop("text", None)
+    extra = {f"runs folder {folder.relative_to(out)}": f"{m.get('runs')} runs, design sha256 "
+                                                       f"{str(m.get('sha256', ''))[:12]}, started {m.get('started')}"
+             for folder, m in manifests}
+    provenance(page, first, extra=extra)

@@ -51,6 +51,11 @@ class Parameter:
             )
         return converted
 
+    @property
+    def lever(self) -> bool:
+        """True for a lever a policy team or funder controls (group 'headline'); False for a model assumption."""
+        return self.group == "headline"
+
     def range_text(self) -> str:
         if self.kind == "bool":
             return "true or false"
@@ -261,7 +266,8 @@ _ALL = [
 ]
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _ALL}
-HEADLINE_LEVERS: tuple[str, ...] = ("external_funding", "leader_turnover", "meeting_interval", "meeting_discipline")
+#: The levers a policy team or funder controls (group 'headline'); every other parameter is a model assumption.
+HEADLINE_LEVERS: tuple[str, ...] = tuple(p.name for p in _ALL if p.lever)
 
 
 def defaults() -> dict[str, float | int | bool]:

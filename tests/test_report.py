@@ -1,8 +1,8 @@
-"""`partnerships report`: the self-contained HTML page, its CSV tables, its intervals, and a browser check."""
+"""`partnerships report`: the self-contained HTML page, its PDF and CSV tables, its intervals, the finding written
+from the numbers, time to delivery as a survival analysis, and a browser check."""
 
 from __future__ import annotations
 
-import os
 import re
 import textwrap
 from pathlib import Path
@@ -13,8 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from partnerships.experiments.cli import app
+from partnerships.experiments.discovery import PD_OUTCOMES
 from partnerships.experiments.report import OUTCOMES, cell_stats, marginal
 from partnerships.experiments.store import Store
+from report_browser import assert_reads_right, inspect_report
 
 runner = CliRunner()
 
@@ -25,7 +27,7 @@ description = "A small sweep for the report tests."
 weeks = 60
 replications = 4
 base_seed = 17
-outputs = ["runs", "model_weekly"]
+outputs = ["runs", "model_weekly", "projects"]
 
 [vary.external_funding]
 levels = [0, 500]
@@ -39,7 +41,7 @@ labels = ["low", "high"]
 levels = [0.2, 0.5, 0.8]
 labels = ["poor", "typical", "good"]
 """
-FIGURES = len(OUTCOMES) + 2 + 1  # effect of each lever per outcome, two interaction figures, momentum over time
+FIGURES = len(OUTCOMES) + 1 + 2  # effect of each lever per outcome, delivery curves, two interaction figures
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +54,7 @@ def results(tmp_path_factory) -> Path:
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["report", str(out)])
     assert result.exit_code == 0, result.output
+    (out / "report-stdout.txt").write_text(result.stdout)
     return out
 
 
@@ -62,10 +65,12 @@ def test_report_is_self_contained_with_a_caption_under_every_figure(results):
     figures = re.findall(r'<figure><img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="[^"]+"><figcaption>([^<]+)'
                          r"</figcaption></figure>", page)
     assert len(figures) == FIGURES and all(len(caption.split()) >= 8 for caption in figures)
-    for section in ("At a glance", "Effect of each lever", "Interactions", "Momentum over time",
-                    "Are there enough replications?", "Every combination of settings", "Provenance"):
+    for section in ("Main finding", "What was simulated", "What is assumed", "What the intervals cover",
+                    "Effect of each lever", "Time to delivery", "Interactions", "Momentum and trust over time",
+                    "Are there enough replications?", "Every combination of settings", "Glossary", "Provenance"):
         assert section in page
-    assert "t-intervals over the replications" in page and "SeedSequence" in page
+    assert "SeedSequence" in page and "chance in the simulation only" in page
+    assert "mean_momentum_all" in page  # says why the survivorship average of open projects is not shown
 
 
 def test_csv_tables_hold_effects_cells_and_precision(results):
@@ -84,10 +89,23 @@ def test_csv_tables_hold_effects_cells_and_precision(results):
             & (runs["meeting_discipline"] == one["meeting_discipline"]))
     assert one["delivered_share"] == pytest.approx(runs.loc[mask, "delivered_share"].mean())
     precision = pd.read_csv(results / "precision.csv")
-    assert set(precision["outcome"]) == {"delivered_share", "mean_momentum"} and len(precision) == 2 * (1 + 1 + 2)
-    weekly = pd.read_csv(results / "momentum_by_week.csv")
-    assert weekly["week"].max() == 60 and set(weekly["lever"]) == {"external_funding", "leader_turnover",
+    assert set(precision["outcome"]) == {"delivered_share", "working_well_share"} and len(precision) == 2 * (1 + 1 + 2)
+    curves = pd.read_csv(results / "delivery_curves.csv")
+    assert curves["week"].max() == 60 and set(curves["lever"]) == {"external_funding", "leader_turnover",
                                                                     "meeting_discipline"}
+    assert (curves["low"] <= curves["delivered"] + 1e-12).all() and (curves["delivered"] <= curves["high"] + 1e-12).all()
+
+
+def test_command_names_exactly_the_files_it_wrote(results):
+    """'wrote report.html, report.pdf, a.csv, ... in DIR': every file named exists, and every CSV the page names too."""
+    line = (results / "report-stdout.txt").read_text().strip().splitlines()[-1]
+    assert line.startswith("wrote ") and " in " in line
+    names = line[len("wrote "):line.rindex(" in ")].split(", ")
+    assert "report.html" in names and all((results / name).is_file() for name in names)
+    page = (results / "report.html").read_text()
+    assert set(re.findall(r"\b([a-z_]+\.csv)\b", page)) <= set(names)
+    if Path("/usr/bin/chromium").exists():
+        assert "report.pdf" in names and (results / "report.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def test_level_mean_intervals_cover_the_true_mean_95_percent_of_the_time(base_seed):
@@ -116,7 +134,7 @@ def test_unfinished_sweep_is_reported_as_such(results, tmp_path):
     runs = pd.read_parquet(results / "runs.parquet")
     weekly = pd.read_parquet(results / "model_weekly.parquet")
     partial.write_part(runs[runs["run_id"] < 24], {"model_weekly": weekly[weekly["run_id"] < 24]})
-    result = runner.invoke(app, ["report", str(partial.root)])
+    result = runner.invoke(app, ["report", str(partial.root), "--no-pdf"])
     assert result.exit_code == 0, result.output
     page = (partial.root / "report.html").read_text()
     assert "This sweep is unfinished: 24 of 48 runs are stored" in page
@@ -135,58 +153,66 @@ def test_missing_or_empty_results_folder_is_one_line_exit_2(tmp_path, make, mess
 
 
 @pytest.mark.browser
-def test_report_renders_in_headless_chromium_with_every_figure_and_table(results, tmp_path):
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing at /usr/bin/chromium (required in CI)")
-        pytest.skip("chromium is not installed at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium),
-                                    args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            requests = []
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto((results / "report.html").as_uri())
-            page.wait_for_load_state("load")
-            images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
-            tables = page.evaluate("Array.from(document.querySelectorAll('table')).map(t => t.rows.length)")
-            captions = page.evaluate("Array.from(document.querySelectorAll('figure figcaption')).map(c => c.innerText)")
-            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        finally:
-            browser.close()
-    assert len(images) == FIGURES and all(done and width > 0 and height > 0 for done, width, height in images)
-    assert len(tables) >= 5 and min(tables) >= 2  # effects, precision, cells, provenance, versions
-    assert len(captions) == FIGURES and all(captions)
-    assert all(url.startswith(("file:", "data:")) for url in requests)
-    assert (tmp_path / "report.png").stat().st_size > 10_000
+def test_report_reads_right_in_headless_chromium(results, tmp_path):
+    """The finding first, then the caveat box; every figure and table drawn; nothing fetched from the network."""
+    seen = inspect_report(results / "report.html", tmp_path / "headline-report.png")
+    assert_reads_right(seen)
+    assert len(seen["figures"]) == FIGURES
+    assert seen["finding"].startswith(("In this simulation", "The 95% intervals"))
+    assert "60 weeks" in seen["caveat_text"] and "20 organisations" in seen["caveat_text"]
+    assert (tmp_path / "headline-report.png").stat().st_size > 10_000
 
 
-def test_sampled_design_report_plots_each_outcome_against_each_parameter(tmp_path):
-    path = tmp_path / "lhs.toml"
-    path.write_text(textwrap.dedent("""
-        [experiment]
-        base_seed = 2
-        replications = 1
-        weeks = 20
-        [vary.meeting_discipline]
-        low = 0.1
-        high = 0.9
-        [vary.trust_gain]
-        low = 0.01
-        high = 0.1
-        [design]
-        kind = "latin_hypercube"
-        samples = 12
-        """))
-    out = tmp_path / "out"
-    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "1"]).exit_code == 0
-    result = runner.invoke(app, ["report", str(out)])
+LHS = """
+[experiment]
+name = "lhs-test"
+base_seed = 2
+replications = 1
+weeks = 150
+[vary.meeting_discipline]
+low = 0.1
+high = 0.9
+[vary.external_funding]
+low = 0
+high = 500
+[design]
+kind = "latin_hypercube"
+samples = 40
+"""
+
+
+@pytest.fixture(scope="module")
+def sampled(tmp_path_factory) -> tuple[Path, str]:
+    """A latin hypercube sweep of 40 runs and its report (no PDF): (folder, the command's last line)."""
+    folder = tmp_path_factory.mktemp("lhs")
+    (folder / "lhs.toml").write_text(LHS)
+    out = folder / "out"
+    assert runner.invoke(app, ["sweep", str(folder / "lhs.toml"), "--out", str(out), "--workers", "1"]).exit_code == 0
+    result = runner.invoke(app, ["report", str(out), "--no-pdf"])
     assert result.exit_code == 0, result.output
+    return out, result.stdout.strip().splitlines()[-1]
+
+
+def test_sampled_design_report_has_scenario_discovery_and_partial_dependence(sampled):
+    """A latin hypercube sweep gets PRIM scenario discovery and partial-dependence plots, and every CSV it names."""
+    out, line = sampled
     page = (out / "report.html").read_text()
-    assert page.count("<figure>") == len(OUTCOMES) and "Outcomes against each varied parameter" in page
+    assert "Scenario discovery" in page and "Partial dependence" in page and 'data-role="finding"' in page
+    assert page.count("<figure") >= len(PD_OUTCOMES)
+    names = line[len("wrote "):line.rindex(" in ")].split(", ")
+    assert "partial_dependence.csv" in names and all((out / n).is_file() for n in names)
+    assert set(re.findall(r"\b([a-z_]+\.csv)\b", page)) <= set(names) | {"runs.csv"}
+    curves = pd.read_csv(out / "partial_dependence.csv")
+    assert set(curves["factor"]) == {"meeting_discipline", "external_funding"} and curves["runs"].sum() == 2 * 2 * 40
+
+
+@pytest.mark.browser
+def test_sampled_design_report_reads_right_in_headless_chromium(sampled, tmp_path):
+    out, _ = sampled
+    seen = inspect_report(out / "report.html", tmp_path / "sampled-report.png")
+    assert_reads_right(seen)
+    assert "Scenario discovery: where do projects deliver?" in seen["headings"]
+    assert "latin hypercube design of 40 points" in seen["caveat_text"]
 
 
 def test_html_page_needs_a_caption_for_every_figure_and_escapes_text():

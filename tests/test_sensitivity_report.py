@@ -3,8 +3,7 @@ its tables are written as CSV, it resumes, and its summary sentences follow the 
 
 from __future__ import annotations
 
-import os
-import shutil
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -13,9 +12,10 @@ from typer.testing import CliRunner
 
 from partnerships.experiments.cli import app
 from partnerships.experiments.sensitivity import Factor, Results, Study
-from partnerships.experiments.sensitivity_report import summary_paragraph
+from partnerships.experiments.sensitivity_report import classified, finding, grouped_warnings, render, verdict
+from partnerships.model.parameters import PARAMETERS
+from report_browser import assert_reads_right, inspect_report
 
-CHROMIUM = Path("/usr/bin/chromium")
 runner = CliRunner()
 
 QUICK = """# a quick form of experiments/sensitivity.toml: 5 parameters, few weeks, tiny samples
@@ -92,76 +92,104 @@ def test_running_again_resumes_and_a_changed_study_is_refused(quick_study, tmp_p
 
 
 @pytest.mark.browser
-def test_report_renders_in_chromium_with_every_figure(quick_study, tmp_path):
-    if not CHROMIUM.exists() or shutil.which("chromium") is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing at /usr/bin/chromium (required when CI is set)")
-        pytest.skip("chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
+def test_report_reads_right_in_chromium_with_every_figure(quick_study, tmp_path):
     _, out, _ = quick_study
     html = (out / "report.html").read_text()
     assert "src=\"http" not in html and "<script src" not in html  # self-contained
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.goto((out / "report.html").as_uri())
-        images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
-        captions = page.evaluate("Array.from(document.querySelectorAll('figure')).map("
-                                 "f => f.querySelector('figcaption').innerText)")
-        headings = page.evaluate("Array.from(document.querySelectorAll('h2')).map(h => h.innerText)")
-        page.screenshot(path=str(tmp_path / "sensitivity_report.png"), full_page=True)
-        browser.close()
-    # per outcome: Morris, Sobol, interactions, convergence; plus the response curves
-    assert len(images) == 2 * 4 + 1
-    assert all(complete and width > 100 for complete, width in images)
-    assert len(captions) == len(images) and all(len(c.split()) >= 8 for c in captions)
-    assert "Summary" in headings and "One lever at a time" in headings
-    assert (tmp_path / "sensitivity_report.png").stat().st_size > 10_000
+    seen = inspect_report(out / "report.html", tmp_path / "sensitivity-report.png")
+    assert_reads_right(seen)
+    # per outcome: Sobol, pairs, convergence, Morris; plus the response curves
+    assert len(seen["figures"]) == 2 * 4 + 1
+    assert "One lever at a time" in seen["headings"]
+    assert (tmp_path / "sensitivity-report.png").stat().st_size > 10_000
 
 
-def _results(s1: dict[str, float], st: dict[str, float], s2: float) -> Results:
+@pytest.mark.browser
+def test_no_index_whose_interval_spans_zero_is_called_a_finding_in_the_browser(tmp_path):
+    """The issue's case: a negative first-order estimate, a lever at the noise floor, a -0.32 +- 0.35 pair."""
+    page = tmp_path / "synthetic.html"
+    render(_results(S1, ST, s2=0.2)).write(page)
+    seen = inspect_report(page, tmp_path / "synthetic-sensitivity.png")
+    assert_reads_right(seen)
+    assert seen["findings"] == ["meeting_discipline", "external_funding", "obstacle_rate"]
+    sobol = next(f for f in seen["figures"] if "noEvidence" in f["data"])
+    assert set(sobol["data"]["noEvidence"].split()) == {"leader_turnover", "dummy"}
+    pairs = [f for f in seen["figures"] if "Second-order" in f["caption"]]
+    assert pairs and pairs[0]["data"]["clear"] == "external_funding+leader_turnover"
+    assert "no evidence of an effect" in seen["finding"]
+
+
+def _results(s1: dict[str, float], st: dict[str, float], s2: float, conf: float = 0.02) -> Results:
     names = list(s1)
-    factors = tuple(Factor(n, 0.0, 1.0, "float", n.replace("_", " ").capitalize()) for n in names)
+    factors = tuple(Factor(n, 0.0, 1.0, "dummy" if n == "dummy" else "float", PARAMETERS[n].label if n in PARAMETERS
+                           else "Dummy (does nothing: the noise floor)") for n in names)
     study = Study(factors=factors, outcomes=("delivered_share",), method="sobol")
     sobol = pd.DataFrame([{"outcome": "delivered_share", "n": 64, "parameter": n, "label": f.label, "S1": s1[n],
-                           "S1_conf": 0.02, "ST": st[n], "ST_conf": 0.02} for n, f in zip(names, factors)])
+                           "S1_conf": conf, "ST": st[n], "ST_conf": conf} for n, f in zip(names, factors)])
     second = pd.DataFrame([{"outcome": "delivered_share", "a": names[1], "b": names[2], "S2": s2, "S2_conf": 0.03},
-                           {"outcome": "delivered_share", "a": names[0], "b": names[1], "S2": 0.0, "S2_conf": 0.03}])
+                           {"outcome": "delivered_share", "a": names[0], "b": names[1], "S2": -0.32, "S2_conf": 0.35}])
     return Results(study, sobol=sobol, second=second, survivors=names)
 
 
-def test_summary_paragraph_follows_the_indices():
-    """The ranking, the percentages and the interaction partner are read from the indices."""
-    s1 = {"meeting_discipline": 0.42, "external_funding": 0.06, "leader_turnover": 0.10, "patience": 0.01}
-    st = {"meeting_discipline": 0.47, "external_funding": 0.31, "leader_turnover": 0.36, "patience": 0.02}
-    text = summary_paragraph(_results(s1, st, s2=0.2))
-    assert text.startswith("Meeting discipline explains about 42% of the variation in the share of the starting "
-                           "projects that finished their delivery stage")
-    assert text.index("Meeting discipline") < text.index("leader turnover") < text.index("external funding")
-    assert "external funding about 6%, mostly through its interaction with leader turnover (31% in all)" in text
-    assert "1 of them matters little for the share of the starting projects that finished their delivery stage " \
-           "(under 5% in all): patience." in text
-    assert ("Of the headline policy levers, ranked by their total share: meeting discipline about 42% alone, 47% in "
-            "all; leader turnover about 10% alone, 36% in all; external funding about 6% alone, 31% in all.") in text
-    swapped = summary_paragraph(_results({**s1, "meeting_discipline": 0.05, "patience": 0.5},
-                                         {**st, "meeting_discipline": 0.06, "patience": 0.55}, s2=0.0))
-    assert swapped.startswith("Patience explains about 50%")
-    assert "mostly through its interactions with other levers" in swapped  # no pair clearly above zero
+S1 = {"meeting_discipline": 0.42, "external_funding": 0.06, "leader_turnover": -0.03, "obstacle_rate": 0.3,
+      "dummy": -0.01}
+ST = {"meeting_discipline": 0.47, "external_funding": 0.31, "leader_turnover": 0.01, "obstacle_rate": 0.55,
+      "dummy": 0.005}
 
 
-def test_direction_sentence_reads_the_response_curves():
-    """A curve whose only reversal lies within the intervals counts as rising; a clear peak is reported as one."""
-    results = _results({"meeting_discipline": 0.4, "external_funding": 0.1, "leader_turnover": 0.1, "patience": 0.0},
-                       {"meeting_discipline": 0.5, "external_funding": 0.2, "leader_turnover": 0.2, "patience": 0.0},
-                       s2=0.0)
-    rows = []
-    for lever, means in (("meeting_discipline", [0.1, 0.5, 0.48, 0.8]), ("external_funding", [0.2, 0.7, 0.7, 0.2])):
-        rows += [{"lever": lever, "label": results.study.label(lever), "value": v, "outcome": "delivered_share",
-                  "mean": m, "ci_low": m - 0.05, "ci_high": m + 0.05, "runs": 20}
-                 for v, m in zip([0.0, 1.0, 2.0, 3.0], means)]
-    results.curves, results.levers = pd.DataFrame(rows), ["meeting_discipline", "external_funding"]
-    text = summary_paragraph(results)
-    assert "moving meeting discipline from 0 to 3 raises it from 0.10 to 0.80;" in text
-    assert "external funding does best at 1 (0.70) and worst at 0 (0.20)." in text
+def test_finding_ranks_levers_apart_from_assumptions_and_names_no_index_whose_interval_includes_zero():
+    sentences, names = finding(_results(S1, ST, s2=0.2))
+    text = " ".join(sentences)
+    assert 2 <= len(sentences) <= 3
+    assert sentences[0].startswith("Of the levers a policy team controls, the meeting discipline matters most for "
+                                   "the share of projects delivered (47% of its variation, 95% interval 45% to "
+                                   "49%, counting its interactions), then the external funding award (31%).")
+    assert ("The leadership turnover shows no evidence of an effect above the noise floor at this sample size (the "
+            "interval includes it), which is not evidence of no effect.") in text
+    assert ("Of the model's assumptions, which nobody controls, the obstacles per year matters more than any lever "
+            "(55%)") in text
+    assert names == ["meeting_discipline", "external_funding", "obstacle_rate"]
+    assert "leader_turnover" not in names and "dummy" not in names
+    weak = finding(_results(S1, ST, s2=0.2, conf=0.5))[0]  # every interval includes zero
+    assert weak[0].startswith("None of the 3 levers a policy team controls shows evidence of an effect")
+
+
+def test_verdicts_call_an_index_an_effect_only_when_its_interval_lies_above_zero():
+    table = classified(_results(S1, ST, s2=0.2), "delivered_share").set_index("parameter")
+    assert table.loc["meeting_discipline", "ST_verdict"] == "effect"
+    assert table.loc["leader_turnover", "S1_verdict"] == "no evidence of an effect (estimate below zero: noise)"
+    assert table.loc["dummy", "ST_verdict"] == "no evidence of an effect" and table.loc["dummy", "kind"] == "noise floor"
+    assert table.loc["obstacle_rate", "kind"] == "model assumption" and table.loc["external_funding", "kind"] == "lever"
+    assert verdict(0.021, 0.02) == "effect" and verdict(0.019, 0.02) == "no evidence of an effect"
+    # Above zero but not above the dummy's 0.04 +- 0.02 (the issue's leadership turnover): no evidence.
+    assert verdict(0.04, 0.01, 0.04, 0.02) == "no evidence of an effect (not above the noise floor)"
+    assert verdict(0.11, 0.04, 0.04, 0.02) == "effect"
+
+
+def test_page_draws_no_interval_spanning_zero_as_a_finding():
+    """The -0.32 +- 0.35 pair of the issue is left out of the heat map; the Sobol figure lists what is clear."""
+    page = render(_results(S1, ST, s2=0.2)).html()
+    figures = dict(re.findall(r'<figure data-outcome="delivered_share" data-clear="([^"]*)"[^>]*data-no-evidence="([^"]*)"',
+                              page))
+    clear = next(iter(figures))
+    assert set(clear.split()) == {"meeting_discipline", "external_funding", "obstacle_rate"}
+    assert set(figures[clear].split()) == {"leader_turnover", "dummy"}
+    pairs = re.findall(r'<figure data-outcome="delivered_share" data-clear="([^"]*)"><img', page)
+    assert pairs == ["external_funding+leader_turnover"]  # the pair at 0.2 +- 0.03, not the -0.32 +- 0.35 one
+    assert "estimates are below zero" in page and "A share of variance cannot be negative" in page
+    assert 'data-role="finding"' in page and 'data-role="caveats"' in page and "Glossary" in page
+
+
+def test_convergence_warnings_are_grouped_by_outcome():
+    conv = pd.DataFrame([{"outcome": "delivered_share", "n": n, "parameter": p, "label": p, "S1": 0.1, "S1_conf": 0.01,
+                          "ST": st, "ST_conf": conf} for n, rows in
+                         ((32, [("meeting_discipline", 0.4, 0.1), ("obstacle_rate", 0.2, 0.1), ("patience", 0.1, 0.01)]),
+                          (64, [("meeting_discipline", 0.5, 0.08), ("obstacle_rate", 0.21, 0.02),
+                                ("patience", 0.1, 0.01)]))
+                         for p, st, conf in rows])
+    results = _results(S1, ST, s2=0.2)
+    results.convergence = conv
+    lines, others = grouped_warnings(results)
+    assert len(lines) == 1 and lines[0].startswith("The share of projects delivered: the total indices of 1 of 3 "
+                                                   "parameters have not settled at N = 64")
+    assert "interval wider than 0.1: meeting discipline" in lines[0] and "1 of them levers" in lines[0]

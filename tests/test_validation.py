@@ -108,3 +108,14 @@ def test_quick_suite_writes_report_and_curves(quick_suite) -> None:
 
     assert set(curves["parameter"]) == set(PARAMETERS)
     assert curves["ci_low"].le(curves["mean"] + 1e-12).all()
+
+
+@pytest.mark.browser
+def test_quick_suite_report_reads_right_in_chromium(quick_suite, tmp_path) -> None:
+    """The validation report opens with its finding and the caveat box, like every report."""
+    from report_browser import assert_reads_right, inspect_report
+
+    _, out = quick_suite
+    seen = inspect_report(out / "report.html", tmp_path / "validation-report.png")
+    assert_reads_right(seen)
+    assert seen["finding"].startswith("The simulation reproduces ")

@@ -1,7 +1,9 @@
 """Figures of the sweep report, drawn with matplotlib's object API (no pyplot, no display needed).
 
-Each function takes tidy summary tables computed by :mod:`experiments.report` and returns a
-:class:`matplotlib.figure.Figure`; it computes no statistics of its own.
+Each function takes tidy summary tables computed by :mod:`experiments.report`,
+:mod:`experiments.survival` or :mod:`experiments.discovery` and returns a
+:class:`matplotlib.figure.Figure`; it computes no statistics of its own. Axes of shares and 0-1 scores
+start at zero, so a small difference is not drawn as a large one.
 """
 
 from __future__ import annotations
@@ -13,6 +15,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 PALETTE = ("#1b6ca8", "#e07b39", "#3a9d5d", "#b03a48", "#7d5ba6", "#8c8c8c")
+
+
+def _from_zero(ax, high: float, ceiling: float | None = 1.0) -> None:
+    """Start the y axis at zero; leave headroom above ``high`` (capped at ``ceiling`` for shares and scores)."""
+    top = float(high) * 1.12 if np.isfinite(high) and high > 0 else 1.0
+    ax.set_ylim(0, min(top, ceiling) if ceiling is not None and high <= ceiling else top)
 
 
 def level_means(effects: pd.DataFrame, outcome: str, outcome_label: str, lever_labels: Mapping[str, str]) -> Figure:
@@ -32,6 +40,7 @@ def level_means(effects: pd.DataFrame, outcome: str, outcome_label: str, lever_l
         ax.set_xticks(x, part["label"], rotation=15)
         ax.set_title(lever_labels.get(lever, lever), fontsize=10)
         ax.grid(axis="y", alpha=0.3)
+    _from_zero(axes[0], rows["high"].max())
     axes[0].set_ylabel(outcome_label)
     return fig
 
@@ -55,6 +64,7 @@ def interactions(table: pd.DataFrame, pairs: Sequence[tuple[str, str]], outcome_
         ax.set_xlabel(lever_labels.get(a, a), fontsize=9)
         ax.legend(title=lever_labels.get(b, b), fontsize=8, title_fontsize=8)
         ax.grid(axis="y", alpha=0.3)
+    _from_zero(axes[0], table["high"].max())
     axes[0].set_ylabel(outcome_label)
     return fig
 
@@ -77,23 +87,69 @@ def trajectories(table: pd.DataFrame, series_label: str, level_labels: Mapping[s
         ax.set_xlabel("week")
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
+    _from_zero(axes[0], table["high"].max())
     axes[0].set_ylabel(series_label)
     return fig
 
 
-def scatter(runs: pd.DataFrame, factors: Sequence[str], outcome: str, outcome_label: str,
-            factor_labels: Mapping[str, str], bins: pd.DataFrame) -> Figure:
-    """One panel per sampled factor: each run's outcome against the factor, with binned means.
+def delivery_curves(curves: pd.DataFrame, lever_labels: Mapping[str, str]) -> Figure:
+    """One panel per lever: the Kaplan-Meier share of projects delivered by each week, per level, 95% bands.
 
-    ``bins`` has columns factor, centre, mean (one row per bin of each factor).
+    ``curves`` has columns lever, value, label, week, delivered, low, high.
     """
-    fig = Figure(figsize=(3.6 * len(factors), 3.2), layout="constrained")
+    levers = list(dict.fromkeys(curves["lever"]))
+    fig = Figure(figsize=(3.9 * len(levers), 3.4), layout="constrained")
+    axes = fig.subplots(1, len(levers), sharey=True, squeeze=False)[0]
+    for ax, lever in zip(axes, levers):
+        part = curves[curves["lever"] == lever]
+        for colour, (_, line) in zip(PALETTE, part.groupby("value", sort=False)):
+            ax.step(line["week"], line["delivered"], where="post", color=colour, lw=1.5, label=line["label"].iloc[0])
+            ax.fill_between(line["week"], line["low"], line["high"], step="post", color=colour, alpha=0.2, lw=0)
+        ax.set_title(lever_labels.get(lever, lever), fontsize=10)
+        ax.set_xlabel("week")
+        ax.legend(fontsize=8, loc="upper left")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylim(0, 1)
+    axes[0].set_ylabel("Share of projects delivered by then")
+    return fig
+
+
+def partial_dependence(table: pd.DataFrame, outcome_label: str, factor_labels: Mapping[str, str]) -> Figure:
+    """One panel per sampled factor: the mean outcome in bins of the factor (others averaged over), 95% bars.
+
+    ``table`` has columns factor, centre, mean, low, high, runs (one row per bin).
+    """
+    factors = list(dict.fromkeys(table["factor"]))
+    fig = Figure(figsize=(3.4 * len(factors), 3.1), layout="constrained")
     axes = fig.subplots(1, len(factors), sharey=True, squeeze=False)[0]
     for ax, factor in zip(axes, factors):
-        ax.scatter(runs[factor], runs[outcome], s=6, alpha=0.35, color=PALETTE[0], lw=0)
-        line = bins[bins["factor"] == factor]
-        ax.plot(line["centre"], line["mean"], "o-", color=PALETTE[1], lw=2)
+        part = table[table["factor"] == factor]
+        ax.errorbar(part["centre"], part["mean"], yerr=[part["mean"] - part["low"], part["high"] - part["mean"]],
+                    fmt="o-", color=PALETTE[0], capsize=3, lw=1.5)
+        ax.fill_between(part["centre"], part["low"], part["high"], color=PALETTE[0], alpha=0.12, lw=0)
         ax.set_xlabel(factor_labels.get(factor, factor), fontsize=9)
         ax.grid(alpha=0.3)
+    _from_zero(axes[0], table["high"].max())
     axes[0].set_ylabel(outcome_label)
+    return fig
+
+
+def prim_box(limits: pd.DataFrame, factor_labels: Mapping[str, str]) -> Figure:
+    """Each restricted parameter's full sampled range (grey) and the box's range on it (blue).
+
+    ``limits`` has columns factor, low, high (the box) and range_low, range_high (what was sampled).
+    """
+    fig = Figure(figsize=(7.5, 0.55 * len(limits) + 1.0), layout="constrained")
+    ax = fig.subplots()
+    for i, row in enumerate(limits.itertuples()):
+        span = (row.range_high - row.range_low) or 1.0
+        ax.barh(i, 1.0, left=0.0, color="#dfe4ea", height=0.5)
+        ax.barh(i, (row.high - row.low) / span, left=(row.low - row.range_low) / span, color=PALETTE[0], height=0.5)
+        ax.text(1.02, i, f"{row.low:.3g} to {row.high:.3g} (of {row.range_low:.3g} to {row.range_high:.3g})",
+                va="center", fontsize=8)
+    ax.set_yticks(range(len(limits)), [factor_labels.get(f, f) for f in limits["factor"]], fontsize=9)
+    ax.set_xlim(0, 1.6)
+    ax.set_xticks([0, 0.5, 1], ["low end", "middle", "high end"])
+    ax.invert_yaxis()
+    ax.set_xlabel("position within the sampled range")
     return fig
