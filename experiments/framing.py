@@ -13,6 +13,7 @@ import pandas as pd
 
 from partnerships.experiments.html import Page
 from partnerships.model.parameters import PARAMETERS
+from partnerships.model.scenarios import RegionSpec
 
 #: Plain-English meanings of the words the reports use (a report shows the ones it needs).
 GLOSSARY = {
@@ -74,12 +75,15 @@ def years(weeks: int) -> str:
     return f"{weeks} weeks ({words[weeks]})" if weeks in words else f"{weeks} weeks ({weeks / 52:.1f} years)"
 
 
-def scenario_sentence(scenario: str) -> str:
-    """What the scenario is: its description, organisations and starting projects (from the region spec)."""
+def scenario_sentence(scenario: str | RegionSpec) -> str:
+    """What the scenario is: its description, organisations and starting projects.
+
+    ``scenario``: a region spec, or what a manifest records (a built-in name or a scenario file's path).
+    """
     from partnerships.model.scenarios import RegionError, load_region
 
     try:
-        spec = load_region(scenario)
+        spec = scenario if isinstance(scenario, RegionSpec) else load_region(scenario)
     except RegionError:
         return f"The scenario '{scenario}'."
     description = spec.description.rstrip(".")

@@ -291,7 +291,7 @@ def headline_finding(effects: pd.DataFrame, weeks: int) -> tuple[list[str], list
 
 def _caveats(results: Results) -> dict[str, str]:
     m = results.manifest
-    levers = "; ".join(f"{lever_name(f.name)}: " + ", ".join(f.label(v) for v in f.levels) for f in results.levers)
+    levers = "; ".join(f"{lever_name(f.name)}: " + ", ".join(f.level_label(v) for v in f.levels) for f in results.levers)
     fixed = m.get("fixed") or {}
     held = (" Held fixed for every run: " + ", ".join(f"{k} = {v}" for k, v in fixed.items()) + ".") if fixed else ""
     return {

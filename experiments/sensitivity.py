@@ -142,6 +142,11 @@ class Study:
     text: str = ""
     name: str = "sensitivity"
 
+    @property
+    def hash(self) -> str:
+        """sha256 of the study file's text (the reports' provenance)."""
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
     def subset(self, names: Sequence[str] | None = None) -> list[Factor]:
         """The factors ``names`` (all by default), in study order."""
         return [f for f in self.factors if names is None or f.name in names]

@@ -266,7 +266,7 @@ def _caveats(results: Results) -> dict[str, str]:
     noise = _noise_share(results, study.outcomes[0])
     return {
         "What was simulated": (
-            (f"{sum(results.runs.values()):,} runs ({runs}). " if results.runs else "") + f"{scenario_sentence(Path(study.scenario).stem if study.scenario.endswith('.toml') else study.scenario)} "
+            (f"{sum(results.runs.values()):,} runs ({runs}). " if results.runs else "") + f"{scenario_sentence(study.region)} "
             f"Each run lasts {years(study.weeks)}. {len(study.factors)} parameters were sampled uniformly over the "
             f"ranges in the table below ({len(levers)} of them levers a policy team controls"
             + (", one a dummy the model ignores" if any(f.kind == DUMMY for f in study.factors) else "")

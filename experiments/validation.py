@@ -488,11 +488,16 @@ OFAT_FULL = (5, 16)  # levels per parameter, replications per level
 OFAT_QUICK = (3, 3)
 
 
+def runs_folder(out: Path, quick: bool) -> Path:
+    """Where a suite's runs are kept: ``out/runs/<quick|full>-<model fingerprint, 12 hex digits>``."""
+    return Path(out) / "runs" / f"{'quick' if quick else 'full'}-{model_fingerprint()[:12]}"
+
+
 def run_suite(out: Path, quick: bool = False, workers: int | None = None, curves: bool = True,
               progress: Callable[[str], None] = lambda _: None) -> tuple[Validation, pd.DataFrame | None]:
     """Patterns, then response curves; runs are kept in ``out/runs/<quick|full>-<model fingerprint>`` (resumable)."""
     settings = Settings.for_mode(quick)
-    runs = Path(out) / "runs" / f"{'quick' if quick else 'full'}-{model_fingerprint()[:12]}"
+    runs = runs_folder(out, quick)
     validation = validate_patterns(runs, settings, workers=workers, progress=progress)
     response = None
     if curves:

@@ -12,7 +12,8 @@ import pandas as pd
 from partnerships.experiments.framing import SEED_ONLY, glossary, join, provenance, scenario_sentence, years
 from partnerships.experiments.html import Page, Written
 from partnerships.experiments.output import atomic_directory
-from partnerships.experiments.validation import (CONDITIONS, OFAT_OUTCOMES, QUICK_TOLERANCE_FACTOR, TRUST_STEP, Validation)
+from partnerships.experiments.validation import (CONDITIONS, OFAT_OUTCOMES, QUICK_TOLERANCE_FACTOR, TRUST_STEP, Validation,
+                                                   runs_folder)
 from partnerships.model.parameters import PARAMETERS
 from partnerships.viz import validation_plots as plots
 
@@ -151,10 +152,8 @@ def _curves_section(page: Page, curves: pd.DataFrame) -> None:
 
 def _provenance(page: Page, out: Path | None, quick: bool) -> None:
     from partnerships.experiments.store import Store
-    from partnerships.model.run import model_fingerprint
 
-    pattern = f"runs/{'quick' if quick else 'full'}-{model_fingerprint()}/*/manifest.json"
-    folders = sorted(p.parent for p in Path(out).glob(pattern)) if out is not None else []
+    folders = sorted(p.parent for p in runs_folder(out, quick).glob("*/manifest.json")) if out is not None else []
     if not folders:
         page.heading("Provenance")
         page.paragraph("The runs were not read from a results folder.", note=True)

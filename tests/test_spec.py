@@ -83,7 +83,7 @@ def test_the_headline_experiment_keeps_the_sweep_rule():
     assert len(runs) == 27 * experiment.replications
     assert all(s.seed == run_seed(experiment.base_seed, s.run_id) for s in runs[:100] + runs[-100:])
     assert [s.point for s in runs[:28]] == [*range(27), 0]
-    assert all(s.tables == ("model_weekly",) and s.region == county_region() for s in runs[:5])
+    assert all(s.tables == ("model_weekly", "projects") and s.region == county_region() for s in runs[:5])
 
 
 def test_validation_conditions_share_seeds_by_replication_and_take_interventions_directly():
