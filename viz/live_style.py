@@ -6,7 +6,12 @@ Colours are the Okabe-Ito palette, distinguishable with the common forms of colo
 
 from __future__ import annotations
 
-from partnerships.model.codes import SECTORS, Stage
+from typing import TYPE_CHECKING
+
+from partnerships.model.codes import SECTORS, Stage, Theme
+
+if TYPE_CHECKING:
+    from partnerships.model.model import PartnershipModel
 
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -57,6 +62,21 @@ VEGA_CONFIG = {
     "view": {"stroke": None},
 }
 
+STAR = ("M0,-1L0.235,-0.324L0.951,-0.309L0.38,0.124L0.588,0.809L0,0.4L-0.588,0.809L-0.38,0.124L-0.951,-0.309"
+        "L-0.235,-0.324Z")  # a five-pointed star, as an SVG path for Vega's point shape
+
+#: Marker of each kind of story event on the momentum chart: (Vega point shape, fill colour).
+KIND_STYLE: dict[str, tuple[str, str]] = {
+    "stalled": ("triangle-down", OKABE_ITO["orange"]),
+    "restarted": ("triangle-up", OKABE_ITO["sky_blue"]),
+    "abandoned": ("cross", OKABE_ITO["vermillion"]),
+    "delivered": ("circle", OKABE_ITO["bluish_green"]),
+    "champion_emerged": (STAR, OKABE_ITO["yellow"]),
+    "champion_left": (STAR, "#ffffff"),
+    "award": ("diamond", OKABE_ITO["blue"]),
+    "follow_on": ("square", OKABE_ITO["reddish_purple"]),
+}
+
 #: Short words for an intervention on a plot marker.
 ACTION_LABELS = {
     "funding_award": "funding award",
@@ -66,3 +86,12 @@ ACTION_LABELS = {
     "obstacle": "obstacle",
     "policy_shock": "policy shock",
 }
+
+THEME_SHORT = {Theme.COMMUNITY_SAFETY: "safety", Theme.HEALTH_AND_CARE: "health", Theme.ECONOMIC_GROWTH: "growth",
+               Theme.HOUSING_AND_PLANNING: "housing", Theme.ENVIRONMENT_AND_WASTE: "waste",
+               Theme.SHARED_SERVICES: "shared services"}
+
+
+def project_label(model: PartnershipModel, p: int) -> str:
+    """'P3 housing': the project's number and theme."""
+    return f"P{p} {THEME_SHORT[Theme(int(model.projects.theme[p]))]}"
