@@ -19,8 +19,10 @@ from pathlib import Path
 
 #: ``{{cdn}}/name@1.2.3/`` in the page template, ``${this.getCdn()}/name@5/`` in a widget's Vue file.
 _PACKAGE_URL = re.compile(r"(?:\{\{cdn\}\}|getCdn\(\)\})/((?:@[\w.-]+/)?[\w.-]+@\d+(?:\.\d+\.\d+)?)/")
-#: Solara files that name CDN packages: the page, and the widgets the live view uses (Vega-Lite charts).
-_SOLARA_FILES = ("server/templates/solara.html.j2", "widgets/vue/vegalite.vue")
+#: Solara's page template, which names the CDN packages of the page itself.
+_SOLARA_PAGE = "server/templates/solara.html.j2"
+#: The live view's own widget that loads packages from the CDN (Vega 6, Vega-Lite 6, vega-embed 7).
+_WIDGETS = (Path(__file__).with_name("live_vega.vue"),)
 
 
 def cache_dir() -> Path:
@@ -31,12 +33,13 @@ def cache_dir() -> Path:
 
 
 def required_packages() -> list[str]:
-    """npm ``name@version`` of every package Solara's page template loads from its CDN."""
+    """npm ``name@version`` of every package the page loads from Solara's CDN: those of Solara's page
+    template and those of the live view's chart widget."""
     import solara
     from solara.server import settings
 
-    root = Path(solara.__file__).parent
-    packages = {p for name in _SOLARA_FILES for p in _PACKAGE_URL.findall((root / name).read_text())}
+    page = (Path(solara.__file__).parent / _SOLARA_PAGE).read_text()
+    packages = {p for text in (page, *(w.read_text() for w in _WIDGETS)) for p in _PACKAGE_URL.findall(text)}
     if settings.assets.fontawesome_enabled:
         packages.add(settings.assets.fontawesome_path.strip("/").split("/")[0])
     return sorted(packages)

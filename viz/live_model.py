@@ -176,10 +176,11 @@ class LiveModel(LiveRun):
         """What differs between the run and its twin, in words (empty while they are the same run)."""
         out = [f"{name} {self.params[name]:g} in the run, {self.baseline.params[name]:g} in the twin"
                for name in self.twin_overrides]
-        if self.events or self.schedule:
-            out.append("interventions in the run")
-        if self.baseline.events or self.baseline.schedule:
-            out.append("interventions in the twin")
+        for run, which in ((self, "the run"), (self.baseline, "the twin")):
+            if run.events:
+                out.append(f"interventions in {which}" + (" (more to come)" if run.schedule else ""))
+            elif run.schedule:
+                out.append(f"an intervention to come in {which}")
         return out
 
 

@@ -50,7 +50,7 @@ ROW_HEIGHT = 30  # px per project in the stage chart
 LINE_SERIES = ("each project", "average of the starting projects", "selected project", "stalls below this")
 #: What the side-by-side's second panel can show: key -> (title, axis title).
 COMPARE_MEASURES = {
-    "average": ("Average momentum of the starting projects", "momentum (0-1)"),
+    "average": ("Average momentum, starting projects", "momentum (0-1)"),
     "delivered": ("Projects delivered so far", "projects"),
     "progress": ("How far {p} has got", "stages of work done (4: delivered)"),
 }
@@ -83,8 +83,13 @@ def event_rows(model: LiveRun, twin: LiveRun | None = None) -> list[dict[str, An
             words = ACTION_LABELS.get(e.action, e.action) + suffix
             by_week.setdefault(e.week, {})
             by_week[e.week][words] = by_week[e.week].get(words, 0) + 1
-    return [{"week": week, "label": " + ".join(w if n == 1 else f"{w} x{n}" for w, n in words.items())}
+    rows = [{"week": week, "label": " + ".join(w if n == 1 else f"{w} x{n}" for w, n in words.items()), "shown": 1}
             for week, words in sorted(by_week.items())]
+    return rows or [NO_EVENT]
+
+
+#: An invisible placeholder: a layer with no data at all makes Vega-Lite warn of an infinite extent.
+NO_EVENT = {"week": 0, "label": "", "shown": 0}
 
 
 def _week_x(title: str | None = "week") -> alt.X:
@@ -95,7 +100,9 @@ def _event_layers() -> list[alt.Chart]:
     """Dashed rules at the interventions' weeks, labelled at the top, plus an invisible point that
     keeps the week axis at least :data:`MIN_WEEKS_SHOWN` wide."""
     events = alt.Chart(alt.NamedData(name="events"))
-    rules = events.mark_rule(color=EVENT_COLOUR, strokeWidth=2.5, strokeDash=[6, 3]).encode(x=_week_x())
+    shown = alt.Opacity("shown:Q", scale=None, legend=None)
+    rules = events.mark_rule(color=EVENT_COLOUR, strokeWidth=2.5, strokeDash=[6, 3]).encode(x=_week_x(),
+                                                                                             opacity=shown)
     labels = events.mark_text(align="left", baseline="top", dx=5, dy=2, fontSize=16, fontWeight="bold",
                               color=EVENT_COLOUR).encode(x=_week_x(), y=alt.value(2), text="label:N")
     span = alt.Chart(alt.NamedData(name="span")).mark_point(opacity=0).encode(x=_week_x())
@@ -163,10 +170,11 @@ def lines_template(title: str, measure: str, with_marks: bool) -> dict[str, Any]
     """Thin grey line per project, the average (black), the selected project (orange), a threshold,
     the interventions and (``with_marks``) a marker for each event of the story."""
     y = alt.Y("value:Q", title=measure, scale=alt.Scale(domain=[0, 1]))
+    legend = alt.Legend(title=None, symbolType="stroke")
     colour = alt.Color("series:N", scale=alt.Scale(domain=list(LINE_SERIES), range=[
-        OKABE_ITO["grey"], "black", SELECTED_COLOUR, OKABE_ITO["vermillion"]]), legend=alt.Legend(title=None))
-    width = alt.StrokeWidth("series:N", scale=alt.Scale(domain=list(LINE_SERIES), range=[1.3, 4, 4, 2.5]),
-                            legend=None)
+        OKABE_ITO["grey"], "black", SELECTED_COLOUR, OKABE_ITO["vermillion"]]), legend=legend)
+    width = alt.StrokeWidth("series:O", scale=alt.Scale(domain=list(LINE_SERIES), range=[1.3, 4, 4, 2.5]),
+                            legend=legend)
     each = alt.Chart(alt.NamedData(name="projects")).mark_line(opacity=0.6).encode(
         x=_week_x(), y=y, detail="project:N", color=colour, strokeWidth=width)
     mean = alt.Chart(alt.NamedData(name="mean")).mark_line().encode(x=_week_x(), y=y, color=colour,
@@ -187,7 +195,7 @@ def lines_template(title: str, measure: str, with_marks: bool) -> dict[str, Any]
             fill=alt.Fill("kind:N", scale=alt.Scale(domain=[KINDS[k] for k in kinds],
                                                     range=[KIND_STYLE[k][1] for k in kinds]),
                           legend=alt.Legend(title="Events", columns=4, orient="bottom")),
-            size=alt.Size("size:Q", scale=None), tooltip=[alt.Tooltip("text:N", title="what happened")])
+            size=alt.Size("size:Q", scale=None, legend=None), tooltip=[alt.Tooltip("text:N", title="what happened")])
         layers.append(marks)
     chart = alt.layer(*layers, *_event_layers()).resolve_scale(color="independent")
     return template(_sized(chart).properties(title=title), f"{title} of each project over the weeks")
@@ -197,7 +205,7 @@ def story_marks(model: LiveRun, story: Sequence[StoryEvent], project: int, rows:
     """Markers for the story's project events on the drawn projects' momentum lines."""
     drawn = set(rows.tolist())
     series = momentum_history(model)
-    out = []
+    out = [{"week": 0, "value": 0.0, "kind": KINDS["stalled"], "text": "", "size": 0}]  # see NO_EVENT
     for e in story:
         if e.kind == "intervention" or e.project is None or e.project not in drawn or e.week >= len(series):
             continue
@@ -254,17 +262,15 @@ def comparison_template(axis_title: str, top: float | None) -> dict[str, Any]:
     interventions of both; ``top`` fixes the y axis (None: from the data)."""
     scale = alt.Scale(domain=[0, top]) if top is not None else alt.Scale(domainMin=0)
     y = alt.Y("value:Q", title=axis_title, scale=scale)
+    legend = alt.Legend(title=None, symbolType="stroke", symbolStrokeWidth=4, orient="bottom", direction="vertical")
     colour = alt.Color("run:N", sort=alt.EncodingSortField("order"),
-                       scale=alt.Scale(range=[WITH_COLOUR, WITHOUT_COLOUR]), legend=alt.Legend(title=None))
+                       scale=alt.Scale(range=[WITH_COLOUR, WITHOUT_COLOUR]), legend=legend)
     dash = alt.StrokeDash("run:N", sort=alt.EncodingSortField("order"), scale=alt.Scale(range=[[1, 0], [8, 4]]),
-                          legend=None)
+                          legend=legend)
     lines = alt.Chart(alt.NamedData(name="lines")).mark_line(strokeWidth=4, interpolate="step-after"
                                                              if top is None else "linear").encode(
         x=_week_x(), y=y, color=colour, strokeDash=dash)
-    title = alt.Chart(alt.NamedData(name="title")).mark_text(
-        align="left", baseline="bottom", fontSize=20, fontWeight="bold", dy=-12).encode(
-        x=alt.value(0), y=alt.value(0), text="title:N")
-    return template(_sized(alt.layer(lines, title, *_event_layers())), "The run and its twin over the weeks")
+    return template(_sized(alt.layer(lines, *_event_layers())), "The run and its twin over the weeks")
 
 
 def comparison_chart(model: LiveModel, project: int, measure: str = "project") -> ChartData:
@@ -292,11 +298,11 @@ def comparison_chart(model: LiveModel, project: int, measure: str = "project") -
         return f"{x:.0f}" if measure == "delivered" else f"{x:.2f}"
 
     now = {i: fmt(values[i][-1]) for _, i, _ in runs}
-    data = {"lines": lines, "title": [{"title": title}], "events": event_rows(model, model.baseline),
+    data = {"lines": lines, "events": event_rows(model, model.baseline),
             "span": [{"week": MIN_WEEKS_SHOWN}]}
     alt_text = (f"Side by side, week {model.week}, {title}: {now[0]} ({model.labels[0]}) against "
                 f"{now[1]} ({model.labels[1]}).")
-    return ChartData(comparison_template(axis, top), data, alt_text, f"side-by-side: {title}",
+    return ChartData(comparison_template(axis, top), data, alt_text, title,
                      f"side-by-side-{measure}")
 
 

@@ -97,7 +97,7 @@ def network_template() -> dict[str, Any]:
                         legend=alt.Legend(title="Sector", orient="right", direction="vertical")),
         stroke=alt.Stroke("member:N", scale=alt.Scale(domain=list(IN_PROJECT), range=["black", "white"]),
                           legend=alt.Legend(title="Ring", orient="right", direction="vertical", symbolStrokeWidth=4)),
-        strokeWidth=alt.StrokeWidth("member:N", scale=alt.Scale(domain=list(IN_PROJECT), range=[4.5, 1]), legend=None),
+        strokeWidth=alt.StrokeWidth("member:O", scale=alt.Scale(domain=list(IN_PROJECT), range=[4.5, 1]), legend=None),
         tooltip=[alt.Tooltip("name:N", title="organisation"), alt.Tooltip("capacity:Q", format=".2f",
                                                                            title="officer-days/week")],
     )
@@ -115,7 +115,7 @@ def network_template() -> dict[str, Any]:
                         legend=alt.Legend(title="Selected project", orient="right", direction="vertical")),
         fill=alt.Fill("marker:N", scale=alt.Scale(domain=list(MARKERS), range=[OKABE_ITO["yellow"], "black"]),
                       legend=alt.Legend(title="Selected project", orient="right", direction="vertical")),
-        size=alt.Size("marker:N", scale=alt.Scale(domain=list(MARKERS), range=[900, 520]), legend=None),
+        size=alt.Size("marker:O", scale=alt.Scale(domain=list(MARKERS), range=[900, 520]), legend=None),
     )
     pm_text = alt.Chart(alt.NamedData(name="markers")).transform_filter(
         alt.datum.marker == "project manager").mark_text(fontSize=12, fontWeight="bold", color="white").encode(
