@@ -309,6 +309,21 @@ def Settings(settings: solara.Reactive[dict[str, Any]], twin: solara.Reactive[di
 
 @solara.component
 def Page() -> None:
+    """The live view, inside a guard: an unexpected error is one line on the page (the details go to
+    the server's log), never a traceback."""
+    exception, clear = solara.use_exception()
+    if exception is not None:
+        log.error("the page failed: %r", exception, exc_info=exception)
+        with rv.Html(tag="div", class_="live-page"):
+            solara.HTML(tag="h1", unsafe_innerHTML="Partnerships: live view", classes=["live-h1"])
+            solara.Error(f"Something went wrong ({type(exception).__name__}); the details are in the server's log.")
+            solara.Button("Start again", on_click=clear, color=BUTTON_COLOURS["main"])
+        return
+    LiveView()
+
+
+@solara.component
+def LiveView() -> None:
     """The whole live view (one session per browser tab)."""
     start = solara.use_memo(lambda: lesson_session(first_lesson()), [])
     session = solara.use_reactive(start[0])
