@@ -170,11 +170,11 @@ def lines_template(title: str, measure: str, with_marks: bool) -> dict[str, Any]
     """Thin grey line per project, the average (black), the selected project (orange), a threshold,
     the interventions and (``with_marks``) a marker for each event of the story."""
     y = alt.Y("value:Q", title=measure, scale=alt.Scale(domain=[0, 1]))
-    legend = alt.Legend(title=None, symbolType="stroke")
+    legend = alt.Legend(title=None, symbolType="stroke", symbolStrokeWidth=4, columns=2)
     colour = alt.Color("series:N", scale=alt.Scale(domain=list(LINE_SERIES), range=[
         OKABE_ITO["grey"], "black", SELECTED_COLOUR, OKABE_ITO["vermillion"]]), legend=legend)
     width = alt.StrokeWidth("series:O", scale=alt.Scale(domain=list(LINE_SERIES), range=[1.3, 4, 4, 2.5]),
-                            legend=legend)
+                            legend=None)
     each = alt.Chart(alt.NamedData(name="projects")).mark_line(opacity=0.6).encode(
         x=_week_x(), y=y, detail="project:N", color=colour, strokeWidth=width)
     mean = alt.Chart(alt.NamedData(name="mean")).mark_line().encode(x=_week_x(), y=y, color=colour,
@@ -191,13 +191,13 @@ def lines_template(title: str, measure: str, with_marks: bool) -> dict[str, Any]
             x=_week_x(), y=y,
             shape=alt.Shape("kind:N", scale=alt.Scale(domain=[KINDS[k] for k in kinds],
                                                       range=[KIND_STYLE[k][0] for k in kinds]),
-                            legend=alt.Legend(title="Events", columns=4, orient="bottom")),
+                            legend=alt.Legend(title="Events", columns=4, orient="top")),
             fill=alt.Fill("kind:N", scale=alt.Scale(domain=[KINDS[k] for k in kinds],
                                                     range=[KIND_STYLE[k][1] for k in kinds]),
-                          legend=alt.Legend(title="Events", columns=4, orient="bottom")),
+                          legend=alt.Legend(title="Events", columns=4, orient="top")),
             size=alt.Size("size:Q", scale=None, legend=None), tooltip=[alt.Tooltip("text:N", title="what happened")])
         layers.append(marks)
-    chart = alt.layer(*layers, *_event_layers()).resolve_scale(color="independent")
+    chart = alt.layer(*layers, *_event_layers())
     return template(_sized(chart).properties(title=title), f"{title} of each project over the weeks")
 
 
@@ -261,7 +261,8 @@ def comparison_template(axis_title: str, top: float | None) -> dict[str, Any]:
     """One panel of the side-by-side: a measure in the run (solid) and its twin (dashed), with the
     interventions of both; ``top`` fixes the y axis (None: from the data)."""
     scale = alt.Scale(domain=[0, top]) if top is not None else alt.Scale(domainMin=0)
-    y = alt.Y("value:Q", title=axis_title, scale=scale)
+    counted = alt.Axis(tickMinStep=1, format="d") if top is None else alt.Axis()
+    y = alt.Y("value:Q", title=axis_title, scale=scale, axis=counted)
     legend = alt.Legend(title=None, symbolType="stroke", symbolStrokeWidth=4, orient="bottom", direction="vertical")
     colour = alt.Color("run:N", sort=alt.EncodingSortField("order"),
                        scale=alt.Scale(range=[WITH_COLOUR, WITHOUT_COLOUR]), legend=legend)

@@ -132,7 +132,7 @@ html, .v-application { font-size: 18px; }
 .live-plot { width: 100%; }
 .live-plot svg { max-width: 100%; height: auto; }
 .live-tall .live-plot { height: clamp(240px, calc(100vh - 210px), 680px); }
-.live-medium .live-plot { height: 380px; }
+.live-medium .live-plot { height: 520px; }
 .live-figure { margin: 0; }
 .live-export { display: flex; gap: 8px; justify-content: flex-end; }
 .live-save { font-size: 0.9rem; padding: 2px 10px; border: 2px solid #424242; border-radius: 4px;
@@ -158,7 +158,7 @@ html, .v-application { font-size: 18px; }
 .live-compare-text { max-width: none; }
 .live-lesson { border-left: 6px solid #0b4f8a; padding: 2px 16px; margin: 12px 0; background: #f5f8fb; }
 .live-prompt { display: block; font-size: 1.1rem; line-height: 1.45; max-width: 80ch; }
-.live-questions { font-size: 1.1rem; line-height: 1.5; }
+.live-questions { font-size: 1.1rem; line-height: 1.5; padding-left: 1.6em; }
 .live-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 560px), 1fr)); gap: 8px 24px;
              margin-top: 12px; }
 .live-settings-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 340px), 1fr));
