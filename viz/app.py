@@ -174,8 +174,8 @@ def Monitors(session: Session, compare: bool) -> None:
                 rv.Html(tag="dt", children=[name])
                 twin_value = [rv.Html(tag="span", class_="live-twin-value", children=[f"twin: {twin}"])] if compare else []
                 rv.Html(tag="dd", children=[f"{value}", *twin_value])
-    solara.Text(f"{len(model.projects)} projects ({model.n_initial_projects} at the start). The average is over the "
-                f"{model.n_initial_projects} starting projects, abandoned ones as 0.", classes=["live-note"])
+    solara.Text(f"{len(model.projects):,} projects ({model.n_initial_projects:,} at the start). The average is over "
+                f"the {model.n_initial_projects:,} starting projects, abandoned ones as 0.", classes=["live-note"])
 
 
 @solara.component
@@ -394,6 +394,7 @@ def LiveView() -> None:
             return
         if size >= BIG_REGION:
             build.value = (dict(settings.value), dict(twin.value))
+            lesson_choice.value = FREE_PLAY
             return
         try:
             start_session(free_session(settings.value, twin.value))
