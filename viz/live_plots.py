@@ -114,8 +114,9 @@ def _sized(chart: alt.TopLevelMixin, height: int | str = "container") -> alt.Top
 
 
 @functools.cache
-def stage_template() -> dict[str, Any]:
-    """Each project's stage as coloured bars along the weeks, one row per project."""
+def stage_template(rows: int) -> dict[str, Any]:
+    """Each project's stage as coloured bars along the weeks, one row per project (``rows`` of them:
+    a height in pixels, as Vega-Lite warns about a step height in a container-wide chart)."""
     stage_names = [s.label for s in Stage]
     bars = alt.Chart(alt.NamedData(name="segments")).mark_bar().encode(
         x=_week_x(), x2="end:Q",
@@ -130,7 +131,7 @@ def stage_template() -> dict[str, Any]:
         filled=False, stroke=SELECTED_COLOUR, strokeWidth=4).encode(
         y=alt.Y("project:N", sort=alt.EncodingSortField("order")))
     chart = alt.layer(bars, selected, *_event_layers())
-    return template(_sized(chart, alt.Step(ROW_HEIGHT)).properties(title="Stage of each project"),
+    return template(_sized(chart, ROW_HEIGHT * rows).properties(title="Stage of each project"),
                     "Stage of each project, week by week")
 
 
@@ -162,7 +163,7 @@ def stage_chart(model: LiveRun, project: int) -> ChartData:
     alt_text = (f"Stage chart, week {model.week}: {len(rows)} of {len(model.projects)} projects drawn{drawn}; "
                 f"{c['delivered']} delivered, {c['stalled']} stalled now, {c['abandoned']} abandoned; "
                 f"{project_label(model, project)} is {Stage(int(model.projects.stage[project])).label}.")
-    return ChartData(stage_template(), data, alt_text, "stage", "stages")
+    return ChartData(stage_template(len(rows)), data, alt_text, "stage", "stages")
 
 
 @functools.cache
@@ -173,16 +174,13 @@ def lines_template(title: str, measure: str, with_marks: bool) -> dict[str, Any]
     legend = alt.Legend(title=None, symbolType="stroke", symbolStrokeWidth=4, columns=2)
     colour = alt.Color("series:N", scale=alt.Scale(domain=list(LINE_SERIES), range=[
         OKABE_ITO["grey"], "black", SELECTED_COLOUR, OKABE_ITO["vermillion"]]), legend=legend)
-    width = alt.StrokeWidth("series:O", scale=alt.Scale(domain=list(LINE_SERIES), range=[1.3, 4, 4, 2.5]),
-                            legend=None)
-    each = alt.Chart(alt.NamedData(name="projects")).mark_line(opacity=0.6).encode(
-        x=_week_x(), y=y, detail="project:N", color=colour, strokeWidth=width)
-    mean = alt.Chart(alt.NamedData(name="mean")).mark_line().encode(x=_week_x(), y=y, color=colour,
-                                                                     strokeWidth=width)
-    selected = alt.Chart(alt.NamedData(name="selected")).mark_line().encode(x=_week_x(), y=y, color=colour,
-                                                                             strokeWidth=width)
-    threshold = alt.Chart(alt.NamedData(name="threshold")).mark_rule(strokeDash=[2, 3]).encode(
-        y=y, color=colour, strokeWidth=width)
+    each = alt.Chart(alt.NamedData(name="projects")).mark_line(opacity=0.6, strokeWidth=1.3).encode(
+        x=_week_x(), y=y, detail="project:N", color=colour)
+    mean = alt.Chart(alt.NamedData(name="mean")).mark_line(strokeWidth=4).encode(x=_week_x(), y=y, color=colour)
+    selected = alt.Chart(alt.NamedData(name="selected")).mark_line(strokeWidth=4).encode(x=_week_x(), y=y,
+                                                                                         color=colour)
+    threshold = alt.Chart(alt.NamedData(name="threshold")).mark_rule(strokeDash=[2, 3], strokeWidth=2.5).encode(
+        y=y, color=colour)
     layers = [each, mean, selected, threshold]
     if with_marks:
         kinds = [k for k in KINDS if k != "intervention"]
