@@ -37,7 +37,7 @@ from partnerships.viz.controls import (
 from partnerships.viz.live_export import summary_text
 from partnerships.viz.live_interventions import InterventionPanel
 from partnerships.viz.live_lessons import LessonError, load_lessons
-from partnerships.viz.live_model import AVERAGE_RULE, LiveModel, average_momentum, counts
+from partnerships.viz.live_model import LiveModel, average_momentum, counts
 from partnerships.viz.live_page import PageSetup
 from partnerships.viz.live_player import (
     MAX_WEEKS,
@@ -51,7 +51,6 @@ from partnerships.viz.live_player import (
     session_name,
 )
 from partnerships.viz.live_plots import (
-    COMPARE_MEASURES,
     comparison_chart,
     comparison_text,
     momentum_chart,

@@ -209,11 +209,6 @@ def stage_history(run: LiveRun) -> list[np.ndarray]:
     return run.history.stage
 
 
-def champion_history(run: LiveRun) -> list[np.ndarray]:
-    """Each project's champion (organisation index, -1 for none), one array a week."""
-    return run.history.champion
-
-
 def progress_history(run: LiveRun) -> list[np.ndarray]:
     """Stages of work each project has done (0-4, see :func:`stages_done`), one array a week."""
     return run.history.progress
@@ -224,11 +219,6 @@ def delivered_series(run: LiveRun) -> list[int]:
     delivered = run.projects.delivered_week
     weeks = np.sort(delivered[delivered >= 0])
     return np.searchsorted(weeks, np.arange(len(run.history)), side="right").tolist()
-
-
-def received_history(run: LiveRun) -> list[np.ndarray]:
-    """£k of awards each project has received so far, one array a week."""
-    return run.history.received
 
 
 def counts(run: LiveRun, week: int | None = None) -> dict[str, int]:

@@ -210,9 +210,6 @@ class Story:
         """The latest ``n`` events, newest first."""
         return self.events[::-1][:n]
 
-    def first_stalls(self, since: int) -> list[StoryEvent]:
-        """First stalls noted at or after week ``since``."""
-        return [e for e in self.events if e.first_stall and e.week >= since]
 
 
 def _effect(model: LiveModel, run: LiveRun, e: StoryEvent, after: int) -> str:
