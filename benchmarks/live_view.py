@@ -4,12 +4,12 @@ Run by hand (not part of the tests)::
 
     .venv/bin/python benchmarks/live_view.py [--weeks 260] [--json] [--clock cpu|wall] [--browser]
 
-Two measurements, each over every week of a run (seed 1, with an intervention at week 52 so the
-event marks and the side-by-side are drawn):
+Measurements, each over every week of a run (free play on the default county, seed 1, with an
+intervention at week 52 so the event marks are drawn, the side-by-side shown):
 
-1. **Parts**: the model's step (the model and its twin), then building each chart's data
-   (network, stages, momentum, trust, side-by-side) and serialising them to the JSON text sent to
-   the browser (the charts' layouts are built once per session).
+1. **Parts**: the session's step (the model, its twin and the story log), then building each
+   chart's data (network, stages, momentum, trust, the side-by-side's two panels) and serialising
+   them to the JSON text sent to the browser (the charts' layouts are built once per session).
 2. **Whole page**: the Solara page rendered in-process (``solara.render``), with "Step 1 week"
    pressed on its widget: the step, the re-render of every component that depends on the week,
    and the widget updates queued for the browser. The browser's own drawing (Vega, in the
@@ -49,25 +49,32 @@ def _summary(samples: list[float]) -> dict[str, float]:
 def parts(weeks: int, clock: Callable[[], float]) -> dict[str, dict[str, float]]:
     """Time the step and each chart's spec (built and serialised) week by week."""
     from partnerships.viz.live_model import LiveModel
+    from partnerships.viz.live_player import Session
     from partnerships.viz.live_plots import comparison_chart, momentum_chart, stage_chart, trust_chart
     from partnerships.viz.network import network_chart
 
-    builders = {"network": network_chart, "stages": stage_chart, "momentum": momentum_chart, "trust": trust_chart,
-                "side_by_side": comparison_chart}
-    model = LiveModel(rng=1)
+    session = Session(LiveModel(rng=1))
+    model = session.model
+    builders = {"network": network_chart, "stages": stage_chart,
+                "momentum": lambda m, p: momentum_chart(m, p, session.story.events), "trust": trust_chart,
+                "side_by_side": lambda m, p: (comparison_chart(m, p, "project"), comparison_chart(m, p, "average"))}
+
+    def data(charts) -> str:
+        return json.dumps([c.datasets for c in (charts if isinstance(charts, tuple) else (charts,))])
+
     for build in builders.values():  # first build makes the templates and the layout (once per session)
-        json.dumps(build(model, 0).datasets)
+        data(build(model, 0))
     samples: dict[str, list[float]] = {"step": [], **{name: [] for name in builders}, "total": []}
     for _ in range(weeks):
         if model.week == INTERVENTION_WEEK:
-            model.intervene("champion_leaves" if model.projects.champion[0] >= 0 else "funding_award", project=0)
+            session.intervene("champion_leaves" if model.projects.champion[0] >= 0 else "funding_award", 0, None)
         start = clock()
-        model.step()
+        session.step(1, 0)
         samples["step"].append(clock() - start)
         total = samples["step"][-1]
         for name, build in builders.items():
             start = clock()
-            json.dumps(build(model, 0).datasets)
+            data(build(model, 0))
             samples[name].append(clock() - start)
             total += samples[name][-1]
         samples["total"].append(total)
@@ -87,12 +94,12 @@ def whole_page(weeks: int, clock: Callable[[], float]) -> dict[str, float]:
             Page()
 
     box, rc = solara.render(Served(), handle_error=False)
-    rc.find(v.Switch).widget.v_model = True  # show the side-by-side too
 
     def button(text: str):
         return rc.find(v.Btn, children=[text]).widget
 
-    button("Funding award arrives")  # the page is up
+    rc.find(v.Select, label="Lesson").widget.v_model = "Free play (no lesson)"  # as parts(): free play, seed 1
+    button("Start lesson").click()  # the side-by-side is on by default
     samples = []
     for week in range(weeks):
         if week == INTERVENTION_WEEK:
@@ -107,7 +114,7 @@ def whole_page(weeks: int, clock: Callable[[], float]) -> dict[str, float]:
 BROWSER_STEPS = """async (n) => {
   const button = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Step 1 week');
   const week = document.querySelector('.live-week');
-  const charts = [...document.querySelectorAll('.live-chart > *')];
+  const charts = [...document.querySelectorAll('.live-chart > [data-drawn]')];
   const drawn = () => charts.map(c => c.getAttribute('data-drawn')).join();
   const pause = () => new Promise(r => setTimeout(r, 1));
   const out = [];
@@ -136,13 +143,17 @@ def browser(weeks: int) -> dict[str, dict[str, float]]:
     from partnerships.viz.live_server import free_port, running
 
     ensure_assets()
-    with tempfile.TemporaryDirectory() as tmp, running(free_port(), Path(tmp) / "solara.log") as url, \
+    with tempfile.TemporaryDirectory() as tmp, running(free_port(), Path(tmp) / "solara.log") as served, \
             sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = chromium.new_page(viewport={"width": 1920, "height": 1080})
-        page.goto(url)
+        page.goto(served.url)
         expect(page.locator(".live-momentum [data-drawn]")).to_be_visible(timeout=60_000)
+        page.locator(".live-lesson-pick").click()
+        page.get_by_role("option", name="Free play (no lesson)").click()
+        page.get_by_role("button", name="Start lesson").click()
+        expect(page.locator(".live-lesson")).to_contain_text("Free play", timeout=60_000)
         times = page.evaluate(BROWSER_STEPS, weeks)
         chromium.close()
     return {"week_shown": _summary([t[0] / 1000 for t in times]),
@@ -158,14 +169,19 @@ def main() -> None:
                         help="also serve the app and time steps in headless Chromium (elapsed time)")
     args = parser.parse_args()
     clock = _clock(args.clock)
+    import os
+
     results = {"weeks": args.weeks, "clock": args.clock, "target_ms": TARGET_MS,
+               "load_average_before": round(os.getloadavg()[0], 2),
                "parts": parts(args.weeks, clock), "whole_page_step": whole_page(args.weeks, clock)}
     if args.browser:
         results["browser"] = browser(args.weeks)
+    results["load_average_after"] = round(os.getloadavg()[0], 2)
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"Live view, default county, {args.weeks} weeks, {args.clock} time per step (ms)")
+    print(f"Live view, default county, {args.weeks} weeks, {args.clock} time per step (ms); load average "
+          f"{results['load_average_before']} before, {results['load_average_after']} after")
     print(f"{'':36}{'median':>10}{'p95':>10}{'max':>10}")
     rows = {**{f"  {k}": v for k, v in results["parts"].items()},
             "whole page (Step 1 week)": results["whole_page_step"],

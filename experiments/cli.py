@@ -7,6 +7,7 @@ folder) prints one line naming the field and what is allowed, exits with code 2 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -184,27 +185,42 @@ def report(
 def live(
     host: Annotated[str, typer.Option(help="Address to serve on (127.0.0.1: this computer only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.", min=1, max=65535)] = 8765,
+    allow_remote: Annotated[bool, typer.Option(
+        "--allow-remote", help="Let other computers connect (needed with a --host beyond this computer; "
+                               "the live view has no password).")] = False,
 ) -> None:
     """Open the live view for trainers: serves viz/app.py with Solara at http://HOST:PORT (Ctrl-C stops)."""
+    import os
     import socket
-    import subprocess
 
     from partnerships.viz.live_assets import prepare
-    from partnerships.viz.live_server import command
+    from partnerships.viz.live_server import command, environment, is_loopback
 
+    try:
+        local = is_loopback(host)
+    except OSError:
+        raise UserError(f"--host {host!r} is not an address of this computer: use 127.0.0.1, or an address of "
+                        "one of its network interfaces") from None
+    if not local and not allow_remote:
+        raise UserError(f"--host {host} would serve the live view, with no password, to every computer that can "
+                        "reach this one: add --allow-remote if that is what you want")
     with socket.socket() as probe:
         try:
             probe.bind((host, port))
         except OSError as err:
             raise UserError(f"port {port} on {host} is not free ({err.strerror}): choose another with --port") from None
+    if not local:
+        typer.echo(f"warning: serving on {host}: anyone who can reach this computer on port {port} can open the "
+                   "live view and act on its runs (there is no password)", err=True)
     note = prepare()
     if note:
         typer.echo(note, err=True)
     typer.echo(f"live view: open http://{host}:{port} in a browser (Ctrl-C stops it)")
-    try:
-        raise typer.Exit(subprocess.call(command(host, port)))
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # the server replaces this process, so Ctrl-C and SIGTERM reach it directly and nothing is left behind
+    server = command(host, port)
+    os.execve(server[0], server, environment())
 
 
 @app.command()

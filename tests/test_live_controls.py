@@ -1,8 +1,10 @@
 """The live view's controls and the data behind its charts (no browser; see test_live_browser.py).
 
 Every control must map to a parameter of the registry and every parameter must have one; a slider's
-range is the parameter's range, and neither the controls nor the model accept a value outside it.
-The twin used for the side-by-side must match the model until the trainer intervenes.
+range is the parameter's range, and neither the controls nor the model accept a value outside it,
+nor a malformed one (``"nan"`` into a whole-number slider is a one-line message, not a traceback).
+The twin used for the side-by-side must match the model until the trainer intervenes, or run with
+its own lever values on the same seed. Averages never drop a project.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 import pytest
 import solara
 
+from partnerships.model.codes import Stage
 from partnerships.model.interventions import ACTIONS
 from partnerships.model.model import PartnershipModel
 from partnerships.model.parameters import HEADLINE_LEVERS, PARAMETERS, ParameterError
@@ -21,6 +24,7 @@ from partnerships.model.scenarios import SCENARIO_DIR
 from partnerships.viz.controls import (
     ParameterControls,
     accept,
+    pending_changes,
     all_controls,
     folded_controls,
     headline_controls,
@@ -30,17 +34,16 @@ from partnerships.viz.controls import (
 )
 from partnerships.viz.live_interventions import BUTTONS, project_choices
 from partnerships.viz.live_model import LiveModel
+from partnerships.viz.live_model import average_momentum, counts, momentum_history
 from partnerships.viz.live_plots import (
+    NO_EVENT,
     comparison_chart,
     comparison_text,
     event_rows,
     momentum_chart,
-    momentum_data,
     stage_chart,
-    stage_data,
     stage_segments,
     trust_chart,
-    trust_data,
 )
 from partnerships.viz.network import network_chart, network_data
 
@@ -116,6 +119,32 @@ def test_rendered_sliders_carry_the_registry_range_and_refuse_values_beyond_it()
     assert settings.value["external_funding"] == 120.0 and error.value is None
 
 
+@pytest.mark.parametrize("bad", ["nan", float("nan"), "inf", 1e400, "12abc", None, [3], {"a": 1}, True])
+def test_a_crafted_widget_value_is_one_line_never_a_traceback(bad) -> None:
+    """What a hand-made websocket message would set: the slider's v_model, as the page's Page renders it."""
+    settings = solara.reactive(starting_settings())
+    error = solara.reactive(None)
+
+    @solara.component
+    def Controls() -> None:
+        ParameterControls(settings, error)
+
+    box, rc = solara.render(Controls(), handle_error=False)
+    interval = next(s for s in rc.find(v.Slider).widgets if s.label.startswith(PARAMETERS["meeting_interval"].label))
+    before = dict(settings.value)
+    interval.v_model = bad  # an exception here would be the traceback the page used to show
+    assert settings.value == before
+    assert "meeting_interval" in error.value and "\n" not in error.value
+
+
+def test_slider_changes_are_pending_until_reset() -> None:
+    model = LiveModel(rng=0)
+    running = {"region": model.source, "rng": model.seed, **model.params}
+    settings = {**running, "meeting_discipline": 0.9, "rng": 4}
+    assert pending_changes(running, running) == []
+    changes = pending_changes(settings, running)
+    assert len(changes) == 2 and any("0.5 -> 0.9" in c for c in changes) and any("seed: 0 -> 4" in c for c in changes)
+
 def test_scenario_picker_lists_county_and_every_scenario_file() -> None:
     choices = scenario_choices()
     assert choices["county"] == "county"
@@ -140,7 +169,7 @@ def test_intervention_buttons_are_model_actions() -> None:
 def test_the_twin_matches_until_the_intervention_and_is_never_touched(base_seed: int) -> None:
     model = LiveModel(rng=base_seed)
     model.run_for(20)
-    assert model.datacollector.model_vars["mean_momentum"] == model.baseline.datacollector.model_vars["mean_momentum"]
+    assert [m.tolist() for m in momentum_history(model)] == [m.tolist() for m in momentum_history(model.baseline)]
     project = int(np.argmax(model.projects.momentum))
     event = model.intervene("funding_award", project=project, amount=200.0)
     model.run_for(3)
@@ -148,23 +177,73 @@ def test_the_twin_matches_until_the_intervention_and_is_never_touched(base_seed:
     assert model.baseline.events == []
     assert model.projects.external_received[project] >= model.baseline.projects.external_received[project] + 200.0
     assert model.week == model.baseline.week == 23
-    assert "week 20" in comparison_text(model)
+    assert "interventions in the run" in comparison_text(model)
 
 
-def test_interventions_are_marked_at_their_week_on_every_chart(base_seed: int) -> None:
+def test_a_settings_twin_runs_the_same_seed_with_its_own_levers(base_seed: int) -> None:
+    model = LiveModel(rng=base_seed, meeting_discipline=0.2, twin_parameters={"meeting_discipline": 0.9})
+    assert model.twin_overrides == ["meeting_discipline"] and model.baseline.params["meeting_discipline"] == 0.9
+    same = LiveModel(rng=base_seed, meeting_discipline=0.2)
+    assert [o.tolist() for o in (model.orgs.capacity, model.projects.ambition)] == \
+        [o.tolist() for o in (model.baseline.orgs.capacity, model.baseline.projects.ambition)]  # one region, one seed
+    model.run_for(40)
+    same.run_for(40)
+    assert momentum_history(model)[-1].tolist() == momentum_history(same)[-1].tolist()  # the run is the plain run
+    assert momentum_history(model)[-1].tolist() != momentum_history(model.baseline)[-1].tolist()
+    assert model.labels == ("meeting discipline 0.2", "meeting discipline 0.9")
+    assert "meeting_discipline 0.2 in the run, 0.9 in the twin" in comparison_text(model)
+
+
+def test_the_average_counts_every_starting_project_so_abandoning_one_never_raises_it(base_seed: int) -> None:
+    """Survivorship: the average of open projects jumps up when a weak project is abandoned; ours
+    (every starting project, abandoned ones as 0) moves less than it at every abandonment."""
+    abandonments, naive_rose = 0, 0
+    for seed in range(base_seed, base_seed + 6):
+        model = LiveModel(rng=seed, patience=8)
+        model.run_for(160)
+        n = model.n_initial_projects
+
+        def naive(week: int) -> float:
+            stage, values = model.history.stage[week][:n], momentum_history(model)[week][:n]
+            return float(values[np.isin(stage, [0, 1, 2, 3, 4, 6])].mean())
+
+        for week in range(1, len(model.history)):
+            stage, before = model.history.stage[week][:n], model.history.stage[week - 1][:n]
+            values = momentum_history(model)[week][:n].astype(float)
+            values[stage == Stage.ABANDONED] = 0.0
+            assert average_momentum(model, week) == pytest.approx(values.mean())
+            if ((stage == Stage.ABANDONED) & (before != Stage.ABANDONED)).any():
+                abandonments += 1
+                ours = average_momentum(model, week) - average_momentum(model, week - 1)
+                theirs = naive(week) - naive(week - 1)
+                naive_rose += theirs > 0
+                assert ours < theirs
+    assert abandonments >= 3 and naive_rose >= 1, "too few abandonments to test the average"
+
+
+def test_interventions_are_marked_at_their_week_on_every_chart_and_repeats_are_counted(base_seed: int) -> None:
     model = LiveModel(rng=base_seed)
+    assert event_rows(model) == [NO_EVENT]  # an invisible placeholder keeps Vega from warning
     model.run_for(7)
+    model.intervene("obstacle", project=2)
     model.intervene("obstacle", project=2)
     model.run_for(5)
     model.intervene("policy_shock")
     model.run_for(2)
-    assert event_rows(model.events) == [{"week": 7, "label": "obstacle"}, {"week": 12, "label": "policy shock"}]
-    for data in (stage_data(model, 2), momentum_data(model, 2), trust_data(model, 2)):
-        assert data["events"] == event_rows(model.events)
+    rows = event_rows(model)
+    assert [(r["week"], r["label"], r["shown"]) for r in rows] == [(7, "obstacle x2", 1), (12, "policy shock", 1)]
+    for chart in (stage_chart(model, 2), momentum_chart(model, 2), trust_chart(model, 2)):
+        assert chart.datasets["events"] == rows
 
 
 def test_chart_data_follow_the_model(base_seed: int) -> None:
     model = LiveModel(rng=base_seed)
+    plain = PartnershipModel(rng=base_seed)  # the same run, its state read week by week
+    weekly = [plain.projects.momentum.copy()]
+    for _ in range(30):
+        plain.step()
+        weekly.append(plain.projects.momentum.copy())
+    left = int(plain.orgs.rep_generation.sum()) - len(plain.orgs)
     model.run_for(30)
     project = 1
     rows = np.arange(model.n_initial_projects)
@@ -173,9 +252,17 @@ def test_chart_data_follow_the_model(base_seed: int) -> None:
         mine = [s for s in segments if s["order"] == p]
         assert mine[0]["week"] == 0 and mine[-1]["end"] == 31
         assert all(a["end"] == b["week"] for a, b in zip(mine, mine[1:]))
-    momentum = momentum_data(model, project)
+    momentum = momentum_chart(model, project).datasets
     assert [r["value"] for r in momentum["selected"]] == pytest.approx(
-        [float(m[project]) for m in model.series["momentum"]], abs=1e-4)
+        [float(m[project]) for m in weekly], abs=1e-4)
+    assert [r["value"] for r in momentum["mean"]] == pytest.approx(
+        [average_momentum(model, w) for w in range(31)], abs=1e-4)
+    assert counts(model) == {"delivered": int((model.projects.delivered_week >= 0).sum()),
+                             "stalled": int((model.projects.stage == Stage.STALLED).sum()),
+                             "abandoned": int((model.projects.stage == Stage.ABANDONED).sum()),
+                             "open": int(np.isin(model.projects.stage, [0, 1, 2, 3, 4, 6]).sum()),
+                             "representatives left": left}
+    assert left > 0
     network = network_data(model, project)
     assert len(network["nodes"]) == len(model.orgs) and len(network["edges"]) == len(model.relationships)
     members = {model.region.org_names[o] for o in model.memberships.org[(model.memberships.project == project)
@@ -200,12 +287,14 @@ def test_every_named_dataset_of_each_chart_is_filled(base_seed: int) -> None:
             return set().union(*(names(item) for item in node))
         return set()
 
-    for build in (network_chart, stage_chart, momentum_chart, trust_chart, comparison_chart):
-        chart = build(model, 0)
+    charts = [build(model, 0) for build in (network_chart, stage_chart, momentum_chart, trust_chart)]
+    charts += [comparison_chart(model, 0, measure) for measure in ("project", "average", "delivered", "progress")]
+    for chart in charts:
         assert names(chart.template) == set(chart.datasets)
         assert json.loads(json.dumps(chart.datasets)) == chart.datasets
-        if build is not network_chart:
-            assert chart.datasets["events"] == [{"week": 5, "label": "obstacle"}]
+        assert chart.alt.startswith(("Network", "Stage", "Momentum", "Trust", "Side by side")) and "week 5" in chart.alt
+        if chart.name != "network":
+            assert chart.datasets["events"] == [{"week": 5, "label": "obstacle", "shown": 1}]
 
 
 def test_live_command_refuses_a_taken_port_in_one_line() -> None:

@@ -51,8 +51,8 @@ def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     PartnershipModel(rng=0).run_for(2)  # the server then finds Numba's compiled kernels in the cache
     log = tmp_path_factory.mktemp("server") / "solara.log"
     try:
-        with running(free_port(), log, app="partnerships.viz.mesa_app") as url:
-            yield url, log
+        with running(free_port(), log, app="partnerships.viz.mesa_app") as served:
+            yield served.url, log
     except RuntimeError as err:
         pytest.fail(str(err))
 

@@ -19,9 +19,10 @@ from pathlib import Path
 
 #: ``{{cdn}}/name@1.2.3/`` in the page template, ``${this.getCdn()}/name@5/`` in a widget's Vue file.
 _PACKAGE_URL = re.compile(r"(?:\{\{cdn\}\}|getCdn\(\)\})/((?:@[\w.-]+/)?[\w.-]+@\d+(?:\.\d+\.\d+(?:-[\w.]+)?)?)/")
-#: Solara files that name CDN packages: the page, and the widgets the live view uses (Vega-Lite charts)
-#: and Mesa's stock page uses (the grid layout of its plots).
-_SOLARA_FILES = ("server/templates/solara.html.j2", "widgets/vue/vegalite.vue", "widgets/vue/gridlayout.vue")
+#: Solara files that name CDN packages: the page template, and the grid layout of Mesa's stock page's plots.
+_SOLARA_FILES = ("server/templates/solara.html.j2", "widgets/vue/gridlayout.vue")
+#: The live view's own widget that loads packages from the CDN (Vega 6, Vega-Lite 6, vega-embed 7).
+_WIDGETS = (Path(__file__).with_name("live_vega.vue"),)
 
 
 def cache_dir() -> Path:
@@ -32,12 +33,14 @@ def cache_dir() -> Path:
 
 
 def required_packages() -> list[str]:
-    """npm ``name@version`` of every package Solara's page template loads from its CDN."""
+    """npm ``name@version`` of every package a page loads from Solara's CDN: those of Solara's page
+    template and grid layout (Mesa's stock page) and those of the live view's chart widget."""
     import solara
     from solara.server import settings
 
     root = Path(solara.__file__).parent
-    packages = {p for name in _SOLARA_FILES for p in _PACKAGE_URL.findall((root / name).read_text())}
+    texts = [*((root / name).read_text() for name in _SOLARA_FILES), *(w.read_text() for w in _WIDGETS)]
+    packages = {p for text in texts for p in _PACKAGE_URL.findall(text)}
     if settings.assets.fontawesome_enabled:
         packages.add(settings.assets.fontawesome_path.strip("/").split("/")[0])
     return sorted(packages)

@@ -2,16 +2,20 @@
 
 The buttons are the actions of :mod:`model.interventions`; each applies to the selected project
 (a representative leaving applies to the organisation picked from the list). The event it records
-is marked on every chart at its week.
+is marked on every chart at its week and told in the story log. Pressing a button twice in one
+week makes two events, each told separately, and the chart's label counts them ("obstacle x2").
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import solara
 from mesa.visualization.utils import update_counter
 
 from partnerships.viz.live_model import LiveModel
-from partnerships.viz.live_plots import project_label
+from partnerships.viz.live_player import Session
+from partnerships.viz.live_style import BUTTON_COLOURS, project_label
 from partnerships.viz.live_vega import use_redraw
 from partnerships.viz.network import shown_organisations
 
@@ -42,13 +46,12 @@ def organisation_choices(model: LiveModel, project: int) -> dict[str, int]:
 
 
 @solara.component
-def InterventionPanel(model: solara.Reactive[LiveModel], selected: solara.Reactive[int]) -> None:
+def InterventionPanel(session: Session, selected: solara.Reactive[int], message: solara.Reactive[str],
+                      error: solara.Reactive[str | None]) -> None:
     """Pick a project (and an organisation), then press what happens to it now."""
     update_counter.get()
-    live = model.value
-    organisation = solara.use_reactive(0)
-    message = solara.use_reactive("")
-    solara.use_effect(lambda: message.set(""), [live])  # a new run starts with no message
+    live = session.model
+    organisation = solara.use_reactive(-1)
     redraw = use_redraw()
     project = min(selected.value, len(live.projects) - 1)
     choices = project_choices(live, project)
@@ -59,22 +62,42 @@ def InterventionPanel(model: solara.Reactive[LiveModel], selected: solara.Reacti
     has_champion = int(live.projects.champion[project]) >= 0
 
     def act(action: str) -> None:
-        event = live.intervene(action, project=None if action == "policy_shock" else project,
-                               organisation=target if action == "representative_leaves" else None)
-        message.value = f"Week {event.week}, {BUTTONS[action].lower()}: {event.description}."
+        if action not in BUTTONS:
+            error.value = f"intervention {action!r}: allowed {', '.join(BUTTONS)}"
+            return
+        message.value = session.intervene(action, project=None if action == "policy_shock" else project,
+                                          organisation=target if action == "representative_leaves" else None)
+        error.value = None
         redraw()
 
-    with solara.Card("What happens now?", classes=["live-interventions"]):
-        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "12px"}):
-            solara.Select("Project", values=list(choices), value=by_index[project],
-                          on_value=lambda label: selected.set(choices[label]), style={"min-width": "420px"})
-            solara.Select("Organisation (for 'representative leaves')", values=list(orgs), value=org_name[target],
-                          on_value=lambda name: organisation.set(orgs[name]), style={"min-width": "360px"})
-        with solara.Row(style={"flex-wrap": "wrap", "gap": "10px"}):
-            for action, text in BUTTONS.items():
-                disabled = action == "champion_leaves" and not has_champion
-                solara.Button(text + (" (no champion now)" if disabled else ""), on_click=lambda a=action: act(a),
-                              color="warning" if action != "funding_award" else "success", disabled=disabled,
-                              classes=["live-action", f"live-action-{action}"])
-        if message.value:
-            solara.Success(message.value, classes=["live-last-event"])
+    def pick_project(label: Any) -> None:
+        if label not in choices:
+            error.value = f"project {label!r}: pick one from the list"
+            return
+        selected.set(choices[label])
+
+    def pick_organisation(name: Any) -> None:
+        if name not in orgs:
+            error.value = f"organisation {name!r}: pick one from the list"
+            return
+        organisation.set(orgs[name])
+
+    with solara.Div(classes=["live-interventions"]):
+        solara.HTML(tag="h2", unsafe_innerHTML="What happens now?", classes=["live-h2"])
+        solara.Select("Project (drawn in orange)", values=list(choices), value=by_index[project], on_value=pick_project,
+                      dense=True)
+        def button(action: str) -> None:
+            disabled = action == "champion_leaves" and not has_champion
+            solara.Button(BUTTONS[action] + (" (no champion now)" if disabled else ""), on_click=lambda: act(action),
+                          color=BUTTON_COLOURS["good" if action == "funding_award" else "bad"],
+                          disabled=disabled, classes=["live-action", f"live-action-{action}"])
+
+        with solara.Div(classes=["live-buttons"]):
+            for action in BUTTONS:
+                if action != "representative_leaves":
+                    button(action)
+        with solara.Div(classes=["live-buttons", "live-representative"]):
+            with solara.Div(classes=["live-organisation"]):
+                solara.Select("Organisation", values=list(orgs), value=org_name[target], on_value=pick_organisation,
+                              dense=True)
+            button("representative_leaves")

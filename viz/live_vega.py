@@ -17,36 +17,55 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import ipyvuetify as v
 import reacton.core
 import solara
 import traitlets
 from mesa.visualization.utils import force_update
-from solara.widgets import VegaLite
 
 from partnerships.viz.live_style import VEGA_CONFIG
 
 
-def template(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The chart's Vega-Lite spec with the project's look (validated once, when it is built)."""
+def template(chart: alt.TopLevelMixin, description: str) -> dict[str, Any]:
+    """The chart's Vega-Lite spec with the project's look (validated once, when it is built).
+
+    Charts are as wide as their column (``width: "container"``); a chart whose height is
+    ``"container"`` also fills its box's height, set by the page's CSS.
+    """
     spec = chart.to_dict()
     spec["config"] = {**spec.get("config", {}), **VEGA_CONFIG}
+    spec["description"] = description
+    if spec.get("width") == "container":
+        fit = "fit" if spec.get("height") == "container" else "fit-x"
+        spec["autosize"] = {"type": fit, "contains": "padding", "resize": True}
     return spec
 
 
 @dataclass(frozen=True)
 class ChartData:
-    """A chart at one week: its ``template`` (built once, on named datasets) and the ``datasets``."""
+    """A chart at one week: its ``template`` (built once, on named datasets), the ``datasets``, a text
+    alternative (``alt``: one sentence of what it shows now), its ``title`` in words and a short
+    ``name`` for file names."""
 
     template: dict[str, Any]
     datasets: dict[str, list[dict[str, Any]]]
+    alt: str = ""
+    title: str = "chart"
+    name: str = "chart"
 
 
-class LiveVegaLite(VegaLite):
-    """Solara's Vega-Lite widget whose data change in place: the spec is drawn once, and each new
-    ``datasets`` (JSON text: name -> records) goes into the running Vega view."""
+class LiveVegaLite(v.VuetifyTemplate):
+    """A Vega-Lite chart whose data change in place: the spec is drawn once, and each new
+    ``datasets`` (JSON text: name -> records) goes into the running Vega view. It carries a text
+    alternative and saves itself as PNG or SVG in the browser (``live_vega.vue``)."""
 
     template_file = str(Path(__file__).with_name("live_vega.vue"))
+    spec = traitlets.Dict().tag(sync=True)
     datasets = traitlets.Unicode("{}").tag(sync=True)
+    alt = traitlets.Unicode("").tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+    filename = traitlets.Unicode("chart").tag(sync=True)
+    cdn = traitlets.Unicode(None, allow_none=True).tag(sync=True)
 
 
 def use_redraw() -> Callable[[], None]:
@@ -62,7 +81,8 @@ def use_redraw() -> Callable[[], None]:
 
 
 @solara.component
-def Chart(chart: ChartData, name: str) -> None:
+def Chart(chart: ChartData, name: str, week: int = 0, classes: list[str] | None = None) -> None:
     """Show a chart; ``name`` becomes a CSS class (``live-<name>``) that tests can find."""
-    with solara.Div(classes=[f"live-{name}", "live-chart"]):
-        LiveVegaLite.element(spec=chart.template, datasets=json.dumps(chart.datasets))
+    with solara.Div(classes=[f"live-{name}", "live-chart", *(classes or [])]):
+        LiveVegaLite.element(spec=chart.template, datasets=json.dumps(chart.datasets), alt=chart.alt,
+                             title=chart.title, filename=f"partnerships-{chart.name}-week-{week}")

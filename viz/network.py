@@ -22,14 +22,12 @@ import numpy as np
 from partnerships.model.codes import SECTORS, OrgKind
 from partnerships.model.model import PartnershipModel
 from partnerships.model.state import combined_trust
-from partnerships.viz.live_style import OKABE_ITO, SECTOR_COLOURS
+from partnerships.viz.live_style import OKABE_ITO, SECTOR_COLOURS, STAR
 from partnerships.viz.live_vega import ChartData, template
 
 LONER_PULL = 0.15  # weight of the pull between organisations that share no project (1 when they do)
 MAX_NODES = 120  # larger regions: draw only the area of the selected project's lead
 WIDTH, HEIGHT = 470, 450  # px, plus the legends on the right
-STAR = ("M0,-1L0.235,-0.324L0.951,-0.309L0.38,0.124L0.588,0.809L0,0.4L-0.588,0.809L-0.38,0.124L-0.951,-0.309"
-        "L-0.235,-0.324Z")  # a five-pointed star, as an SVG path for Vega's point shape
 MARKERS = ("champion", "project manager")
 IN_PROJECT = ("in selected project", "not in it")
 _layouts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -90,7 +88,7 @@ def network_template() -> dict[str, Any]:
         x=x, y=y, x2="x2:Q", y2="y2:Q",
         strokeWidth=alt.StrokeWidth("trust:Q", scale=alt.Scale(domain=[0, 1], range=[0.5, 9]), legend=trust_legend),
         color=alt.Color("trust:Q", scale=alt.Scale(domain=[0, 1], range=["#d0d0d0", "#000000"]), legend=trust_legend),
-        opacity=alt.Opacity("inside:N", scale=alt.Scale(domain=[True, False], range=[1.0, 0.4]), legend=None),
+        opacity=alt.Opacity("fade:Q", scale=None, legend=None),
     )
     nodes = alt.Chart(alt.NamedData(name="nodes")).mark_circle(opacity=1).encode(
         x=x, y=y,
@@ -99,7 +97,7 @@ def network_template() -> dict[str, Any]:
                         legend=alt.Legend(title="Sector", orient="right", direction="vertical")),
         stroke=alt.Stroke("member:N", scale=alt.Scale(domain=list(IN_PROJECT), range=["black", "white"]),
                           legend=alt.Legend(title="Ring", orient="right", direction="vertical", symbolStrokeWidth=4)),
-        strokeWidth=alt.StrokeWidth("member:N", scale=alt.Scale(domain=list(IN_PROJECT), range=[4.5, 1]), legend=None),
+        strokeWidth=alt.StrokeWidth("member:O", scale=alt.Scale(domain=list(IN_PROJECT), range=[4.5, 1]), legend=None),
         tooltip=[alt.Tooltip("name:N", title="organisation"), alt.Tooltip("capacity:Q", format=".2f",
                                                                            title="officer-days/week")],
     )
@@ -117,7 +115,7 @@ def network_template() -> dict[str, Any]:
                         legend=alt.Legend(title="Selected project", orient="right", direction="vertical")),
         fill=alt.Fill("marker:N", scale=alt.Scale(domain=list(MARKERS), range=[OKABE_ITO["yellow"], "black"]),
                       legend=alt.Legend(title="Selected project", orient="right", direction="vertical")),
-        size=alt.Size("marker:N", scale=alt.Scale(domain=list(MARKERS), range=[900, 520]), legend=None),
+        size=alt.Size("marker:O", scale=alt.Scale(domain=list(MARKERS), range=[900, 520]), legend=None),
     )
     pm_text = alt.Chart(alt.NamedData(name="markers")).transform_filter(
         alt.datum.marker == "project manager").mark_text(fontSize=12, fontWeight="bold", color="white").encode(
@@ -125,12 +123,25 @@ def network_template() -> dict[str, Any]:
     chart = alt.layer(edges, nodes, halo, labels, markers, pm_text).resolve_scale(
         color="independent", size="independent", strokeWidth="independent").properties(
         width=WIDTH, height=HEIGHT, title="Who works with whom, and how much they trust each other")
-    return template(chart)
+    return template(chart, "Network of the organisations, their trust and the selected project's partners")
 
 
 def network_chart(model: PartnershipModel, project: int) -> ChartData:
     """The network chart at the current week, with ``project``'s partners, champion and manager marked."""
-    return ChartData(network_template(), network_data(model, project))
+    data = network_data(model, project)
+    return ChartData(network_template(), data, f"Network, week {model.week}: {slice_text(model, project)} "
+                     f"{describe_project(model, project)}", "network", "network")
+
+
+def slice_text(model: PartnershipModel, project: int) -> str:
+    """Which organisations the network draws, in words (all, or the selected project's area)."""
+    shown, n = len(shown_organisations(model, project)), len(model.orgs)
+    if shown == n:
+        return f"all {n} organisations."
+    area = int(model.region.area_of_org[model.projects.lead[project]])
+    areas = int(model.region.area_of_org[-1]) + 1
+    return (f"the {shown} organisations of area {area + 1} of {areas:,} (the selected project's lead's), out of "
+            f"{n:,}.")
 
 
 def network_data(model: PartnershipModel, project: int) -> dict[str, list[dict[str, Any]]]:
@@ -149,7 +160,7 @@ def network_data(model: PartnershipModel, project: int) -> dict[str, list[dict[s
     inside = member[rel.a[keep]] & member[rel.b[keep]]
     order = np.argsort(inside, kind="stable")  # the selected project's edges on top
     edges = [{"x": xy[a[i], 0], "y": xy[a[i], 1], "x2": xy[b[i], 0], "y2": xy[b[i], 1],
-              "trust": round(float(trust[i]), 3), "inside": bool(inside[i])} for i in order.tolist()]
+              "trust": round(float(trust[i]), 3), "fade": 1.0 if inside[i] else 0.4} for i in order.tolist()]
     names = model.region.org_names
     node_rows = [{"x": xy[j, 0], "y": xy[j, 1], "name": names[i], "short": short_name(names[i]),
                   "sector": OrgKind(int(orgs.kind[i])).sector, "capacity": round(float(orgs.capacity[i]), 3),
