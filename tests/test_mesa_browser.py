@@ -3,7 +3,8 @@
 Starts ``solara run viz/mesa_app.py`` on a free local port and drives it in headless Chromium. Reset
 must rebuild the model (time back to 0) from the page's seed and sliders, and the two plots, which
 read the model's DataCollector, must be drawn again as they were at the start (same seed, same
-run). No error may show on the page or in the server's log. Screenshots are saved in tmp_path.
+run). The plots' grid (Mesa's layout) must resize and move a plot. No error may show on the page or
+in the server's log. Screenshots are saved in tmp_path.
 
 Skips when Debian's chromium (or npm, for Solara's browser assets on a machine without the CDN)
 is missing, except when the environment variable CI is set: then it fails.
@@ -122,3 +123,46 @@ def test_step_play_pause_and_reset_rebuild_the_model(served: tuple[str, Path], t
             browser.close()
     server = log.read_text()
     assert "Traceback" not in server and "Error" not in server, server[-2000:]
+
+
+def test_the_plots_grid_resizes_and_moves_a_plot(served: tuple[str, Path], tmp_path: Path) -> None:
+    """Mesa's page puts its plots in Solara's draggable grid (under Vue 3, the grid of viz/mesa_grid.vue):
+    dragging a plot's corner makes it smaller, dragging the plot puts it under the other one."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = served
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            errors: list[str] = []
+            page.on("pageerror", lambda err: errors.append(str(err)))
+            page.goto(url)
+            expect(page.locator("img.widget-image")).to_have_count(2, timeout=UI_TIMEOUT)
+            items = page.locator(".vgl-item:not(.vgl-item--placeholder)")
+            expect(items).to_have_count(2)
+            first, second = (items.nth(i).bounding_box() for i in range(2))
+            assert abs(first["y"] - second["y"]) < 1 and second["x"] > first["x"] + first["width"], (first, second)
+
+            corner = items.nth(0).locator(".vgl-item__resizer").bounding_box()
+            page.mouse.move(corner["x"] + corner["width"] / 2, corner["y"] + corner["height"] / 2)
+            page.mouse.down()
+            page.mouse.move(corner["x"] - first["width"] / 2, corner["y"], steps=10)
+            page.mouse.up()
+            page.wait_for_function("w => document.querySelector('.vgl-item').offsetWidth < w * 0.75", arg=first["width"],
+                                   timeout=UI_TIMEOUT)
+
+            grab = items.nth(1).bounding_box()
+            page.mouse.move(grab["x"] + grab["width"] / 2, grab["y"] + grab["height"] / 2)
+            page.mouse.down()
+            page.mouse.move(first["x"] + 40, grab["y"] + grab["height"] + 100, steps=15)
+            page.mouse.up()
+            page.wait_for_function("""() => {
+                const [a, b] = [...document.querySelectorAll('.vgl-item:not(.vgl-item--placeholder)')]
+                    .map(item => item.getBoundingClientRect());
+                return b.top >= a.bottom - 1;
+            }""", timeout=UI_TIMEOUT)  # the moved plot sits under the other one
+            page.screenshot(path=tmp_path / "grid-moved.png")
+            assert not errors, f"errors in the page: {errors}"
+        finally:
+            browser.close()

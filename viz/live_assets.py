@@ -19,10 +19,11 @@ from pathlib import Path
 
 #: ``{{cdn}}/name@1.2.3/`` in the page template, ``${this.getCdn()}/name@5/`` in a widget's Vue file.
 _PACKAGE_URL = re.compile(r"(?:\{\{cdn\}\}|getCdn\(\)\})/((?:@[\w.-]+/)?[\w.-]+@\d+(?:\.\d+\.\d+(?:-[\w.]+)?)?)/")
-#: Solara files that name CDN packages: the page template, and the grid layout of Mesa's stock page's plots.
-_SOLARA_FILES = ("server/templates/solara.html.j2", "widgets/vue/gridlayout.vue")
-#: The live view's own widget that loads packages from the CDN (Vega 6, Vega-Lite 6, vega-embed 7).
-_WIDGETS = (Path(__file__).with_name("live_vega.vue"),)
+#: Solara's file that names CDN packages: the page template.
+_SOLARA_FILES = ("server/templates/solara.html.j2",)
+#: Our widgets that load packages from the CDN: the live view's chart (Vega 6, Vega-Lite 6, vega-embed 7) and
+#: the grid of Mesa's stock page's plots (grid-layout-plus; :mod:`partnerships.viz.mesa_grid`).
+_WIDGETS = (Path(__file__).with_name("live_vega.vue"), Path(__file__).with_name("mesa_grid.vue"))
 
 
 def cache_dir() -> Path:
@@ -34,7 +35,7 @@ def cache_dir() -> Path:
 
 def required_packages() -> list[str]:
     """npm ``name@version`` of every package a page loads from Solara's CDN: those of Solara's page
-    template and grid layout (Mesa's stock page) and those of the live view's chart widget."""
+    template, of the live view's chart widget and of the grid of Mesa's stock page."""
     import solara
     from solara.server import settings
 

@@ -9,8 +9,10 @@ the sliders and the seed. The trainer's live view, with interventions and the si
 from mesa.visualization import SolaraViz, make_plot_component
 
 from partnerships import PartnershipModel
+from partnerships.viz.mesa_grid import use_vue3_grid
 from partnerships.viz.mesa_params import model_params
 
+use_vue3_grid()  # Solara's grid under Vue 3 loads a Vue 2 grid and shows no plots (mesa#3806)
 page = SolaraViz(
     PartnershipModel(rng=0),
     components=[make_plot_component(["mean_momentum", "mean_trust"]),

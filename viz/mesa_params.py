@@ -4,8 +4,10 @@ A Mesa user's whole app (``viz/mesa_app.py`` is this, with two plots)::
 
     from mesa.visualization import SolaraViz
     from partnerships import PartnershipModel
+    from partnerships.viz.mesa_grid import use_vue3_grid
     from partnerships.viz.mesa_params import model_params
 
+    use_vue3_grid()  # a plot grid that works under Vue 3 (mesa#3806)
     page = SolaraViz(PartnershipModel(rng=0), model_params=model_params(seed=0))
 
 Reset rebuilds the model from these entries: the region (fixed), the seed and one slider or
