@@ -39,7 +39,7 @@ def _curve_at(curve: pd.DataFrame, value: float) -> tuple[float, float] | None:
     half = (curve["ci_high"] - curve["ci_low"]).to_numpy() / 2
     runs = curve["runs"].to_numpy()
     se = half / stats.t.ppf(0.975, np.maximum(runs - 1, 1))
-    i = int(min(max(np.searchsorted(x, value, side="right") - 1, 0), len(x) - 2)) if len(x) > 1 else 0
+    i = min(max(int(np.searchsorted(x, value, side="right")) - 1, 0), len(x) - 2) if len(x) > 1 else 0
     if len(x) == 1 or x[i + 1] == x[i]:
         return float(curve["mean"].iloc[i]), float(se[i])
     w = (value - x[i]) / (x[i + 1] - x[i])
@@ -65,6 +65,8 @@ def compare(effects: pd.DataFrame, curves: pd.DataFrame, outcome: str = OUTCOME)
             continue
         top = inside.iloc[-1]
         a, b = _curve_at(c, float(ref["value"])), _curve_at(c, float(top["value"]))
+        if a is None or b is None:  # both lie in the curve's range by the filter above
+            continue
         s_effect = b[0] - a[0]
         s_half = Z95 * math.hypot(a[1], b[1])
         h_sign = _sign(top["effect_low"], top["effect_high"])
@@ -153,7 +155,8 @@ def consistency_section(page: Page, tables: dict[str, pd.DataFrame], effects: pd
     from partnerships.experiments.report import lever_name
 
     shown = pd.DataFrame({
-        "lever": table["lever"].map(lever_name), "between": [f"{a} and {b}" for a, b in zip(table["from_label"], table["to_label"])],
+        "lever": table["lever"].map(lever_name),
+        "between": [f"{a} and {b}" for a, b in zip(table["from_label"], table["to_label"])],
         "headline: change in delivered share (95% CI)": [f"{100 * e:+.1f} points ({100 * lo:+.1f} to {100 * hi:+.1f})"
                                                          for e, lo, hi in zip(table["headline_effect"],
                                                                               table["headline_low"],

@@ -193,7 +193,7 @@ def sampled_page(results, tables: dict[str, pd.DataFrame]) -> Page:
 
     page = Page(f"Sweep report: {m.get('name')}", intro=m.get("description", ""))
     sentences = []
-    if found is not None:
+    if cases is not None and found is not None:
         sentences.append(box_sentence(cases, found[0], found[2]))
     clear = [r for r in ranking if r[4]]
     if clear:

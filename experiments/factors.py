@@ -95,6 +95,12 @@ class Factor:
         values = np.linspace(*self._range(), points)
         return list(dict.fromkeys(self.value(v) for v in values))
 
+    def level_values(self) -> tuple[Any, ...]:
+        """The discrete levels (a factor given by a range has none: ValueError)."""
+        if self.levels is None:
+            raise ValueError(f"factor '{self.name}' has a range, not levels")
+        return self.levels
+
     def _range(self) -> tuple[float, float]:
         if self.low is None or self.high is None:
             raise ValueError(f"factor '{self.name}' has levels, not a range")

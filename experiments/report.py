@@ -71,7 +71,7 @@ class Results:
         return [f for f in self.factors if f.levels is not None and len(f.levels) > 1]
 
     def level_labels(self) -> dict[str, dict]:
-        return {f.name: {v: f.level_label(v) for v in f.levels} for f in self.levers}
+        return {f.name: {v: f.level_label(v) for v in f.level_values()} for f in self.levers}
 
 
 def load_results(folder: Path) -> Results:
@@ -133,12 +133,13 @@ def lever_effects(results: Results, outcomes=tuple(OUTCOMES)) -> pd.DataFrame:
     for outcome in outcomes:
         cells = cell_stats(results.runs, names, outcome)
         for lever in results.levers:
-            table = marginal(cells, [lever.name]).set_index(lever.name).reindex(list(lever.levels))
-            ref = table.loc[lever.levels[0]]
-            for value in lever.levels:
+            levels = lever.level_values()
+            table = marginal(cells, [lever.name]).set_index(lever.name).reindex(list(levels))
+            ref = table.loc[levels[0]]
+            for value in levels:
                 row = table.loc[value]
                 effect = row["mean"] - ref["mean"]
-                se = np.sqrt(row["se"] ** 2 + ref["se"] ** 2) if value != lever.levels[0] else 0.0
+                se = np.sqrt(row["se"] ** 2 + ref["se"] ** 2) if value != levels[0] else 0.0
                 low, high = _interval(effect, se, min(row["df"], ref["df"]))
                 rows.append({"outcome": outcome, "lever": lever.name, "value": value, "label": labels[lever.name][value],
                              "runs": int(np.nan_to_num(row["runs"])), "mean": row["mean"], "low": row["low"], "high": row["high"],
@@ -159,6 +160,8 @@ def interaction_table(results: Results, outcome: str) -> pd.DataFrame:
 
 def weekly_by_level(results: Results, column: str = "mean_momentum") -> pd.DataFrame:
     """The weekly series ``column`` averaged over runs at each lever level, with a 95% t-interval per week."""
+    if results.model_weekly is None:
+        raise ValueError(f"'{results.folder}' kept no weekly series (model_weekly)")
     names = [f.name for f in results.levers]
     weekly = results.model_weekly[["run_id", "week", column]].merge(results.runs[["run_id", *names]], on="run_id")
     frames = []
@@ -255,8 +258,8 @@ def headline_finding(effects: pd.DataFrame, weeks: int) -> tuple[list[str], list
         if rest.empty:
             continue
         top = rest.loc[rest["effect"].abs().idxmax()]
-        clear = bool(top["effect_low"] > 0 or top["effect_high"] < 0)
-        best.append((abs(top["effect"]), lever, ref, top, clear))
+        excludes_zero = bool(top["effect_low"] > 0 or top["effect_high"] < 0)
+        best.append((abs(top["effect"]), lever, ref, top, excludes_zero))
     if not best:
         return ["No lever effect could be computed (no runs with a delivered share)."], []
     best.sort(key=lambda item: -item[0])
@@ -291,7 +294,7 @@ def headline_finding(effects: pd.DataFrame, weeks: int) -> tuple[list[str], list
 
 def _caveats(results: Results) -> dict[str, str]:
     m = results.manifest
-    levers = "; ".join(f"{lever_name(f.name)}: " + ", ".join(f.level_label(v) for v in f.levels) for f in results.levers)
+    levers = "; ".join(f"{lever_name(f.name)}: " + ", ".join(f.level_label(v) for v in f.level_values()) for f in results.levers)
     fixed = m.get("fixed") or {}
     held = (" Held fixed for every run: " + ", ".join(f"{k} = {v}" for k, v in fixed.items()) + ".") if fixed else ""
     return {
@@ -486,6 +489,8 @@ def _strongest_interaction(table: pd.DataFrame, level_labels: dict, labels: dict
         spread = effect.max() - effect.min()
         if best is None or spread > best[0]:
             best = (spread, a, b, effect)
+    if best is None:
+        raise ValueError("no pair of levers to compare")
     _, a, b, effect = best
     return (f"The biggest interaction: going from {level_labels[b][list(level_labels[b])[0]]} to "
             f"{level_labels[b][list(level_labels[b])[-1]]} {lever_name(b)} changes the {OUTCOMES[outcome][0]} by "

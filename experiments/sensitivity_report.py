@@ -64,6 +64,8 @@ def classified(results: Results, outcome: str) -> pd.DataFrame:
     With a dummy in the study, its index is the noise floor: chance left after averaging inflates every total
     index by about the same amount, so an index counts as an effect only when it exceeds the dummy's.
     """
+    if results.sobol is None:
+        raise ValueError("the study has no Sobol indices")
     table = results.sobol[results.sobol["outcome"] == outcome].copy()
     table["kind"] = table["parameter"].map(kind)
     dummy = table[table["parameter"] == DUMMY]
@@ -323,7 +325,8 @@ def _outcome_section(page: Page, results: Results, outcome: str) -> None:
         page.table(shown, f"First-order (S1) and total (ST) indices for {what(outcome)} (sobol_indices.csv)")
         negative = table[(table["S1"] < 0) | (table["ST"] < 0)]
         if len(negative):
-            page.paragraph(f"{len(negative)} estimates are below zero ({join(_label(results, n) for n in negative['parameter'])}). "
+            names = join(_label(results, n) for n in negative["parameter"])
+            page.paragraph(f"{len(negative)} estimates are below zero ({names}). "
                            "A share of variance cannot be negative: these are sampling noise around a true value near "
                            "zero, and their intervals include zero.", note=True)
         _second_order(page, results, outcome)
@@ -345,6 +348,8 @@ def _outcome_section(page: Page, results: Results, outcome: str) -> None:
 
 def _morris_classified(results: Results, outcome: str) -> pd.DataFrame:
     """Morris rows of ``outcome`` with ``clear``: mu* minus its interval above the dummy's mu* plus its interval."""
+    if results.morris is None:
+        raise ValueError("the study has no Morris screening")
     table = results.morris[results.morris["outcome"] == outcome].copy()
     dummy = table[table["parameter"] == DUMMY]
     floor = float(dummy["mu_star"].iloc[0] + dummy["mu_star_conf"].iloc[0]) if len(dummy) else 0.0
@@ -467,9 +472,9 @@ def _method_section(page: Page, results: Results) -> None:
 def _provenance(page: Page, results: Results, out: Path | None) -> None:
     from partnerships.experiments.store import Store
 
-    manifests = [(phase, Store(out / phase).read_manifest()) for phase in PHASES
-                 if out is not None and Store(out / phase).has_study()]
-    if not manifests:
+    manifests = ([(phase, Store(out / phase).read_manifest()) for phase in PHASES if Store(out / phase).has_study()]
+                 if out is not None else [])
+    if out is None or not manifests:
         page.heading("Provenance")
         page.paragraph(f"Study file sha256 {results.study.hash}; the runs were not read from a results folder.",
                        note=True)

@@ -83,8 +83,8 @@ def render(validation: Validation, curves: pd.DataFrame | None, runtime_seconds:
         "Each check compares conditions through a contrast of per-run measures (a baseline and a changed "
         "condition, or two measures of the same runs). Replication r of every condition uses the same seed "
         "(common random numbers), so each replication gives one paired contrast; the effect is their mean "
-        "with a t interval (95%, or 90% in the quick form). A directional check passes when the whole interval lies on the side of zero "
-        "the pattern predicts; a level check passes when the estimate is within its tolerance of the target.")
+        "with a t interval (95%, or 90% in the quick form). A directional check passes when the whole interval lies on "
+        "the side of zero the pattern predicts; a level check passes when the estimate is within its tolerance of the target.")
     if s.quick:
         page.paragraph(
             f"Quick form (wider tolerance): the power rule below with a pilot of {s.pilot} and at most "
@@ -154,7 +154,7 @@ def _provenance(page: Page, out: Path | None, quick: bool) -> None:
     from partnerships.experiments.store import Store
 
     folders = sorted(p.parent for p in runs_folder(out, quick).glob("*/manifest.json")) if out is not None else []
-    if not folders:
+    if out is None or not folders:
         page.heading("Provenance")
         page.paragraph("The runs were not read from a results folder.", note=True)
         return

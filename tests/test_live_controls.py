@@ -149,7 +149,7 @@ def test_scenario_picker_lists_county_and_every_scenario_file() -> None:
     choices = scenario_choices()
     assert choices["county"] == "county"
     assert {label for label in choices if label != "county"} == {p.stem for p in SCENARIO_DIR.glob("*.toml")}
-    for label, source in choices.items():
+    for source in choices.values():
         settings = starting_settings(source, seed=3)
         assert settings["rng"] == 3 and set(PARAMETERS) <= set(settings)
 
@@ -194,6 +194,12 @@ def test_a_settings_twin_runs_the_same_seed_with_its_own_levers(base_seed: int) 
     assert "meeting_discipline 0.2 in the run, 0.9 in the twin" in comparison_text(model)
 
 
+def _open_projects_average(model: LiveModel, n: int, week: int) -> float:
+    """The survivorship average: mean momentum of the first ``n`` projects still open at ``week``."""
+    stage, values = model.history.stage[week][:n], momentum_history(model)[week][:n]
+    return float(values[np.isin(stage, [0, 1, 2, 3, 4, 6])].mean())
+
+
 def test_the_average_counts_every_starting_project_so_abandoning_one_never_raises_it(base_seed: int) -> None:
     """Survivorship: the average of open projects jumps up when a weak project is abandoned; ours
     (every starting project, abandoned ones as 0) moves less than it at every abandonment."""
@@ -202,11 +208,6 @@ def test_the_average_counts_every_starting_project_so_abandoning_one_never_raise
         model = LiveModel(rng=seed, patience=8)
         model.run_for(160)
         n = model.n_initial_projects
-
-        def naive(week: int) -> float:
-            stage, values = model.history.stage[week][:n], momentum_history(model)[week][:n]
-            return float(values[np.isin(stage, [0, 1, 2, 3, 4, 6])].mean())
-
         for week in range(1, len(model.history)):
             stage, before = model.history.stage[week][:n], model.history.stage[week - 1][:n]
             values = momentum_history(model)[week][:n].astype(float)
@@ -215,7 +216,7 @@ def test_the_average_counts_every_starting_project_so_abandoning_one_never_raise
             if ((stage == Stage.ABANDONED) & (before != Stage.ABANDONED)).any():
                 abandonments += 1
                 ours = average_momentum(model, week) - average_momentum(model, week - 1)
-                theirs = naive(week) - naive(week - 1)
+                theirs = _open_projects_average(model, n, week) - _open_projects_average(model, n, week - 1)
                 naive_rose += theirs > 0
                 assert ours < theirs
     assert abandonments >= 3 and naive_rose >= 1, "too few abandonments to test the average"

@@ -335,8 +335,9 @@ def LiveView() -> None:
     playing = solara.use_reactive(False)
     play = solara.use_reactive(PlaySettings())
     status = solara.use_reactive("")
-    error = solara.use_reactive(None)
-    build = solara.use_reactive(None)  # settings of a big region being built in the background
+    error: solara.Reactive[str | None] = solara.use_reactive(None)
+    # the settings and twin levers of a big region being built in the background
+    build: solara.Reactive[tuple[dict[str, Any], dict[str, Any]] | None] = solara.use_reactive(None)
     redraw = use_redraw()
     probe = solara.use_memo(connection_probe, [])
     name = solara.use_memo(session_name, [])

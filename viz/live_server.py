@@ -29,7 +29,10 @@ SERVER_SETTINGS = {"SOLARA_THEME_SHOW_BANNER": "False", "SOLARA_TELEMETRY_MIXPAN
 def command(host: str, port: int, app: str = "partnerships.viz.app") -> list[str]:
     """``solara run viz/app.py`` (or the page module ``app``) in production mode on ``host:port``, without
     opening a browser."""
-    path = importlib.util.find_spec(app).origin
+    spec = importlib.util.find_spec(app)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"no page module named {app!r}")
+    path = spec.origin
     return [sys.executable, "-m", "solara", "run", str(path), "--host", host, "--port", str(port), "--production",
             "--no-open"]
 
@@ -42,7 +45,7 @@ def environment() -> dict[str, str]:
 def is_loopback(host: str) -> bool:
     """Whether every address ``host`` stands for is this computer's loopback (127.x, ::1); raises
     ``OSError`` when the name does not resolve."""
-    addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
     return all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 

@@ -120,7 +120,7 @@ class Story:
         else:
             self._seen_twin = len(run.events)
         trainer = {id(e) for e in getattr(run, "trainer_events", [])}
-        out = []
+        out: list[StoryEvent] = []
         for event in fresh:
             before = event.week if id(event) in trainer else event.week - 1
             same = [e for e in self.events + out if e.kind == "intervention" and e.week == event.week

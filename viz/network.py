@@ -80,8 +80,8 @@ def project_members(model: PartnershipModel, project: int) -> np.ndarray:
 @functools.cache
 def network_template() -> dict[str, Any]:
     """Layers: trust edges, organisation nodes, labels, and the champion / project-manager markers."""
-    axis = {"axis": None, "scale": alt.Scale(domain=[-1.12, 1.12], nice=False, zero=False)}
-    x, y = alt.X("x:Q", **axis), alt.Y("y:Q", **axis)
+    scale = alt.Scale(domain=[-1.12, 1.12], nice=False, zero=False)
+    x, y = alt.X("x:Q", axis=None, scale=scale), alt.Y("y:Q", axis=None, scale=scale)
     trust_legend = alt.Legend(title="Trust", values=[0.2, 0.5, 0.8], orient="right", direction="vertical",
                               symbolType="stroke", format=".1f")
     edges = alt.Chart(alt.NamedData(name="edges")).mark_rule(strokeCap="round").encode(
