@@ -1,0 +1,181 @@
+"""A pyabc sampler that numbers, seeds and stores every candidate, so a calibration is reproducible and resumable.
+
+pyabc's own samplers draw candidates in whichever worker is free, so which candidates a generation
+holds depends on timing. This one draws every candidate in the driver, each from its own seed::
+
+    candidate j of generation t:  numpy's global generator seeded by SeedSequence(base_seed, spawn_key=(0, t + 1, j))
+
+then hands the model runs of a whole batch of candidates to a :class:`Simulator` (for the model,
+:mod:`experiments.runs` on local processes or a Dask cluster), and evaluates the candidates in
+number order. A generation keeps the first ``n`` accepted candidates by number, whatever the batch
+sizes or the number of workers, so the result is the same bit for bit with 1 worker, N workers or a
+cluster.
+
+Each candidate is evaluated in two passes of pyabc's own ``simulate_one`` under the same seed: the
+first draws the proposal and stops at the model (:class:`StoredModel` raises :class:`Pending`); the
+batch is simulated; the second pass draws the same proposal again and gets the stored statistics,
+then pyabc's acceptor decides. A batch's statistics are written (atomically) to
+``<folder>/candidates/<generation>-b<batch>.parquet`` once simulated; a calibration started again
+replays pyabc from the beginning and finds them there, so no accepted or rejected work is lost or
+repeated (a batch interrupted part way resumes inside the simulator).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+import pyabc
+from pyabc.sampler import Sampler
+
+from partnerships.experiments.store import write_atomic
+
+MIN_BATCH = 8  # fewest candidates simulated together
+FIRST_BATCH = 0.6  # share of the expected candidates drawn in a generation's first batch (its rate is a guess)
+
+
+class Pending(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by :class:`StoredModel` in the first pass: the candidate's parameters, not yet simulated."""
+
+    def __init__(self, parameters: dict[str, float]) -> None:
+        super().__init__("candidate not simulated yet")
+        self.parameters = parameters
+
+
+class NotReproducible(RuntimeError):
+    """A candidate drawn again differs from the one drawn before (a pyabc or numpy change?)."""
+
+
+class Simulator(Protocol):
+    """Runs the model for a batch of candidates and returns each candidate's statistics."""
+
+    def simulate(self, generation: int, batch: int,
+                 candidates: Mapping[int, dict[str, float]]) -> dict[int, dict[str, float]]: ...
+
+
+class StoredModel(pyabc.Model):
+    """The pyabc model: the statistics the sampler holds for the candidate being evaluated."""
+
+    def __init__(self, name: str = "partnerships") -> None:
+        super().__init__(name)
+        self.answer: tuple[dict[str, float], dict[str, float]] | None = None
+
+    def sample(self, pars: Any) -> dict[str, float]:
+        values = {k: float(pars[k]) for k in sorted(pars)}
+        if self.answer is None:
+            raise Pending(values)
+        expected, statistics = self.answer
+        if values != expected:
+            raise NotReproducible(f"candidate drawn as {values}, stored as {expected}")
+        return dict(statistics)
+
+
+def proposal_seed(base_seed: int, generation: int, candidate: int) -> np.ndarray:
+    """The seed of numpy's global generator while candidate ``candidate`` of ``generation`` is drawn."""
+    return np.random.SeedSequence(base_seed, spawn_key=(0, generation + 1, candidate)).generate_state(4)
+
+
+PREDICTIVE = 1000  # the generation number of the posterior predictive runs (their seeds and folder)
+
+
+def generation_name(generation: int) -> str:
+    """``prior`` for pyabc's calibration sample (t = -1), ``g00``, ``g01``, ... for the generations,
+    ``predictive`` for the posterior predictive runs."""
+    if generation >= PREDICTIVE:
+        return "predictive"
+    return "prior" if generation < 0 else f"g{generation:02d}"
+
+
+class ReplaySampler(Sampler):
+    """Candidates numbered and seeded in the driver, simulated in batches, stored, accepted in number order.
+
+    Args:
+        simulator: runs a batch of candidates (see :class:`Simulator`).
+        model: the :class:`StoredModel` given to ``pyabc.ABCSMC``.
+        folder: where the candidate tables go (``folder/candidates``).
+        base_seed: the calibration's base seed.
+        progress: called with one line per finished batch (optional).
+    """
+
+    def __init__(self, simulator: Simulator, model: StoredModel, folder: Path, base_seed: int,
+                 progress: Callable[[str], None] | None = None) -> None:
+        super().__init__()
+        self.simulator, self.model, self.base_seed = simulator, model, base_seed
+        self.folder = Path(folder) / "candidates"
+        self.progress = progress
+        self.rate = 0.3  # acceptance expected of a generation before one has been seen
+        self.simulated = 0  # candidates simulated or read in this session (accepted or not, used or not)
+        self.log: list[dict[str, Any]] = []
+
+    def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
+        sample = self._create_empty_sample()
+        accepted = evaluated = start = batch = 0
+        rate = 1.0 if all_accepted else self.rate
+        while accepted < n and start < max_eval:
+            share = FIRST_BATCH if batch == 0 and not all_accepted else 1.0
+            size = max(MIN_BATCH, math.ceil(share * (n - accepted) / max(rate, 1e-3)))
+            ids = range(start, int(min(start + size, max_eval)))
+            proposals = {j: self._propose(simulate_one, t, j) for j in ids}
+            results = self._results(t, batch, proposals)
+            for j in ids:
+                particle = self._evaluate(simulate_one, t, j, proposals[j], results[j])
+                sample.append(particle)
+                evaluated = j + 1
+                accepted += bool(particle.accepted)
+                if accepted == n:
+                    break
+            start, batch = ids.stop, batch + 1
+            rate = max(accepted, 1) / evaluated
+        self.nr_evaluations_ = evaluated
+        if not all_accepted and evaluated:
+            self.rate = accepted / evaluated
+        self.log.append({"generation": t, "accepted": accepted, "evaluated": evaluated,
+                         "simulated": start, "batches": batch})
+        if accepted < n:
+            sample.ok = False
+        return sample
+
+    # --- the two passes ------------------------------------------------------------------------------
+    def _propose(self, simulate_one: Callable, t: int, j: int) -> dict[str, float]:
+        np.random.seed(proposal_seed(self.base_seed, t, j))
+        self.model.answer = None
+        try:
+            simulate_one()
+        except Pending as pending:
+            return pending.parameters
+        raise RuntimeError("pyabc evaluated a candidate without its model")  # pragma: no cover - a pyabc change
+
+    def _evaluate(self, simulate_one: Callable, t: int, j: int, parameters: dict[str, float],
+                  statistics: dict[str, float]):
+        np.random.seed(proposal_seed(self.base_seed, t, j))
+        self.model.answer = (parameters, statistics)
+        try:
+            return simulate_one()
+        finally:
+            self.model.answer = None
+
+    # --- the stored batches --------------------------------------------------------------------------
+    def _results(self, t: int, batch: int, proposals: dict[int, dict[str, float]]) -> dict[int, dict[str, float]]:
+        path = self.folder / f"{generation_name(t)}-b{batch:03d}.parquet"
+        if path.is_file():
+            stored = pd.read_parquet(path).set_index("candidate")
+            names = sorted(next(iter(proposals.values())))
+            if list(stored.index) != list(proposals) or any(
+                    {k: float(stored.at[j, k]) for k in names} != proposals[j] for j in proposals):
+                raise NotReproducible(f"{path.name}: the stored candidates differ from those drawn again; the "
+                                      "calibration cannot resume here (was pyabc or numpy upgraded?): choose a new "
+                                      "--out folder")
+            statistics = [c for c in stored.columns if c not in names]
+            results = {j: {c: float(stored.at[j, c]) for c in statistics} for j in proposals}
+        else:
+            results = self.simulator.simulate(t, batch, proposals)
+            table = pd.DataFrame([{"candidate": j, **proposals[j], **results[j]} for j in proposals])
+            write_atomic(path, lambda tmp: table.to_parquet(tmp, index=False))
+        self.simulated += len(proposals)
+        if self.progress is not None:
+            self.progress(f"{generation_name(t)} batch {batch}: {len(proposals)} candidates")
+        return results
