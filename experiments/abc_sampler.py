@@ -35,6 +35,7 @@ from pyabc.sampler import Sampler
 from partnerships.experiments.store import write_atomic
 
 MIN_BATCH = 8  # fewest candidates simulated together
+MAX_BATCH = 2.0  # most candidates in one batch, per particle still needed (a bad first guess of the rate costs little)
 FIRST_BATCH = 0.6  # share of the expected candidates drawn in a generation's first batch (its rate is a guess)
 
 
@@ -98,26 +99,41 @@ class ReplaySampler(Sampler):
         model: the :class:`StoredModel` given to ``pyabc.ABCSMC``.
         folder: where the candidate tables go (``folder/candidates``).
         base_seed: the calibration's base seed.
+        budget: most candidates simulated in all (a generation that would need more stops the calibration).
         progress: called with one line per finished batch (optional).
     """
 
     def __init__(self, simulator: Simulator, model: StoredModel, folder: Path, base_seed: int,
-                 progress: Callable[[str], None] | None = None) -> None:
+                 budget: float = math.inf, progress: Callable[[str], None] | None = None) -> None:
         super().__init__()
-        self.simulator, self.model, self.base_seed = simulator, model, base_seed
+        self.simulator, self.model, self.base_seed, self.budget = simulator, model, base_seed, budget
+        self.stopped = ""  # why the last generation stopped short, if it did
         self.folder = Path(folder) / "candidates"
         self.progress = progress
         self.rate = 0.3  # acceptance expected of a generation before one has been seen
         self.simulated = 0  # candidates simulated or read in this session (accepted or not, used or not)
         self.log: list[dict[str, Any]] = []
+        self.error: BaseException | None = None  # what stopped a generation (pyabc's clean-up may raise over it)
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
+        try:
+            return self._sample(n, simulate_one, t, max_eval, all_accepted)
+        except BaseException as err:
+            self.error = err
+            raise
+
+    def _sample(self, n: int, simulate_one: Callable, t: int, max_eval: float, all_accepted: bool):
         sample = self._create_empty_sample()
         accepted = evaluated = start = batch = 0
         rate = 1.0 if all_accepted else self.rate
         while accepted < n and start < max_eval:
+            left = self.budget - self.simulated
+            if left < 1:
+                self.stopped = f"the budget of {self.budget:,.0f} candidates was spent in generation {t}"
+                break
             share = FIRST_BATCH if batch == 0 and not all_accepted else 1.0
             size = max(MIN_BATCH, math.ceil(share * (n - accepted) / max(rate, 1e-3)))
+            size = min(size, max(MIN_BATCH, math.ceil(MAX_BATCH * (n - accepted))), left)
             ids = range(start, int(min(start + size, max_eval)))
             proposals = {j: self._propose(simulate_one, t, j) for j in ids}
             results = self._results(t, batch, proposals)
@@ -136,6 +152,8 @@ class ReplaySampler(Sampler):
         self.log.append({"generation": t, "accepted": accepted, "evaluated": evaluated,
                          "simulated": start, "batches": batch})
         if accepted < n:
+            self.stopped = self.stopped or (f"generation {t} accepted {accepted} of {evaluated} candidates, below the "
+                                            "minimum acceptance rate")
             sample.ok = False
         return sample
 

@@ -149,7 +149,8 @@ def calibrate(study: Study, out: Path, *, workers: int | None = None, scheduler:
     manifest = _open(out, study)
     simulator = simulator or ModelSimulator(study, out, workers, scheduler)
     model = StoredModel()
-    sampler = ReplaySampler(simulator, model, out, study.base_seed, progress)
+    budget = max(1, study.max_runs // study.runs_per_particle)
+    sampler = ReplaySampler(simulator, model, out, study.base_seed, budget, progress)
     abc = pyabc.ABCSMC(model, pyabc.Distribution(**{p.name: UniformPrior(*p.bounds) for p in study.priors}),
                        SurveyKernel(study.targets), population_size=study.population, sampler=sampler,
                        eps=pyabc.Temperature(), acceptor=pyabc.StochasticAcceptor(pdf_norm_method=pdf_norm_from_kernel))
@@ -158,9 +159,13 @@ def calibrate(study: Study, out: Path, *, workers: int | None = None, scheduler:
     db = out / f".history-{uuid.uuid4().hex}.db"
     try:
         abc.new(f"sqlite:///{db}", {t.name: t.observed_share for t in study.targets})
-        budget = max(1, study.max_runs // study.runs_per_particle)
-        history = abc.run(max_nr_populations=study.generations, min_acceptance_rate=study.min_acceptance,
-                          max_total_nr_simulations=budget)
+        try:
+            history = abc.run(max_nr_populations=study.generations, min_acceptance_rate=study.min_acceptance,
+                              max_total_nr_simulations=budget)
+        except BaseException:
+            if sampler.error is not None:  # pyabc's clean-up can fail over the real cause: raise the cause
+                raise sampler.error from None
+            raise
         if history.max_t < 0:
             raise UserError(f"{study.source}: calibration.population = {study.population}: no generation was "
                             f"completed (acceptance below min_acceptance = {study.min_acceptance:g} from the start): "
@@ -292,6 +297,8 @@ def _provenance(study: Study, manifest: dict, posterior: pd.DataFrame, generatio
         "population": study.population, "runs_per_particle": study.runs_per_particle,
         "candidates_simulated": candidates, "model_runs": candidates * study.runs_per_particle,
         "failed_runs": int(getattr(simulator, "failed", 0)),
+        "stopped": sampler.stopped or ("the temperature reached 1" if abs(float(last["temperature"]) - 1) < 1e-9
+                                       else f"after {len(generations)} generations"),
         "ess": float(last["ess"]), "seconds": round(time.monotonic() - started, 1),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
     }
