@@ -7,7 +7,7 @@ statistics are plain functions, tested on their own:
 - :func:`identification`: per parameter, the posterior's median, 95% credible interval, its width
   against the prior's (``sd_ratio``: posterior sd over prior sd on the scale the prior is uniform on),
   and whether the posterior's mode sits on a bound of the prior (the mode bin of a 20-bin weighted
-  histogram is the first or the last);
+  histogram is the first or the last, and holds at least twice the share a flat posterior would);
 - :func:`correlations`: weighted correlations between parameters (trade-offs the data leave open);
 - :func:`predictive_checks`: per target, the observed share with its 95% sampling interval, the
   model's 95% posterior predictive interval (posterior draws x seeds), the interval of what the
@@ -34,6 +34,7 @@ from partnerships.model.parameters import PARAMETERS
 from partnerships.viz import calibration_plots
 
 BINS = 20  # histogram bins for the mode (the outer bins are 5% of the range each)
+PILED = 2.0  # an outer bin is the posterior's mode on a bound if it holds at least twice a flat posterior's share
 IDENTIFIED = 0.5  # posterior sd below this share of the prior's: the data identify the parameter
 UNIDENTIFIED = 0.8  # above it: the data leave the parameter near its prior
 STRONG_CORRELATION = 0.5
@@ -68,9 +69,11 @@ def identification(posterior: pd.DataFrame, priors: tuple[Prior, ...]) -> pd.Dat
         mode = prior.value(0.5 * (edges[mode_bin] + edges[mode_bin + 1]))
         q = weighted_quantile(x, w, [0.025, 0.5, 0.975])
         ratio = sd / prior_sd
+        piled = counts[mode_bin] / counts.sum() >= PILED / BINS  # a flat posterior's edge bins are not a mode
+        edge = "low" if mode_bin == 0 else ("high" if mode_bin == BINS - 1 else "")
         rows.append({"parameter": prior.name, "prior_low": prior.low, "prior_high": prior.high, "scale": prior.scale,
                      "median": q[1], "low": q[0], "high": q[2], "mode": mode, "sd_ratio": ratio,
-                     "mode_on_bound": "low" if mode_bin == 0 else ("high" if mode_bin == BINS - 1 else ""),
+                     "mode_on_bound": edge if piled else "",
                      "identified": "yes" if ratio < IDENTIFIED else ("no" if ratio > UNIDENTIFIED else "partly")})
     return pd.DataFrame(rows)
 
@@ -134,8 +137,9 @@ def pattern_checks(predictive: pd.DataFrame, study: Study) -> pd.DataFrame:
             ok &= values > check.above
         if check.below is not None:
             ok &= values < check.below
-        condition = " and ".join([f"above {check.above:g}"] * (check.above is not None) +
-                                 [f"below {check.below:g}"] * (check.below is not None))
+        parts = ([f"above {check.above:g}"] if check.above is not None else []) + \
+            ([f"below {check.below:g}"] if check.below is not None else [])
+        condition = " and ".join(parts)
         rows.append({"check": check.name, "label": check.label, "source": check.source, "condition": condition,
                      "median": float(np.nanmedian(values)) if np.isfinite(values).any() else math.nan,
                      "share_meeting": float(ok.mean()) if len(values) else math.nan})

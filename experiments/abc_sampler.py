@@ -15,9 +15,10 @@ Each candidate is evaluated in two passes of pyabc's own ``simulate_one`` under 
 first draws the proposal and stops at the model (:class:`StoredModel` raises :class:`Pending`); the
 batch is simulated; the second pass draws the same proposal again and gets the stored statistics,
 then pyabc's acceptor decides. A batch's statistics are written (atomically) to
-``<folder>/candidates/<generation>-b<batch>.parquet`` once simulated; a calibration started again
-replays pyabc from the beginning and finds them there, so no accepted or rejected work is lost or
-repeated (a batch interrupted part way resumes inside the simulator).
+``<folder>/candidates/<generation>-c<first candidate>-n<count>.parquet`` once simulated; a calibration
+started again replays pyabc from the beginning and finds every candidate there by its number, so no
+accepted or rejected work is lost or repeated (a batch interrupted part way resumes inside the
+simulator, whose model runs are stored as they finish).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from pyabc.sampler import Sampler
 
 from partnerships.experiments.store import write_atomic
 
-MIN_BATCH = 8  # fewest candidates simulated together
+MIN_BATCH = 8  # fewest candidates simulated together ...
+MIN_BATCH_SHARE = 8  # ... or a 1/8 of the population, if more (each batch starts a pool: small ones cost time)
 MAX_BATCH = 2.0  # most candidates in one batch, per particle still needed (a bad first guess of the rate costs little)
 FIRST_BATCH = 0.6  # share of the expected candidates drawn in a generation's first batch (its rate is a guess)
 
@@ -54,8 +56,10 @@ class NotReproducible(RuntimeError):
 class Simulator(Protocol):
     """Runs the model for a batch of candidates and returns each candidate's statistics."""
 
-    def simulate(self, generation: int, batch: int,
-                 candidates: Mapping[int, dict[str, float]]) -> dict[int, dict[str, float]]: ...
+    def simulate(self, generation: int, first: int,
+                 candidates: Mapping[int, dict[str, float]]) -> dict[int, dict[str, float]]:
+        """Statistics of each candidate (keyed as given); ``first`` is the smallest candidate number (a name)."""
+        ...
 
 
 class StoredModel(pyabc.Model):
@@ -113,6 +117,7 @@ class ReplaySampler(Sampler):
         self.rate = 0.3  # acceptance expected of a generation before one has been seen
         self.simulated = 0  # candidates simulated or read in this session (accepted or not, used or not)
         self.log: list[dict[str, Any]] = []
+        self.cache: dict[int, dict[int, dict[str, float]]] = {}  # generation -> stored candidates
         self.error: BaseException | None = None  # what stopped a generation (pyabc's clean-up may raise over it)
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
@@ -126,14 +131,15 @@ class ReplaySampler(Sampler):
         sample = self._create_empty_sample()
         accepted = evaluated = start = batch = 0
         rate = 1.0 if all_accepted else self.rate
+        smallest = max(MIN_BATCH, math.ceil(n / MIN_BATCH_SHARE))
         while accepted < n and start < max_eval:
             left = self.budget - self.simulated
             if left < 1:
                 self.stopped = f"the budget of {self.budget:,.0f} candidates was spent in generation {t}"
                 break
             share = FIRST_BATCH if batch == 0 and not all_accepted else 1.0
-            size = max(MIN_BATCH, math.ceil(share * (n - accepted) / max(rate, 1e-3)))
-            size = min(size, max(MIN_BATCH, math.ceil(MAX_BATCH * (n - accepted))), left)
+            size = max(smallest, math.ceil(share * (n - accepted) / max(rate, 1e-3)))
+            size = min(size, max(smallest, math.ceil(MAX_BATCH * (n - accepted))), left)
             ids = range(start, int(min(start + size, max_eval)))
             proposals = {j: self._propose(simulate_one, t, j) for j in ids}
             results = self._results(t, batch, proposals)
@@ -176,24 +182,39 @@ class ReplaySampler(Sampler):
         finally:
             self.model.answer = None
 
-    # --- the stored batches --------------------------------------------------------------------------
+    # --- the stored candidates ----------------------------------------------------------------------
+    def _stored(self, t: int) -> dict[int, dict[str, float]]:
+        """Every candidate of generation ``t`` stored by an earlier session (read once per generation)."""
+        if t not in self.cache:
+            rows: dict[int, dict[str, float]] = {}
+            for path in sorted(self.folder.glob(f"{generation_name(t)}-c*.parquet")):
+                for row in pd.read_parquet(path).to_dict("records"):
+                    rows[int(row.pop("candidate"))] = {k: float(v) for k, v in row.items()}
+            self.cache = {t: rows}
+        return self.cache[t]
+
     def _results(self, t: int, batch: int, proposals: dict[int, dict[str, float]]) -> dict[int, dict[str, float]]:
-        path = self.folder / f"{generation_name(t)}-b{batch:03d}.parquet"
-        if path.is_file():
-            stored = pd.read_parquet(path).set_index("candidate")
-            names = sorted(next(iter(proposals.values())))
-            if list(stored.index) != list(proposals) or any(
-                    {k: float(stored.at[j, k]) for k in names} != proposals[j] for j in proposals):
-                raise NotReproducible(f"{path.name}: the stored candidates differ from those drawn again; the "
-                                      "calibration cannot resume here (was pyabc or numpy upgraded?): choose a new "
-                                      "--out folder")
-            statistics = [c for c in stored.columns if c not in names]
-            results = {j: {c: float(stored.at[j, c]) for c in statistics} for j in proposals}
-        else:
-            results = self.simulator.simulate(t, batch, proposals)
-            table = pd.DataFrame([{"candidate": j, **proposals[j], **results[j]} for j in proposals])
+        stored = self._stored(t)
+        results: dict[int, dict[str, float]] = {}
+        for j, parameters in proposals.items():
+            if j in stored:
+                row = stored[j]
+                if {k: row[k] for k in parameters} != parameters:
+                    raise NotReproducible(f"candidate {j} of {generation_name(t)} differs from the one stored: the "
+                                          "calibration cannot resume here (was pyabc or numpy upgraded?): choose a "
+                                          "new --out folder")
+                results[j] = {k: v for k, v in row.items() if k not in parameters}
+        todo = {j: p for j, p in proposals.items() if j not in results}
+        if todo:
+            first = min(todo)
+            fresh = self.simulator.simulate(t, first, todo)
+            table = pd.DataFrame([{"candidate": j, **todo[j], **fresh[j]} for j in todo])
+            path = self.folder / f"{generation_name(t)}-c{first:07d}-n{len(todo)}.parquet"
             write_atomic(path, lambda tmp: table.to_parquet(tmp, index=False))
+            results.update(fresh)
+            stored.update({j: {**todo[j], **fresh[j]} for j in todo})
         self.simulated += len(proposals)
         if self.progress is not None:
-            self.progress(f"{generation_name(t)} batch {batch}: {len(proposals)} candidates")
+            self.progress(f"{generation_name(t)} batch {batch}: {len(proposals)} candidates "
+                          f"({len(todo)} simulated now, {len(proposals) - len(todo)} stored before)")
         return results

@@ -6,7 +6,7 @@ then runs pyabc's ABC-SMC with:
 - priors uniform over each calibrated parameter's range (or its logarithm's);
 - each particle's statistics pooled over ``runs_per_particle`` model runs of the study's scenario,
   run by :func:`experiments.runs.execute` (local processes or a Dask cluster) into
-  ``DIR/simulations/<generation>-b<batch>``;
+  ``DIR/simulations/<generation>-c<first candidate>-n<count>``;
 - the likelihood of the observations given those statistics (:mod:`experiments.abc_targets`: binomial
   survey shares with their sample sizes, normal measurements), as pyabc's stochastic kernel, with a
   ``StochasticAcceptor`` and a ``Temperature`` schedule whose last generation is at temperature 1, so
@@ -47,7 +47,7 @@ from partnerships.experiments.errors import UserError
 from partnerships.experiments.output import check_writable
 from partnerships.experiments.provenance import git_commit, model_fingerprint, versions
 from partnerships.experiments.runs import execute
-from partnerships.experiments.spec import SEED_RULE, build_specs, digest
+from partnerships.experiments.spec import SEED_RULE, RunSpec, build_specs, digest
 from partnerships.experiments.store import Store, write_atomic
 
 POSTERIOR_FILE = "posterior.parquet"
@@ -95,8 +95,10 @@ class ModelSimulator:
     def parameters(self, coordinates: Mapping[str, float]) -> dict[str, float | int]:
         return {p.name: p.value(coordinates[p.name]) for p in self.study.priors}
 
-    def simulate(self, generation: int, batch: int,
-                 candidates: Mapping[int, dict[str, float]]) -> dict[int, dict[str, float]]:
+    def specs(self, generation: int, candidates: Mapping[int, dict[str, float]]) -> list[RunSpec]:
+        """Each candidate's ``runs_per_particle`` runs: built by :func:`experiments.spec.build_specs` from the
+        candidate's own base seed (:func:`run_seed_of`), numbered ``run_id = candidate * runs_per_particle +
+        replication`` with ``point = candidate``."""
         study, r = self.study, self.study.runs_per_particle
         specs = []
         for j, coordinates in candidates.items():
@@ -104,7 +106,13 @@ class ModelSimulator:
                                     generation, j), region=study.region, weeks=study.weeks, fixed=study.fixed,
                                     tables=self.tables):
                 specs.append(replace(spec, run_id=j * r + spec.replication, point=j))
-        name = f"{generation_name(generation)}-b{batch:03d}"
+        return specs
+
+    def simulate(self, generation: int, first: int,
+                 candidates: Mapping[int, dict[str, float]]) -> dict[int, dict[str, float]]:
+        study = self.study
+        specs = self.specs(generation, candidates)
+        name = f"{generation_name(generation)}-c{first:07d}-n{len(candidates)}"
         folder = self.out / "simulations" / name
         text = f"{study.text}\n# calibration runs {name}: {digest(specs)}\n"
         runs = execute(specs, folder, workers=self.workers, scheduler=self.scheduler, resume=True,
