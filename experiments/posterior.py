@@ -165,7 +165,7 @@ def effect_intervals(folder: Path, outcomes: tuple[str, ...] = ("delivered_share
                     a, b = per.xs(level, level=name), per.xs(levels[0], level=name)
                 except KeyError:
                     continue
-                both = a.join(b, lsuffix="_a", rsuffix="_b", how="inner")
+                both = a.add_suffix("_a").join(b.add_suffix("_b"), how="inner")
                 e = (both["mean_a"] - both["mean_b"]).to_numpy()
                 v = (both["v_a"] + both["v_b"]).to_numpy()
                 d = len(e)
