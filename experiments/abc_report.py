@@ -38,6 +38,8 @@ PILED = 2.0  # an outer bin is the posterior's mode on a bound if it holds at le
 IDENTIFIED = 0.5  # posterior sd below this share of the prior's: the data identify the parameter
 UNIDENTIFIED = 0.8  # above it: the data leave the parameter near its prior
 STRONG_CORRELATION = 0.5
+TOP_TRADE_OFFS = 5  # trade-offs named in the findings (all are in the correlations table)
+FEW_PARTICLES = 100  # an effective sample size below this makes the findings rough
 
 
 # --- weighted statistics --------------------------------------------------------------------------------
@@ -168,6 +170,13 @@ def _label(name: str) -> str:
 def findings(ident: pd.DataFrame, corr: pd.DataFrame, checks: pd.DataFrame, provenance: dict) -> list[str]:
     """The plain statements the report leads with."""
     out = []
+    if not provenance.get("exact"):
+        out.append(f"Not yet a posterior: the calibration stopped at temperature {provenance.get('temperature'):.3g} "
+                   f"(above 1; {provenance.get('stopped')}), so its spread is wider than the data warrant. Allow more "
+                   "generations or model runs.")
+    if provenance.get("ess", math.inf) < FEW_PARTICLES:
+        out.append(f"Only {provenance.get('ess'):.0f} particles carry the weight (effective sample size): the "
+                   "statements below are rough. Use a larger population.")
     fits = checks[checks["consistent"]]
     out.append(f"{len(fits)} of {len(checks)} targets are consistent with the calibrated model within their sampling "
                "error (posterior predictive p-value of at least 0.05)" +
@@ -183,9 +192,11 @@ def findings(ident: pd.DataFrame, corr: pd.DataFrame, checks: pd.DataFrame, prov
                 if no else "."))
     strong = corr[corr["correlation"].abs() >= STRONG_CORRELATION]
     if len(strong):
-        out.append("Trade-offs the data leave open (weighted correlation of at least 0.5 in size): " +
-                   "; ".join(f"{_label(r.a)} with {_label(r.b)} ({r.correlation:+.2f})" for r in strong.itertuples())
-                   + ". Settings far apart along these lines fit about equally well.")
+        shown = strong.head(TOP_TRADE_OFFS)
+        more = f" (and {len(strong) - len(shown)} more in the table below)" if len(strong) > len(shown) else ""
+        out.append(f"{len(strong)} trade-offs the data leave open (weighted correlation of at least 0.5 in size): " +
+                   "; ".join(f"{_label(r.a)} with {_label(r.b)} ({r.correlation:+.2f})" for r in shown.itertuples())
+                   + f"{more}. Settings far apart along these lines fit about equally well.")
     bound = ident[ident["mode_on_bound"] != ""]
     if len(bound):
         out.append("Posterior mode on a bound of its prior: " + ", ".join(
@@ -194,9 +205,6 @@ def findings(ident: pd.DataFrame, corr: pd.DataFrame, checks: pd.DataFrame, prov
                                            "as a limit of the model.")
     else:
         out.append("No posterior mode sits on a bound of its prior.")
-    if not provenance.get("exact"):
-        out.append(f"Not a posterior: the calibration stopped at temperature {provenance.get('temperature'):.3g} "
-                   "(above 1), so the intervals are wider than the data warrant. Allow more generations or runs.")
     return out
 
 
@@ -236,18 +244,17 @@ def write_report(folder: Path) -> Path:
                 "For each target, the observed share with its 95% sampling interval (red) against the calibrated "
                 "model's 95% interval over posterior draws and seeds (dark blue) and what the survey would then report "
                 "(light blue).")
-    page.table(checks[["label", "observed", "observed_low", "observed_high", "model_median", "model_low",
-                       "model_high", "survey_low", "survey_high", "p_value", "consistent", "source"]],
-               caption=f"Posterior predictive checks ({study.predictive_draws} posterior draws x "
+    page.table(_readable_checks(checks, study), caption=f"Posterior predictive checks ({study.predictive_draws} posterior draws x "
                        f"{study.predictive_seeds} seeds, each of {study.runs_per_particle} runs)")
     if len(patterns):
         page.heading("Patterns checked, not fitted")
         page.paragraph("The sources state these patterns without a number or a sample size, so they carry no weight in "
                        "the fit; the table says how often the calibrated model shows them.")
-        page.table(patterns[["label", "condition", "median", "share_meeting", "source"]],
+        page.table(patterns[["label", "condition", "median", "share_meeting", "source"]].rename(columns={
+                       "label": "pattern", "median": "median over draws x seeds", "share_meeting": "share showing it"}),
                    caption="Share of posterior predictive draws x seeds meeting each pattern")
     page.heading("What the data identify, and what they do not")
-    page.table(ident, caption="Per parameter: prior range, posterior median and 95% credible interval, posterior sd "
+    page.table(_readable_identification(ident), caption="Per parameter: prior range, posterior median and 95% credible interval, posterior sd "
                               "over prior sd (on the prior's uniform scale), mode, whether the mode is on a bound")
     page.figure(calibration_plots.marginals_figure(posterior, priors, labels),
                 "Posterior of each parameter (weighted histogram) against its flat prior (grey): a posterior no "
@@ -256,7 +263,9 @@ def write_report(folder: Path) -> Path:
     page.figure(calibration_plots.pairs_figure(sample, priors, labels),
                 "Pairs of parameters in a weighted resample of the posterior: a diagonal band is a trade-off the data "
                 "cannot resolve.")
-    page.table(corr.head(10), caption="Strongest weighted correlations between parameters")
+    page.table(corr.head(10).assign(a=lambda t: t["a"].map(_label), b=lambda t: t["b"].map(_label))
+               .rename(columns={"a": "parameter", "b": "with", "correlation": "weighted correlation"}),
+               caption="Strongest weighted correlations between parameters (on the priors' uniform scales)")
     page.heading("Generations")
     page.figure(calibration_plots.generations_figure(generations),
                 "Temperature falls to 1 (the posterior) over the generations; the acceptance rate of each.")
@@ -269,6 +278,33 @@ def write_report(folder: Path) -> Path:
     page.preformatted(json.dumps(provenance["versions"], indent=1))
     page.preformatted(study.text)
     return page.write(folder / "report.html")
+
+
+def _span(low: float, high: float) -> str:
+    return f"{low:.3g} to {high:.3g}"
+
+
+def _readable_checks(checks: pd.DataFrame, study: Study) -> pd.DataFrame:
+    reported = {t.name: t.observed for t in study.targets}
+    return pd.DataFrame({
+        "target": checks["label"],
+        "survey figure": checks["target"].map(reported),
+        "observed, among those who could say (95%)": [f"{r.observed:.2f} ({_span(r.observed_low, r.observed_high)})"
+                                                      for r in checks.itertuples()],
+        "model (95%)": [f"{r.model_median:.2f} ({_span(r.model_low, r.model_high)})" for r in checks.itertuples()],
+        "survey given the model (95%)": [_span(r.survey_low, r.survey_high) for r in checks.itertuples()],
+        "p-value": checks["p_value"], "consistent": checks["consistent"].map({True: "yes", False: "no"}),
+        "source": checks["source"]})
+
+
+def _readable_identification(ident: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "parameter": ident["parameter"].map(_label),
+        "prior": [f"{r.prior_low:g} to {r.prior_high:g}" + (" (log)" if r.scale == "log" else "")
+                  for r in ident.itertuples()],
+        "posterior median (95%)": [f"{r.median:.3g} ({_span(r.low, r.high)})" for r in ident.itertuples()],
+        "mode": ident["mode"], "sd / prior sd": ident["sd_ratio"], "identified": ident["identified"],
+        "mode on a bound": ident["mode_on_bound"].replace("", "-")})
 
 
 def _resample_index(posterior: pd.DataFrame, seed: int, size: int = 1000) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 Each function takes the tidy tables of :mod:`experiments.abc_report` and returns a
 ``matplotlib.figure.Figure`` (never pyplot state). Parameters are drawn on the scale their prior is
-uniform on (a logarithmic axis for a log-scale prior), so a flat prior is a flat line.
+uniform on (log10 for a log-scale prior, ticks labelled in the model's units), so a flat prior is a
+flat line.
 """
 
 from __future__ import annotations
@@ -18,27 +19,48 @@ PRIOR = "#999999"
 OBSERVED = "#c44e52"
 
 
+def _u(prior: dict, x) -> np.ndarray:
+    """Values on the scale the prior is uniform on (log10 for a log-scale prior)."""
+    x = np.asarray(x, dtype=float)
+    return np.log10(x) if prior["scale"] == "log" else x
+
+
+def _range(prior: dict) -> tuple[float, float]:
+    return (math.log10(prior["low"]), math.log10(prior["high"])) if prior["scale"] == "log" else (prior["low"], prior["high"])
+
+
+def _ticks(ax, prior: dict, which: str = "x", count: int = 4) -> None:
+    """A few ticks labelled in the model's units, on the prior's uniform scale."""
+    low, high = _range(prior)
+    if prior["scale"] == "log":
+        candidates = [m * 10.0 ** e for e in range(-4, 5) for m in (1, 2, 5)]
+        values = [v for v in candidates if low <= math.log10(v) <= high]
+        step = max(1, math.ceil(len(values) / count))
+        values = values[::step]
+        where = [math.log10(v) for v in values]
+    else:
+        where = list(np.linspace(low, high, count))
+        values = where
+    labels = [f"{v:g}" if abs(v) >= 0.01 or v == 0 else f"{v:.0e}" for v in (float(f"{v:.3g}") for v in values)]
+    (ax.set_xticks if which == "x" else ax.set_yticks)(where, labels)
+    (ax.set_xlim if which == "x" else ax.set_ylim)(low, high)
+
+
 def marginals_figure(posterior: pd.DataFrame, priors: list[dict], labels: dict[str, str]) -> Figure:
-    """One panel per parameter: the weighted posterior histogram over the prior's range, the prior as a line."""
+    """One panel per parameter: the weighted posterior histogram on the prior's uniform scale, the flat prior."""
     cols = 4
     rows = math.ceil(len(priors) / cols)
-    fig = Figure(figsize=(11, 2.4 * rows), layout="constrained")
+    fig = Figure(figsize=(11, 2.3 * rows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     w = posterior["weight"].to_numpy()
     for ax, prior in zip(axes, priors):
-        x = posterior[prior["name"]].to_numpy(dtype=float)
-        low, high = prior["low"], prior["high"]
-        log = prior["scale"] == "log"
-        edges = np.geomspace(low, high, 21) if log else np.linspace(low, high, 21)
-        ax.hist(x, bins=edges, weights=w, density=True, color=POSTERIOR, alpha=0.8, label="posterior")
-        if log:
-            ax.set_xscale("log")
-            grid = np.geomspace(low, high, 100)
-            ax.plot(grid, 1 / (grid * math.log(high / low)), color=PRIOR, label="prior")
-        else:
-            ax.plot([low, high], [1 / (high - low)] * 2, color=PRIOR, label="prior")
-        ax.set_xlim(low, high)
-        ax.set_title(labels.get(prior["name"], prior["name"]), fontsize=9)
+        low, high = _range(prior)
+        ax.hist(_u(prior, posterior[prior["name"]]), bins=np.linspace(low, high, 21), weights=w, density=True,
+                color=POSTERIOR, alpha=0.8, label="posterior")
+        ax.plot([low, high], [1 / (high - low)] * 2, color=PRIOR, label="prior")
+        _ticks(ax, prior)
+        scale = " (log scale)" if prior["scale"] == "log" else ""
+        ax.set_title(labels.get(prior["name"], prior["name"]) + scale, fontsize=9)
         ax.tick_params(labelsize=7)
         ax.set_yticks([])
     for ax in axes[len(priors):]:
@@ -50,43 +72,34 @@ def marginals_figure(posterior: pd.DataFrame, priors: list[dict], labels: dict[s
 def pairs_figure(sample: pd.DataFrame, priors: list[dict], labels: dict[str, str]) -> Figure:
     """Every pair of parameters: points of a weighted resample of the posterior, over the priors' ranges."""
     k = len(priors)
-    size = max(1.1, min(2.2, 11 / max(k, 1)))
-    fig = Figure(figsize=(size * k, size * k), layout="constrained")
+    fig = Figure(figsize=(1.15 * k + 1, 1.15 * k + 1))
     axes = np.atleast_2d(fig.subplots(k, k, squeeze=False))
+    fig.subplots_adjust(left=0.12, bottom=0.12, right=0.99, top=0.99, wspace=0.08, hspace=0.08)
     for i, py in enumerate(priors):
         for j, px in enumerate(priors):
             ax = axes[i, j]
-            if j >= i:
-                ax.set_visible(False) if j > i else _diagonal(ax, sample[px["name"]], px)
+            if j > i:
+                ax.set_visible(False)
+                continue
+            if j == i:
+                low, high = _range(px)
+                ax.hist(_u(px, sample[px["name"]]), bins=np.linspace(low, high, 16), color=POSTERIOR, alpha=0.8)
+                ax.set_yticks([])
             else:
-                ax.scatter(sample[px["name"]], sample[py["name"]], s=3, alpha=0.35, color=POSTERIOR,
+                ax.scatter(_u(px, sample[px["name"]]), _u(py, sample[py["name"]]), s=2, alpha=0.3, color=POSTERIOR,
                            rasterized=True)
-                _axis(ax, px, "x")
-                _axis(ax, py, "y")
-            ax.tick_params(labelsize=6)
-            if i == k - 1:
-                ax.set_xlabel(labels.get(px["name"], px["name"]), fontsize=7)
-            elif j <= i:
+                _ticks(ax, py, "y", 3)
+            _ticks(ax, px, "x", 3)
+            ax.tick_params(labelsize=5, length=2)
+            if i < k - 1:
                 ax.set_xticklabels([])
-            if j == 0 and i > 0:
-                ax.set_ylabel(labels.get(py["name"], py["name"]), fontsize=7)
-            elif j < i:
+            else:
+                ax.set_xlabel(labels.get(px["name"], px["name"]), fontsize=6)
+            if 0 < j < i:
                 ax.set_yticklabels([])
+            if j == 0 and i > 0:
+                ax.set_ylabel(labels.get(py["name"], py["name"]), fontsize=6)
     return fig
-
-
-def _diagonal(ax, x: pd.Series, prior: dict) -> None:
-    log = prior["scale"] == "log"
-    edges = np.geomspace(prior["low"], prior["high"], 16) if log else np.linspace(prior["low"], prior["high"], 16)
-    ax.hist(x, bins=edges, color=POSTERIOR, alpha=0.8)
-    _axis(ax, prior, "x")
-    ax.set_yticks([])
-
-
-def _axis(ax, prior: dict, which: str) -> None:
-    if prior["scale"] == "log":
-        (ax.set_xscale if which == "x" else ax.set_yscale)("log")
-    (ax.set_xlim if which == "x" else ax.set_ylim)(prior["low"], prior["high"])
 
 
 def predictive_figure(checks: pd.DataFrame) -> Figure:
@@ -105,7 +118,7 @@ def predictive_figure(checks: pd.DataFrame) -> Figure:
     ax.plot(checks["observed"], y - 0.15, "D", color=OBSERVED)
     ax.set_yticks(y, checks["label"], fontsize=8)
     ax.set_ylim(-0.7, len(checks) - 0.3)
-    ax.legend(fontsize=7, loc="lower right" if len(checks) > 1 else "best")
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=7, loc="outside lower center", ncols=3)
     ax.set_xlabel("share (0-1), or the target's own unit")
     return fig
 
