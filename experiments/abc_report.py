@@ -230,7 +230,8 @@ def write_report(folder: Path) -> Path:
         f"parameters against {len(study.targets)} observations, on the scenario '{study.region.name}' "
         f"({study.region.description}) over {study.weeks} weeks. Each particle pools {study.runs_per_particle} model "
         f"runs; {provenance['generations']} generations of {study.population} particles took "
-        f"{provenance['model_runs']:,} model runs ({provenance['failed_runs']} failed) in {provenance['seconds']:,.0f} s. "
+        f"{provenance['model_runs']:,} model runs ({provenance['failed_runs']} failed); "
+        f"{_sessions(provenance)}. "
         f"The last generation is at temperature {provenance['temperature']:.3g} "
         f"({'the posterior' if provenance.get('exact') else 'a tempered approximation, not yet the posterior'}); its "
         f"effective sample size is {provenance['ess']:.0f}. Every parameter not calibrated keeps its default "
@@ -278,6 +279,13 @@ def write_report(folder: Path) -> Path:
     page.preformatted(json.dumps(provenance["versions"], indent=1))
     page.preformatted(study.text)
     return page.write(folder / "report.html")
+
+
+def _sessions(provenance: dict) -> str:
+    sessions = int(provenance.get("sessions", 1))
+    if sessions == 1:
+        return f"it took {provenance['seconds']:,.0f} s"
+    return f"it ran in {sessions} sessions (resumed), the last taking {provenance['seconds']:,.0f} s"
 
 
 def _span(low: float, high: float) -> str:

@@ -43,7 +43,7 @@ from pyabc.acceptor import pdf_norm_from_kernel
 from partnerships.experiments.abc_sampler import PREDICTIVE, ReplaySampler, Simulator, StoredModel, generation_name
 from partnerships.experiments.abc_study import Prior, Study, Target
 from partnerships.experiments.abc_targets import SurveyKernel, statistics_by_candidate
-from partnerships.experiments.errors import UserError
+from partnerships.experiments.errors import SweepInterrupted, UserError
 from partnerships.experiments.output import check_writable
 from partnerships.experiments.provenance import git_commit, model_fingerprint, versions
 from partnerships.experiments.runs import execute
@@ -170,9 +170,13 @@ def calibrate(study: Study, out: Path, *, workers: int | None = None, scheduler:
         try:
             history = abc.run(max_nr_populations=study.generations, min_acceptance_rate=study.min_acceptance,
                               max_total_nr_simulations=budget)
-        except BaseException:
-            if sampler.error is not None:  # pyabc's clean-up can fail over the real cause: raise the cause
-                raise sampler.error from None
+        except BaseException as err:
+            cause = sampler.error or err  # pyabc's clean-up can fail over the real cause: raise the cause
+            if isinstance(cause, KeyboardInterrupt):
+                raise SweepInterrupted(f"interrupted: {sampler.simulated:,} candidates of this session are stored in "
+                                       f"{out}; run the same command again to continue") from None
+            if cause is not err:
+                raise cause from None
             raise
         if history.max_t < 0:
             raise UserError(f"{study.source}: calibration.population = {study.population}: no generation was "
@@ -308,6 +312,7 @@ def _provenance(study: Study, manifest: dict, posterior: pd.DataFrame, generatio
         "stopped": sampler.stopped or ("the temperature reached 1" if abs(float(last["temperature"]) - 1) < 1e-9
                                        else f"after {len(generations)} generations"),
         "ess": float(last["ess"]), "seconds": round(time.monotonic() - started, 1),
+        "sessions": 1 + len(manifest.get("resumed", [])),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from partnerships.experiments import abc_report, abc_sampler, abc_targets, calibration
 from partnerships.experiments.abc_study import Prior, load_study, parse_study
 from partnerships.experiments.cli import app
+from partnerships.experiments.errors import SweepInterrupted
 from partnerships.model.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,12 +101,13 @@ def test_an_interrupted_calibration_resumes_without_losing_or_repeating_work(tmp
     whole = Toy()
     uninterrupted = calibration.calibrate(toy(population=120), tmp_path / "whole", simulator=whole)
     stopped = Toy(stop_after=3)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(SweepInterrupted, match="run the same command again"):
         calibration.calibrate(toy(population=120), tmp_path / "resumed", simulator=stopped)
     assert not (tmp_path / "resumed" / "posterior.parquet").exists()
     again = Toy()
     resumed = calibration.calibrate(toy(population=120), tmp_path / "resumed", simulator=again)
     pd.testing.assert_frame_equal(uninterrupted.posterior, resumed.posterior)
+    assert resumed.provenance["sessions"] == 2
     assert stopped.candidates + again.candidates == whole.candidates  # every candidate simulated exactly once
     assert stopped.batches == 3 and again.candidates < whole.candidates
 
@@ -189,16 +191,23 @@ def test_correlations_find_a_trade_off():
 
 
 # --- the model, end to end ----------------------------------------------------------------------------
-def test_a_tiny_calibration_of_the_model_writes_a_posterior_and_a_report(tmp_path):
+def tiny_study(folder: Path, max_runs: int = 120) -> Path:
+    """The London study file, shrunk to a few dozen short runs."""
     text = (ROOT / "experiments" / "calibration.toml").read_text()
     for old, new in (("population = 300", "population = 10"), ("generations = 8", "generations = 2"),
                      ("runs_per_particle = 2", "runs_per_particle = 1"), ("weeks = 260", "weeks = 26"),
-                     ("max_runs = 24000", "max_runs = 200"), ("draws = 40", "draws = 3"), ("seeds = 5", "seeds = 2")):
+                     ("max_runs = 24000", f"max_runs = {max_runs}"), ("draws = 40", "draws = 3"),
+                     ("seeds = 5", "seeds = 2")):
         assert old in text
         text = text.replace(old, new)
-    study_file = tmp_path / "tiny.toml"
+    study_file = folder / "tiny.toml"
     study_file.write_text(text.replace('"scenarios/london_2008.toml"',
                                        f'"{ROOT / "experiments" / "scenarios" / "london_2008.toml"}"'))
+    return study_file
+
+
+def test_a_tiny_calibration_of_the_model_writes_a_posterior_and_a_report(tmp_path):
+    study_file = tiny_study(tmp_path)
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["calibrate", str(study_file), "--out", str(out), "--workers", "1"])
     assert result.exit_code == 0, result.output
@@ -216,6 +225,18 @@ def test_a_tiny_calibration_of_the_model_writes_a_posterior_and_a_report(tmp_pat
     assert "http" not in page.replace("http-equiv", "")  # self-contained
     runs = pd.read_parquet(next((out / "simulations").glob("g00-*")) / "runs.parquet")
     assert (runs["external_funding"] == 0).all() and (runs["status"] == "ok").all()
+
+
+def test_the_model_calibration_is_the_same_on_one_worker_and_on_a_dask_cluster(tmp_path):
+    from dask.distributed import LocalCluster
+
+    study = load_study(tiny_study(tmp_path, max_runs=60))
+    alone = calibration.calibrate(study, tmp_path / "one", workers=1)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        spread = calibration.calibrate(study, tmp_path / "dask", scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(alone.posterior, spread.posterior)
+    pd.testing.assert_frame_equal(alone.predictive, spread.predictive)
 
 
 # --- bad input: one line, exit 2, nothing written -------------------------------------------------------
