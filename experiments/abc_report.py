@@ -245,7 +245,8 @@ def write_report(folder: Path) -> Path:
                 "For each target, the observed share with its 95% sampling interval (red) against the calibrated "
                 "model's 95% interval over posterior draws and seeds (dark blue) and what the survey would then report "
                 "(light blue).")
-    page.table(_readable_checks(checks, study), caption=f"Posterior predictive checks ({study.predictive_draws} posterior draws x "
+    page.table(_readable_checks(checks, study),
+               caption=f"Posterior predictive checks ({study.predictive_draws} posterior draws x "
                        f"{study.predictive_seeds} seeds, each of {study.runs_per_particle} runs)")
     if len(patterns):
         page.heading("Patterns checked, not fitted")
@@ -255,7 +256,8 @@ def write_report(folder: Path) -> Path:
                        "label": "pattern", "median": "median over draws x seeds", "share_meeting": "share showing it"}),
                    caption="Share of posterior predictive draws x seeds meeting each pattern")
     page.heading("What the data identify, and what they do not")
-    page.table(_readable_identification(ident), caption="Per parameter: prior range, posterior median and 95% credible interval, posterior sd "
+    page.table(_readable_identification(ident),
+               caption="Per parameter: prior range, posterior median and 95% credible interval, posterior sd "
                               "over prior sd (on the prior's uniform scale), mode, whether the mode is on a bound")
     page.figure(calibration_plots.marginals_figure(posterior, priors, labels),
                 "Posterior of each parameter (weighted histogram) against its flat prior (grey): a posterior no "

@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -263,7 +263,6 @@ class Study:
     predictive_seeds: int
     text: str
     source: str
-    columns: tuple[str, ...] = field(default=())
 
     @property
     def sha256(self) -> str:

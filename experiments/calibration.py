@@ -205,7 +205,8 @@ def _open(out: Path, study: Study) -> dict[str, Any]:
             raise UserError(f"'{out}' holds a {old.get('kind', 'different')} study, not a calibration: choose a new "
                             "--out folder")
         if old.get("sha256") != mine["sha256"]:
-            raise UserError(f"'{out}' holds a calibration of a different study file (sha256 {str(old.get('sha256'))[:12]}, "
+            raise UserError(f"'{out}' holds a calibration of a different study file (sha256 "
+                            f"{str(old.get('sha256'))[:12]}, "
                             f"now {mine['sha256'][:12]}): resume with the unchanged file, or choose a new --out folder")
         if old.get("model_sha256") != mine["model_sha256"]:
             raise UserError(f"'{out}' holds a calibration of different model code (model sha256 "

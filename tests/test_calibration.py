@@ -170,7 +170,8 @@ def test_statistics_pool_the_project_rows_of_a_candidates_runs():
 def test_identification_flags_a_mode_on_a_bound_and_an_unidentified_parameter():
     rng = np.random.default_rng(3)
     priors = (Prior("obstacle_rate", 1.0, 5.0, "linear", False), Prior("work_rate", 0.05, 1.0, "log", False))
-    posterior = pd.DataFrame({"weight": np.full(4000, 1 / 4000), "obstacle_rate": 5.0 - rng.exponential(0.2, 4000).clip(0, 4),
+    piled = 5.0 - rng.exponential(0.2, 4000).clip(0, 4)
+    posterior = pd.DataFrame({"weight": np.full(4000, 1 / 4000), "obstacle_rate": piled,
                               "work_rate": 10 ** rng.uniform(math.log10(0.05), 0, 4000)})
     table = abc_report.identification(posterior, priors).set_index("parameter")
     assert table.loc["obstacle_rate", "mode_on_bound"] == "high" and table.loc["obstacle_rate", "identified"] == "yes"
@@ -186,7 +187,8 @@ def test_correlations_find_a_trade_off():
     priors = (Prior("obstacle_rate", 1, 5, "linear", False), Prior("patience", 4, 156, "linear", True),
               Prior("work_rate", 0.1, 0.9, "linear", False))
     table = abc_report.correlations(posterior, priors)
-    assert (table.loc[0, "a"], table.loc[0, "b"]) == ("obstacle_rate", "patience") and table.loc[0, "correlation"] < -0.9
+    assert (table.loc[0, "a"], table.loc[0, "b"]) == ("obstacle_rate", "patience")
+    assert table.loc[0, "correlation"] < -0.9
     assert abs(table.loc[1, "correlation"]) < 0.1
 
 

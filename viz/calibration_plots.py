@@ -26,7 +26,9 @@ def _u(prior: dict, x) -> np.ndarray:
 
 
 def _range(prior: dict) -> tuple[float, float]:
-    return (math.log10(prior["low"]), math.log10(prior["high"])) if prior["scale"] == "log" else (prior["low"], prior["high"])
+    if prior["scale"] == "log":
+        return math.log10(prior["low"]), math.log10(prior["high"])
+    return prior["low"], prior["high"]
 
 
 def _ticks(ax, prior: dict, which: str = "x", count: int = 4) -> None:
@@ -53,7 +55,7 @@ def marginals_figure(posterior: pd.DataFrame, priors: list[dict], labels: dict[s
     fig = Figure(figsize=(11, 2.3 * rows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     w = posterior["weight"].to_numpy()
-    for ax, prior in zip(axes, priors):
+    for ax, prior in zip(axes[:len(priors)], priors, strict=True):
         low, high = _range(prior)
         ax.hist(_u(prior, posterior[prior["name"]]), bins=np.linspace(low, high, 21), weights=w, density=True,
                 color=POSTERIOR, alpha=0.8, label="posterior")
