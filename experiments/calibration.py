@@ -77,6 +77,11 @@ class UniformPrior(pyabc.RVBase):
         return min(max((x - self.low) / (self.high - self.low), 0.0), 1.0)
 
 
+def _versions() -> dict[str, str]:
+    """The project's recorded package versions, and pyabc's (a calibration depends on it)."""
+    return versions() | {"pyabc": pyabc.__version__}
+
+
 def run_seed_of(base_seed: int, generation: int, candidate: int) -> int:
     """The base seed of a candidate's model runs (run r's seed is then ``run_seed(this, r)``, experiments.spec)."""
     low, high = np.random.SeedSequence(base_seed, spawn_key=(1, generation + 1, candidate)).generate_state(2)
@@ -197,7 +202,7 @@ def _open(out: Path, study: Study) -> dict[str, Any]:
     """Check the folder; write the manifest (first start) or check it is the same study and model (resume)."""
     check_writable(out)
     store = Store(out)
-    mine = study.manifest() | {"model_sha256": model_fingerprint(), "versions": versions(), "git_commit": git_commit(),
+    mine = study.manifest() | {"model_sha256": model_fingerprint(), "versions": _versions(), "git_commit": git_commit(),
                                "seed_rule": SEED_RULE, "started": datetime.now(UTC).isoformat(timespec="seconds")}
     if store.has_study():
         old = store.read_manifest()
@@ -299,7 +304,7 @@ def _provenance(study: Study, manifest: dict, posterior: pd.DataFrame, generatio
         "kind": "posterior", "study": study.source, "study_text": study.text, "study_sha256": study.sha256,
         "name": study.name, "scenario": study.region_source, "weeks": study.weeks, "fixed": study.fixed,
         "priors": [p.as_dict() for p in study.priors], "targets": [t.name for t in study.targets],
-        "model_sha256": manifest.get("model_sha256"), "versions": versions(), "git_commit": git_commit(),
+        "model_sha256": manifest.get("model_sha256"), "versions": _versions(), "git_commit": git_commit(),
         "base_seed": study.base_seed, "seed_rule": SEED_RULE,
         "candidate_seed_rule": "candidate j of generation t: numpy global generator seeded by "
                                "SeedSequence(base_seed, spawn_key=(0, t + 1, j)); its runs' base seed from "

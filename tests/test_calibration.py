@@ -221,7 +221,7 @@ def test_a_tiny_calibration_of_the_model_writes_a_posterior_and_a_report(tmp_pat
     predictive = pd.read_parquet(out / "predictive.parquet")
     assert len(predictive) == 6 and {t.name for t in study.targets} <= set(predictive.columns)
     provenance = (out / "posterior.json").read_text()
-    assert study.sha256 in provenance and "model_sha256" in provenance
+    assert study.sha256 in provenance and "model_sha256" in provenance and "pyabc" in provenance
     page = (out / "report.html").read_text()
     assert "What the data identify" in page and "posterior predictive" in page.lower()
     assert "http" not in page.replace("http-equiv", "")  # self-contained
