@@ -1,138 +1,332 @@
-"""Calibration of the default scenario to the London snapshot (Young Foundation 2008, §2) by rejection on a Latin hypercube.
+"""Calibration by approximate Bayesian computation (pyabc ABC-SMC with exact stochastic acceptance).
 
-Targets (Young Foundation 2008, §2): 38% of sub-regional partnerships work well and 34% do not;
-health partnerships are rated good less often than community-safety ones (52% against 72%, a gap of
--0.20). Method (documented in ``docs/calibration.md``):
+``partnerships calibrate STUDY.toml --out DIR`` reads a study file (:mod:`experiments.abc_study`),
+then runs pyabc's ABC-SMC with:
 
-1. Stage 1 (screen): a Latin hypercube (SALib ``latin.sample``, through :func:`experiments.factors.sample`)
-   of ``points`` design points over the uncertain parameters of :data:`UNCERTAIN`, each run
-   ``screen_replications`` times with common seeds (every point of replication r shares its seed).
-2. Distance of a point: ``sqrt(((ww - 0.38) / 0.05)^2 + ((nw - 0.34) / 0.05)^2 + ((gap + 0.20) / 0.10)^2)``
-   with ww, nw and gap the mean working-well share, not-working share and health-minus-community-safety
-   gap over its replications. In the screen the gap term is left out: with two health and two
-   community-safety projects a run, 30 replications measure the gap only to about +-0.17.
-3. Stage 2 (confirm): the ``finalists`` nearest points are run ``confirm_replications`` times.
-   A point is *accepted* when ``|ww - 0.38| <= 0.05``, ``|nw - 0.34| <= 0.05`` and the gap's 95%
-   interval lies below zero. The calibrated values are those of the accepted point (or, if none is
-   accepted, the nearest point) with the smallest stage-2 distance.
+- priors uniform over each calibrated parameter's range (or its logarithm's);
+- each particle's statistics pooled over ``runs_per_particle`` model runs of the study's scenario,
+  run by :func:`experiments.runs.execute` (local processes or a Dask cluster) into
+  ``DIR/simulations/<generation>-c<first candidate>-n<count>``;
+- the likelihood of the observations given those statistics (:mod:`experiments.abc_targets`: binomial
+  survey shares with their sample sizes, normal measurements), as pyabc's stochastic kernel, with a
+  ``StochasticAcceptor`` and a ``Temperature`` schedule whose last generation is at temperature 1, so
+  that generation samples the posterior under the observations' sampling model;
+- candidates numbered, seeded and stored by :class:`experiments.abc_sampler.ReplaySampler`.
+
+Resuming: run the same command again. pyabc is replayed from the start against the stored
+candidates (their model runs are not repeated) and continues where the calibration stopped, inside a
+batch if it stopped there; the result is bit for bit the one of an uninterrupted calibration.
+
+Outputs in DIR: ``posterior.parquet`` (the last generation's particles: weight, parameter values,
+statistics), ``posterior.json`` (provenance), ``generations.csv``, ``predictive.parquet`` (posterior
+predictive statistics, draws x seeds), ``history.db`` (pyabc's SQLite history) and ``report.html``.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from partnerships.experiments.factors import Factor, design_points, sample
+import pyabc
+from pyabc.acceptor import pdf_norm_from_kernel
+
+from partnerships.experiments.abc_sampler import PREDICTIVE, ReplaySampler, Simulator, StoredModel, generation_name
+from partnerships.experiments.abc_study import Prior, Study, Target
+from partnerships.experiments.abc_targets import SurveyKernel, statistics_by_candidate
+from partnerships.experiments.errors import SweepInterrupted, UserError
+from partnerships.experiments.output import check_writable
+from partnerships.experiments.provenance import git_commit, model_fingerprint, versions
 from partnerships.experiments.runs import execute
-from partnerships.experiments.spec import RunSpec, build_specs
-from partnerships.model.parameters import PARAMETERS
-from partnerships.model.scenarios import county_region
+from partnerships.experiments.spec import SEED_RULE, RunSpec, build_specs, digest
+from partnerships.experiments.store import Store, write_atomic
 
-#: Calibrated parameters and the ranges searched (within each parameter's allowed range).
-UNCERTAIN: dict[str, tuple[float, float]] = {
-    "obstacle_rate": (2.0, 6.0),
-    "obstacle_severity": (2.0, 9.0),
-    "patience": (20, 80),
-    "stall_threshold": (0.08, 0.25),
-    "financial_pressure": (0.2, 0.5),
-    "work_rate": (0.15, 0.5),
-    "collaborative_advantage": (0.8, 2.0),
-    "sector_trust_gap": (0.05, 0.4),
-    "risk_appetite_mean": (0.25, 0.5),
-    "momentum_rate": (0.03, 0.1),
-}
-TARGETS = {"working_well_share": 0.38, "not_working_share": 0.34, "health_gap": -0.20}
-SCALES = {"working_well_share": 0.05, "not_working_share": 0.05, "health_gap": 0.10}
-TOLERANCE = 0.05  # acceptance: shares within 0.05 of their targets
+POSTERIOR_FILE = "posterior.parquet"
+PROVENANCE_FILE = "posterior.json"
 
 
+# --- priors pyabc can sample reproducibly -------------------------------------------------------------
+class UniformPrior(pyabc.RVBase):
+    """Uniform on [low, high], drawn from numpy's global generator (which the sampler seeds per candidate)."""
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = float(low), float(high)
+
+    def copy(self) -> UniformPrior:
+        return UniformPrior(self.low, self.high)
+
+    def rvs(self, *args, **kwargs) -> float:
+        return float(np.random.uniform(self.low, self.high))
+
+    def pdf(self, x: float, *args, **kwargs) -> float:
+        return 1.0 / (self.high - self.low) if self.low <= x <= self.high else 0.0
+
+    def pmf(self, x: float, *args, **kwargs) -> float:
+        return self.pdf(x)
+
+    def cdf(self, x: float, *args, **kwargs) -> float:
+        return min(max((x - self.low) / (self.high - self.low), 0.0), 1.0)
+
+
+def _versions() -> dict[str, str]:
+    """The project's recorded package versions, and pyabc's (a calibration depends on it)."""
+    return versions() | {"pyabc": pyabc.__version__}
+
+
+def run_seed_of(base_seed: int, generation: int, candidate: int) -> int:
+    """The base seed of a candidate's model runs (run r's seed is then ``run_seed(this, r)``, experiments.spec)."""
+    low, high = np.random.SeedSequence(base_seed, spawn_key=(1, generation + 1, candidate)).generate_state(2)
+    return (int(low) | (int(high) << 32)) >> 1
+
+
+# --- the model as a simulator -----------------------------------------------------------------------
+class ModelSimulator:
+    """Runs candidates' model runs through :func:`experiments.runs.execute` and computes their statistics."""
+
+    def __init__(self, study: Study, out: Path, workers: int | None = None, scheduler: str | None = None) -> None:
+        self.study, self.out, self.workers, self.scheduler = study, Path(out), workers, scheduler
+        self.tables = ("projects",) if study.needs_projects else ()
+        self.failed = 0
+
+    def parameters(self, coordinates: Mapping[str, float]) -> dict[str, float | int]:
+        return {p.name: p.value(coordinates[p.name]) for p in self.study.priors}
+
+    def specs(self, generation: int, candidates: Mapping[int, dict[str, float]]) -> list[RunSpec]:
+        """Each candidate's ``runs_per_particle`` runs: built by :func:`experiments.spec.build_specs` from the
+        candidate's own base seed (:func:`run_seed_of`), numbered ``run_id = candidate * runs_per_particle +
+        replication`` with ``point = candidate``."""
+        study, r = self.study, self.study.runs_per_particle
+        specs = []
+        for j, coordinates in candidates.items():
+            for spec in build_specs([self.parameters(coordinates)], r, base_seed=run_seed_of(study.base_seed,
+                                    generation, j), region=study.region, weeks=study.weeks, fixed=study.fixed,
+                                    tables=self.tables):
+                specs.append(replace(spec, run_id=j * r + spec.replication, point=j))
+        return specs
+
+    def simulate(self, generation: int, first: int,
+                 candidates: Mapping[int, dict[str, float]]) -> dict[int, dict[str, float]]:
+        study = self.study
+        specs = self.specs(generation, candidates)
+        name = f"{generation_name(generation)}-c{first:07d}-n{len(candidates)}"
+        folder = self.out / "simulations" / name
+        text = f"{study.text}\n# calibration runs {name}: {digest(specs)}\n"
+        runs = execute(specs, folder, workers=self.workers, scheduler=self.scheduler, resume=True,
+                       manifest={"kind": "calibration-runs", "text": text}, label=f"calibration {name}")
+        self.failed += int((runs["status"] != "ok").sum())
+        projects = pd.read_parquet(folder / "projects.parquet") if self.tables else None
+        table = statistics_by_candidate(study.statistics, runs, projects, group="point")
+        return {j: {k: float(v) for k, v in table.loc[j].items()} for j in candidates}
+
+
+# --- the result ----------------------------------------------------------------------------------------
 @dataclass
-class CalibrationSettings:
-    points: int = 160
-    screen_replications: int = 30
-    finalists: int = 8
-    confirm_replications: int = 300
-    base_seed: int = 3003
-    weeks: int = 260
+class CalibrationResult:
+    """What a calibration produced (and wrote into ``out``)."""
+
+    study: Study
+    out: Path
+    posterior: pd.DataFrame  # particle, weight, parameter values (model units), log_likelihood, statistics
+    generations: pd.DataFrame  # t, temperature, accepted, evaluated, simulated, ess, acceptance
+    predictive: pd.DataFrame  # draw, particle, seed, parameter values, statistics
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def exact(self) -> bool:
+        """Whether the last generation is at temperature 1 (a sample of the posterior, not a tempered one)."""
+        return bool(self.provenance.get("exact"))
 
 
-def factors() -> list[Factor]:
-    """The uncertain parameters as design factors (whole numbers sampled so each is equally likely)."""
-    return [Factor.of(name, low, high) for name, (low, high) in UNCERTAIN.items()]
+def study_folder(study: Study, out: Path | None) -> Path:
+    return Path(out) if out is not None else Path("results") / study.name
 
 
-def design(settings: CalibrationSettings) -> pd.DataFrame:
-    """Latin-hypercube design points (one row per point, one column per uncertain parameter)."""
-    points = design_points(factors(), sample("latin_hypercube", factors(), settings.points, settings.base_seed))
-    return pd.DataFrame(points, columns=list(UNCERTAIN))
+def calibrate(study: Study, out: Path, *, workers: int | None = None, scheduler: str | None = None,
+              simulator: Simulator | None = None, progress: Callable[[str], None] | None = None) -> CalibrationResult:
+    """Run (or resume) the calibration of ``study`` into ``out`` and return its result.
+
+    ``simulator`` replaces the model (tests: a toy with a known posterior); by default the study's
+    model runs go through :class:`ModelSimulator`.
+    """
+    out = Path(out)
+    started = time.monotonic()
+    manifest = _open(out, study)
+    simulator = simulator or ModelSimulator(study, out, workers, scheduler)
+    model = StoredModel()
+    budget = max(1, study.max_runs // study.runs_per_particle)
+    sampler = ReplaySampler(simulator, model, out, study.base_seed, budget, progress)
+    abc = pyabc.ABCSMC(model, pyabc.Distribution(**{p.name: UniformPrior(*p.bounds) for p in study.priors}),
+                       SurveyKernel(study.targets), population_size=study.population, sampler=sampler,
+                       eps=pyabc.Temperature(), acceptor=pyabc.StochasticAcceptor(pdf_norm_method=pdf_norm_from_kernel))
+    for stale in out.glob(".history-*.db"):
+        stale.unlink()
+    db = out / f".history-{uuid.uuid4().hex}.db"
+    try:
+        abc.new(f"sqlite:///{db}", {t.name: t.observed_share for t in study.targets})
+        try:
+            history = abc.run(max_nr_populations=study.generations, min_acceptance_rate=study.min_acceptance,
+                              max_total_nr_simulations=budget)
+        except BaseException as err:
+            cause = sampler.error or err  # pyabc's clean-up can fail over the real cause: raise the cause
+            if isinstance(cause, KeyboardInterrupt):
+                raise SweepInterrupted(f"interrupted: {sampler.simulated:,} candidates of this session are stored in "
+                                       f"{out}; run the same command again to continue") from None
+            if cause is not err:
+                raise cause from None
+            raise
+        if history.max_t < 0:
+            raise UserError(f"{study.source}: calibration.population = {study.population}: no generation was "
+                            f"completed (acceptance below min_acceptance = {study.min_acceptance:g} from the start): "
+                            "allowed wider priors, a lower min_acceptance or a larger budget")
+        posterior, generations = _read_history(history, study, sampler)
+        os.replace(db, out / "history.db")
+    finally:
+        db.unlink(missing_ok=True)
+    predictive = _predictive(study, posterior, simulator)
+    provenance = _provenance(study, manifest, posterior, generations, sampler, simulator, started)
+    result = CalibrationResult(study, out, posterior, generations, predictive, provenance)
+    _write(result)
+    return result
 
 
-def specs(points: pd.DataFrame, replications: int, settings: CalibrationSettings,
-          only: Sequence[int] | None = None) -> list[RunSpec]:
-    """``replications`` runs of each design point (of the points in ``only``, if given), with common seeds."""
-    counts = [replications if only is None or i in only else 0 for i in range(len(points))]
-    return build_specs(points.to_dict("records"), counts, base_seed=settings.base_seed, region=county_region(),
-                       weeks=settings.weeks, common_seeds=True)
+def _open(out: Path, study: Study) -> dict[str, Any]:
+    """Check the folder; write the manifest (first start) or check it is the same study and model (resume)."""
+    check_writable(out)
+    store = Store(out)
+    mine = study.manifest() | {"model_sha256": model_fingerprint(), "versions": _versions(), "git_commit": git_commit(),
+                               "seed_rule": SEED_RULE, "started": datetime.now(UTC).isoformat(timespec="seconds")}
+    if store.has_study():
+        old = store.read_manifest()
+        if old.get("kind") != "calibration":
+            raise UserError(f"'{out}' holds a {old.get('kind', 'different')} study, not a calibration: choose a new "
+                            "--out folder")
+        if old.get("sha256") != mine["sha256"]:
+            raise UserError(f"'{out}' holds a calibration of a different study file (sha256 "
+                            f"{str(old.get('sha256'))[:12]}, "
+                            f"now {mine['sha256'][:12]}): resume with the unchanged file, or choose a new --out folder")
+        if old.get("model_sha256") != mine["model_sha256"]:
+            raise UserError(f"'{out}' holds a calibration of different model code (model sha256 "
+                            f"{str(old.get('model_sha256'))[:12]}, now {mine['model_sha256'][:12]}): resuming would "
+                            "mix model versions; choose a new --out folder")
+        old.setdefault("resumed", []).append(mine["started"])
+        store.write_manifest(old)
+        return old
+    if out.is_dir() and any(out.iterdir()):
+        raise UserError(f"'{out}' is not empty and holds no calibration: allowed a new or empty --out folder")
+    store.write_manifest(mine)
+    return mine
 
 
-def summarise(runs: pd.DataFrame, with_gap: bool = True) -> pd.DataFrame:
-    """Per point: mean shares, the health gap with its 95% interval, the distance and acceptance."""
-    runs = runs.assign(health_gap=runs["health_working_well_share"] - runs["community_safety_working_well_share"])
-    g = runs.groupby("point")
-    out = g[list(UNCERTAIN)].first()
-    for name in ("working_well_share", "not_working_share", "health_gap", "delivered_share", "abandoned_share"):
-        out[name] = g[name].mean()
-    out["replications"] = g.size()
-    half = 1.96 * g["health_gap"].std(ddof=1) / np.sqrt(out["replications"])
-    out["health_gap_low"], out["health_gap_high"] = out["health_gap"] - half, out["health_gap"] + half
-    terms = [k for k in TARGETS if with_gap or k != "health_gap"]
-    out["distance"] = np.sqrt(sum(((out[k] - TARGETS[k]) / SCALES[k]) ** 2 for k in terms))
-    out["accepted"] = ((out["working_well_share"] - TARGETS["working_well_share"]).abs() <= TOLERANCE) & \
-                      ((out["not_working_share"] - TARGETS["not_working_share"]).abs() <= TOLERANCE) & \
-                      (out["health_gap_high"] < 0)
-    return out.sort_values("distance")
+def _read_history(history: pyabc.History, study: Study, sampler: ReplaySampler) -> tuple[pd.DataFrame, pd.DataFrame]:
+    population = history.get_population(t=history.max_t)
+    rows = []
+    for i, particle in enumerate(population.particles):
+        values = {p.name: p.value(float(particle.parameter[p.name])) for p in study.priors}
+        stats = {f"stat_{k}": float(v) for k, v in particle.sum_stat.items()}
+        rows.append({"particle": i, "weight": float(particle.weight), **values,
+                     "log_likelihood": float(particle.distance), **stats})
+    posterior = pd.DataFrame(rows)
+    posterior["weight"] /= posterior["weight"].sum()
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0].reset_index(drop=True)
+    log = pd.DataFrame([e for e in sampler.log if e["generation"] >= 0]).drop_duplicates("generation", keep="last")
+    generations = pops[["t", "epsilon", "samples"]].rename(columns={"epsilon": "temperature", "samples": "evaluated"})
+    generations = generations.merge(log[["generation", "simulated"]].rename(columns={"generation": "t"}), on="t",
+                                    how="left")
+    generations["accepted"] = study.population
+    generations["acceptance"] = generations["accepted"] / generations["evaluated"]
+    ess = []
+    for t in generations["t"]:
+        _, w = history.get_distribution(m=0, t=int(t))
+        ess.append(float(w.sum() ** 2 / (w ** 2).sum()))
+    generations["ess"] = ess
+    return posterior, generations
 
 
-@dataclass
-class Calibration:
-    screen: pd.DataFrame
-    confirm: pd.DataFrame
-    best: dict
-
-    def write(self, folder: Path) -> None:
-        self.screen.to_csv(folder / "calibration_screen.csv")
-        self.confirm.to_csv(folder / "calibration_confirm.csv")
-        (folder / "calibrated.json").write_text(json.dumps(self.best, indent=2, default=float))
+def resample(posterior: pd.DataFrame, draws: int, seed: int) -> np.ndarray:
+    """``draws`` particle indices drawn with probability equal to their weights (with replacement)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
+    w = posterior["weight"].to_numpy()
+    return rng.choice(len(posterior), size=draws, replace=True, p=w / w.sum())
 
 
-def calibrate(out: Path, settings: CalibrationSettings | None = None, workers: int | None = None) -> Calibration:
-    """Run both stages into ``out`` (resumable) and return the tables and the chosen point."""
-    settings = settings or CalibrationSettings()
-    points = design(settings)
-    text = json.dumps({"uncertain": UNCERTAIN, "points": settings.points, "base_seed": settings.base_seed,
-                       "weeks": settings.weeks}, sort_keys=True)
-    screen_runs = execute(specs(points, settings.screen_replications, settings), out / "screen",
-                          workers=workers, resume=True, manifest={"kind": "calibration", "text": text},
-                          label="calibration screen")
-    screen = summarise(screen_runs, with_gap=False)
-    finalists = [int(i) for i in screen.index[:settings.finalists]]
-    confirm_runs = execute(specs(points, settings.confirm_replications, settings, only=finalists), out / "confirm",
-                           workers=workers, resume=True, manifest={"kind": "calibration-confirm", "text": text},
-                           label="calibration confirm")
-    confirm = summarise(confirm_runs)
-    pool = confirm[confirm["accepted"]] if confirm["accepted"].any() else confirm
-    chosen = pool.sort_values("distance").iloc[0]
-    best: dict[str, Any] = {"point": int(chosen.name), "accepted": bool(chosen["accepted"]),
-            "parameters": {k: (int(chosen[k]) if PARAMETERS[k].kind == "int" else round(float(chosen[k]), 4))
-                           for k in UNCERTAIN},
-            **{k: float(chosen[k]) for k in ("working_well_share", "not_working_share", "health_gap",
-                                             "health_gap_low", "health_gap_high", "distance", "replications")}}
-    if not math.isfinite(best["distance"]):
-        raise RuntimeError("calibration produced no finite distance")
-    return Calibration(screen, confirm, best)
+def _predictive(study: Study, posterior: pd.DataFrame, simulator: Simulator) -> pd.DataFrame:
+    """Statistics of ``draws`` posterior draws x ``seeds`` new sets of runs each (pooled as in the calibration)."""
+    draws = resample(posterior, study.predictive_draws, study.base_seed)
+    names = [p.name for p in study.priors]
+    candidates: dict[int, dict[str, float]] = {}
+    rows = []
+    for d, particle in enumerate(draws):
+        values = posterior.loc[particle, names].to_dict()
+        coordinates = {p.name: _coordinate(p, values[p.name]) for p in study.priors}
+        for s in range(study.predictive_seeds):
+            j = d * study.predictive_seeds + s
+            candidates[j] = coordinates
+            rows.append({"candidate": j, "draw": d, "particle": int(particle), "seed": s, **values})
+    results = simulator.simulate(PREDICTIVE, 0, candidates)
+    table = pd.DataFrame(rows)
+    stats = pd.DataFrame.from_dict(results, orient="index")
+    return table.join(stats, on="candidate").drop(columns="candidate")
+
+
+def _coordinate(prior: Prior, value: float) -> float:
+    return math.log10(value) if prior.scale == "log" else float(value)
+
+
+def survey_replicates(target: Target, values: np.ndarray, seed: int) -> np.ndarray:
+    """What the survey would report, given the model's values: each value's share re-drawn with the target's
+    sampling error (binomial from the respondents who could say, a don't-know range drawn uniformly; or
+    normal with ``sd``)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(3,)))
+    values = np.asarray(values, dtype=float)
+    if target.kind == "normal":
+        return values + rng.normal(0.0, target.sd, size=len(values))
+    low, high = target.dont_know
+    n = np.array([max(1, round(target.answered(d)[1])) for d in rng.uniform(low, high, size=len(values))])
+    p = np.clip(np.nan_to_num(values, nan=0.0), 0, 1)
+    return rng.binomial(n, p) / n
+
+
+def _provenance(study: Study, manifest: dict, posterior: pd.DataFrame, generations: pd.DataFrame,
+                sampler: ReplaySampler, simulator: Simulator, started: float) -> dict[str, Any]:
+    last = generations.iloc[-1]
+    candidates = int(sampler.simulated)
+    return {
+        "kind": "posterior", "study": study.source, "study_text": study.text, "study_sha256": study.sha256,
+        "name": study.name, "scenario": study.region_source, "weeks": study.weeks, "fixed": study.fixed,
+        "priors": [p.as_dict() for p in study.priors], "targets": [t.name for t in study.targets],
+        "model_sha256": manifest.get("model_sha256"), "versions": _versions(), "git_commit": git_commit(),
+        "base_seed": study.base_seed, "seed_rule": SEED_RULE,
+        "candidate_seed_rule": "candidate j of generation t: numpy global generator seeded by "
+                               "SeedSequence(base_seed, spawn_key=(0, t + 1, j)); its runs' base seed from "
+                               "spawn_key=(1, t + 1, j)",
+        "method": "pyabc ABC-SMC, StochasticAcceptor (pdf_norm_from_kernel), Temperature, SurveyKernel",
+        "generations": int(len(generations)), "temperature": float(last["temperature"]),
+        "exact": bool(abs(float(last["temperature"]) - 1.0) < 1e-9),
+        "population": study.population, "runs_per_particle": study.runs_per_particle,
+        "candidates_simulated": candidates, "model_runs": candidates * study.runs_per_particle,
+        "failed_runs": int(getattr(simulator, "failed", 0)),
+        "stopped": sampler.stopped or ("the temperature reached 1" if abs(float(last["temperature"]) - 1) < 1e-9
+                                       else f"after {len(generations)} generations"),
+        "ess": float(last["ess"]), "seconds": round(time.monotonic() - started, 1),
+        "sessions": 1 + len(manifest.get("resumed", [])),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _write(result: CalibrationResult) -> None:
+    out = result.out
+    write_atomic(out / POSTERIOR_FILE, lambda tmp: result.posterior.to_parquet(tmp, index=False))
+    write_atomic(out / "predictive.parquet", lambda tmp: result.predictive.to_parquet(tmp, index=False))
+    write_atomic(out / "generations.csv", lambda tmp: result.generations.to_csv(tmp, index=False))
+    text = json.dumps(result.provenance, indent=2, default=str)
+    write_atomic(out / PROVENANCE_FILE, lambda tmp: tmp.write_text(text))

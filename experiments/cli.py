@@ -276,16 +276,23 @@ def validate(
 @app.command()
 @user_errors
 def calibrate(
-    out: Annotated[Path, typer.Option(help="Folder for the runs, calibration_screen.csv, calibration_confirm.csv and calibrated.json.")] = Path("results/calibration"),
-    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).", min=1)] = None,
+    file: Annotated[str, typer.Argument(help="Calibration study TOML file, or the built-in 'calibration' (London 2008).")],
+    out: Annotated[Path | None, typer.Option(help="Results folder (default results/<study name>): posterior, report, runs.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core; 1 = in this process).", min=1)] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (runs go to its workers).")] = None,
 ) -> None:
-    """Calibrate the default scenario to the London snapshot (Young Foundation 2008, §2) by rejection on a Latin hypercube (docs/calibration.md)."""
+    """Calibrate by approximate Bayesian computation (ABC-SMC) against a study file's targets; run again to resume (docs/calibration.md)."""
+    from partnerships.experiments.abc_report import write_report
+    from partnerships.experiments.abc_study import load_study
     from partnerships.experiments.calibration import calibrate as run_calibration
+    from partnerships.experiments.calibration import study_folder
 
-    check_writable(out)
-    result = run_calibration(out, workers=workers)
-    result.write(out)
-    best = result.best
-    typer.echo(f"chosen point {best['point']} ({'accepted' if best['accepted'] else 'nearest, not accepted'}): "
-               f"working well {best['working_well_share']:.3f}, not working {best['not_working_share']:.3f}, "
-               f"health gap {best['health_gap']:.3f}; values in {out / 'calibrated.json'}")
+    study = load_study(file)
+    folder = study_folder(study, out)
+    check_writable(folder)
+    result = run_calibration(study, folder, workers=workers, scheduler=scheduler)
+    path = write_report(folder)
+    p = result.provenance
+    typer.echo(f"{p['generations']} generations, {p['model_runs']:,} model runs ({p['failed_runs']} failed), last "
+               f"temperature {p['temperature']:.3g} ({'the posterior' if result.exact else 'not yet the posterior'}: "
+               f"{p['stopped']}); wrote {folder / 'posterior.parquet'} and {path}")

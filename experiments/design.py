@@ -10,6 +10,8 @@ An experiment file::
     replications = 100             # runs per design point, each with its own seed
     base_seed = 20261126           # run i's seed: SeedSequence(base_seed, spawn_key=(i,))
     outputs = ["runs", "model_weekly"]   # runs always; also model_weekly, project_weekly, projects
+    parameters = "posterior"       # optional: run every point over 50 draws of the calibrated posterior, or
+    # posterior = { file = "results/calibration/posterior.parquet", draws = 50 }   (experiments.posterior)
 
     [fixed]                        # parameter overrides held for every run
     meeting_interval = 4
@@ -42,7 +44,9 @@ import pandas as pd
 from pydantic import Field
 
 from partnerships.experiments.errors import UserError
+from partnerships.model.errors import InputError
 from partnerships.experiments.factors import SAMPLERS, Factor, design_points, full_factorial, sample, sample_size
+from partnerships.experiments.posterior import DEFAULT_DRAWS, DEFAULT_POSTERIOR, PosteriorDraws, cross, draw
 from partnerships.experiments.spec import MAX_RUNS, TABLES, RunSpec, build_specs
 from partnerships.model.parameters import PARAMETERS
 from partnerships.model.scenarios import RegionSpec, find_region
@@ -55,6 +59,11 @@ NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # an experiment's name names a folder: n
 
 
 # --- the file ----------------------------------------------------------------------------------------
+class _Posterior(Table):
+    file: Annotated[str, Field(min_length=1, description="the path of a posterior.parquet")] = str(DEFAULT_POSTERIOR)
+    draws: Annotated[int, Field(ge=1, le=10_000)] = DEFAULT_DRAWS
+
+
 class _ExperimentTable(Table):
     name: Annotated[str, Field(pattern=NAME, description="a name of letters, digits, '.', '_' and '-' (it names "
                                                          "the folder results/<name>)")] | None = None
@@ -64,6 +73,8 @@ class _ExperimentTable(Table):
     replications: Annotated[int, Field(ge=1, le=MAX_RUNS)]
     base_seed: Annotated[int, Field(ge=0, le=2**63 - 1)]
     outputs: list[Annotated[str, one_of(OUTPUTS, "output table")]] = ["runs"]
+    parameters: Annotated[str, one_of(("posterior",), "parameter source")] | None = None
+    posterior: _Posterior | None = None
 
 
 class _Vary(Table):
@@ -110,10 +121,13 @@ class Experiment:
     second_order: bool
     text: str
     source: str
+    posterior: PosteriorDraws | None = None
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()
+        """Of the file's text, and of its posterior file if it runs over posterior draws (the resume guard)."""
+        extra = f"\nposterior sha256 {self.posterior.sha256}" if self.posterior is not None else ""
+        return hashlib.sha256((self.text + extra).encode()).hexdigest()
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -123,16 +137,20 @@ class Experiment:
     @property
     def n_points(self) -> int:
         """Design points, counted without sampling."""
+        draws = self.posterior.draws if self.posterior is not None else 1
         if self.kind == "full_factorial":
-            return math.prod(len(f.levels or ()) for f in self.factors)
-        return sample_size(self.kind, len(self.factors), self.samples or 0, second_order=self.second_order)
+            return math.prod(len(f.levels or ()) for f in self.factors) * draws
+        return sample_size(self.kind, len(self.factors), self.samples or 0, second_order=self.second_order) * draws
 
     def design(self) -> list[dict[str, Any]]:
-        """Each design point's parameter values: a full factorial over levels, or a SALib sample of ranges."""
+        """Each design point's parameter values: a full factorial over levels, or a SALib sample of ranges
+        (crossed with the posterior draws, draws innermost, if the file names a posterior)."""
         if self.kind == "full_factorial":
-            return full_factorial(self.factors)
-        return design_points(self.factors, sample(self.kind, self.factors, self.samples or 0, self.base_seed,
-                                                  num_levels=self.num_levels, second_order=self.second_order))
+            points = full_factorial(self.factors)
+        else:
+            points = design_points(self.factors, sample(self.kind, self.factors, self.samples or 0, self.base_seed,
+                                                        num_levels=self.num_levels, second_order=self.second_order))
+        return cross(points, self.posterior, {*self.fixed, *(f.name for f in self.factors)})
 
     def points(self) -> pd.DataFrame:
         """One row per design point (index = point), one column per varied parameter."""
@@ -148,7 +166,8 @@ class Experiment:
         return {"kind": "experiment", "name": self.name, "description": self.description, "source": self.source,
                 "text": self.text, "sha256": self.sha256, "base_seed": self.base_seed, "scenario": self.region_source,
                 "weeks": self.weeks, "replications": self.replications, "design": self.kind,
-                "points": self.n_points, "fixed": self.fixed, "factors": [f.as_dict() for f in self.factors]}
+                "points": self.n_points, "fixed": self.fixed, "factors": [f.as_dict() for f in self.factors],
+                "posterior": self.posterior.record() if self.posterior is not None else None}
 
 
 def find_experiment(source: str | Path) -> Path:
@@ -182,12 +201,13 @@ def parse_experiment(text: str, origin: str = "experiment", base_dir: Path | Non
                                    "low/high")
     if design.kind in SAMPLERS:
         _check_sampled(check, design, exp.base_seed)
+    posterior = _posterior(check, exp, base_dir)
     experiment = Experiment(
         name=exp.name or Path(origin).stem, description=exp.description, region_source=source, region=region,
         weeks=exp.weeks, replications=exp.replications, base_seed=exp.base_seed,
         outputs=tuple(t for t in OUTPUTS if t in {*exp.outputs, "runs"}), fixed=fixed, factors=factors,
         kind=design.kind, samples=design.samples, num_levels=design.num_levels, second_order=design.second_order,
-        text=text, source=origin)
+        text=text, source=origin, posterior=posterior)
     check_size(experiment, check)
     return experiment
 
@@ -201,6 +221,23 @@ def check_size(experiment: Experiment, check: FileCheck | None = None) -> None:
         if check is None:
             raise UserError(f"--replications {experiment.replications}: allowed {message}")
         raise check.fail("experiment.replications", experiment.replications, message)
+
+
+def _posterior(check: FileCheck, exp: _ExperimentTable, base_dir: Path | None) -> PosteriorDraws | None:
+    """The posterior draws an experiment runs over (``parameters = "posterior"`` or a ``posterior`` table)."""
+    if exp.parameters is not None and exp.posterior is not None:
+        raise check.refuse("experiment", "give parameters = \"posterior\" or a posterior table, not both")
+    if exp.parameters is None and exp.posterior is None:
+        return None
+    table = exp.posterior or _Posterior()
+    path = Path(table.file)
+    if not path.is_absolute() and base_dir is not None and exp.posterior is not None:
+        path = base_dir / path
+    try:
+        return draw(path, table.draws, exp.base_seed)
+    except InputError as err:
+        raise check.inner("experiment.posterior.file" if exp.posterior else "experiment.parameters",
+                          table.file if exp.posterior else "posterior", err) from None
 
 
 def _check_sampled(check: FileCheck, design: _Design, base_seed: int) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from partnerships.experiments import calibration, sensitivity, validation
+from partnerships.experiments.abc_study import load_study
 from partnerships.experiments.design import load_experiment
 from partnerships.experiments.spec import build_specs, digest, run_seed
 from partnerships.model.interventions import Intervention
@@ -98,15 +99,16 @@ def test_validation_conditions_share_seeds_by_replication_and_take_interventions
     assert by_key["default"].interventions == () and by_key["default"].region == county_region()
 
 
-def test_calibration_confirms_the_finalists_on_the_screen_seeds():
-    settings = calibration.CalibrationSettings(points=6, base_seed=3)
-    points = calibration.design(settings)
-    screen = calibration.specs(points, 2, settings)
-    confirm = calibration.specs(points, 3, settings, only=[1, 4])
-    assert {s.point for s in confirm} == {1, 4} and len(confirm) == 6
-    assert all(s.seed == run_seed(3, s.replication) for s in screen + confirm)
-    shared = {s.run_id: s for s in screen}
-    assert all(shared[s.run_id] == s for s in confirm if s.run_id in shared)
+def test_calibration_candidates_seed_their_runs_from_their_own_seed():
+    study = load_study(Path(__file__).resolve().parent.parent / "experiments" / "calibration.toml", probe=False)
+    simulator = calibration.ModelSimulator(study, Path("unused"))
+    middle = {p.name: sum(p.bounds) / 2 for p in study.priors}
+    runs = simulator.specs(3, {5: middle, 9: middle})
+    r = study.runs_per_particle
+    assert [s.run_id for s in runs] == [5 * r + i for i in range(r)] + [9 * r + i for i in range(r)]
+    assert all(s.seed == run_seed(calibration.run_seed_of(study.base_seed, 3, s.point), s.replication) for s in runs)
+    assert len({s.seed for s in runs}) == len(runs) and runs[0].region == study.region
+    assert all(s.parameters["external_funding"] == 0 for s in runs)
 
 
 def test_sensitivity_phases_seed_from_their_own_phase_seed():

@@ -1,0 +1,121 @@
+"""Experiments over posterior draws, and effects with a seeds-only and a parameters+seeds interval."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from partnerships.experiments import posterior as post
+from partnerships.experiments.design import parse_experiment
+from partnerships.experiments.sweep import run_sweep
+from partnerships.model.errors import InputError
+
+EXPERIMENT = """
+[experiment]
+replications = 2
+base_seed = 3
+weeks = 8
+posterior = { file = "posterior.parquet", draws = 3 }
+
+[fixed]
+patience = 12
+
+[vary.meeting_discipline]
+levels = [0.2, 0.8]
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    pd.DataFrame({"particle": range(4), "weight": [0.0, 0.2, 0.3, 0.5], "obstacle_rate": [9.0, 2.0, 3.0, 4.0],
+                  "patience": [10, 20, 30, 40], "log_likelihood": 0.0}).to_parquet(tmp_path / "posterior.parquet")
+    (tmp_path / "posterior.json").write_text(json.dumps({"kind": "posterior"}))
+    return tmp_path
+
+
+def test_every_design_point_runs_at_every_draw_and_the_file_sets_what_it_names(folder):
+    experiment = parse_experiment(EXPERIMENT, "x.toml", base_dir=folder)
+    points = experiment.design()
+    assert experiment.n_points == len(points) == 6 and len(experiment.specs()) == 12
+    draws = experiment.posterior.values
+    assert all(points[c * 3 + d]["obstacle_rate"] == draws[d]["obstacle_rate"] for c in range(2) for d in range(3))
+    assert [p["meeting_discipline"] for p in points] == [0.2] * 3 + [0.8] * 3
+    assert all(s.parameters["patience"] == 12 for s in experiment.specs())  # [fixed] wins over the draws
+    assert 0 not in experiment.posterior.particles  # a particle of weight 0 is never drawn
+    again = parse_experiment(EXPERIMENT, "x.toml", base_dir=folder)
+    assert again.posterior == experiment.posterior  # the draws follow the experiment's base seed
+
+
+def test_the_posterior_file_is_part_of_what_the_resume_guard_hashes(folder):
+    before = parse_experiment(EXPERIMENT, "x.toml", base_dir=folder)
+    table = pd.read_parquet(folder / "posterior.parquet")
+    table.loc[1, "obstacle_rate"] = 2.5
+    table.to_parquet(folder / "posterior.parquet")
+    after = parse_experiment(EXPERIMENT, "x.toml", base_dir=folder)
+    assert before.sha256 != after.sha256 and after.manifest()["sha256"] == after.sha256
+    assert after.manifest()["posterior"]["sha256"] == post.file_sha256(folder / "posterior.parquet")
+
+
+def test_a_sweep_over_draws_refuses_to_resume_on_a_changed_posterior(folder):
+    (folder / "x.toml").write_text(EXPERIMENT)
+    result = run_sweep(folder / "x.toml", folder / "out", workers=1)
+    assert len(result.runs) == 12 and set(result.runs["obstacle_rate"]) <= {2.0, 3.0, 4.0}
+    table = pd.read_parquet(folder / "posterior.parquet")
+    table.loc[1, "obstacle_rate"] = 2.5
+    table.to_parquet(folder / "posterior.parquet")
+    with pytest.raises(InputError, match="different experiment file"):
+        run_sweep(folder / "x.toml", folder / "out", workers=1)
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ('posterior = { file = "nowhere.parquet", draws = 3 }', "not found"),
+    ('posterior = { file = "posterior.parquet", draws = 0 }', "experiment.posterior.draws = 0"),
+    ('parameters = "posterio"', "did you mean 'posterior'?"),
+])
+def test_a_bad_posterior_option_is_one_line(folder, line, message):
+    text = EXPERIMENT.replace('posterior = { file = "posterior.parquet", draws = 3 }', line)
+    with pytest.raises(InputError, match=message) as err:
+        parse_experiment(text, "x.toml", base_dir=folder)
+    assert "\n" not in str(err.value)
+
+
+def _folder(tmp_path: Path, draws: int, effects: np.ndarray, noise: float, reps: int, seed: int = 1) -> Path:
+    """A results folder of a two-level lever run at ``draws`` draws whose true effects are ``effects``."""
+    rng = np.random.default_rng(seed)
+    rows, run = [], 0
+    for cell, level in enumerate((0.2, 0.8)):
+        for d in range(draws):
+            for _ in range(reps):
+                mean = 0.3 + (effects[d] if level == 0.8 else 0.0)
+                rows.append({"run_id": run, "point": cell * draws + d, "meeting_discipline": level,
+                             "delivered_share": mean + rng.normal(0, noise), "status": "ok"})
+                run += 1
+    pd.DataFrame(rows).to_parquet(tmp_path / "runs.parquet")
+    manifest = {"kind": "experiment", "factors": [{"name": "meeting_discipline", "levels": [0.2, 0.8]}],
+                "posterior": {"draws": draws} if draws > 1 else None}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    return tmp_path
+
+
+def test_effect_intervals_separate_seed_noise_from_parameter_uncertainty(tmp_path):
+    rng = np.random.default_rng(0)
+    effects = rng.normal(0.05, 0.04, 200)  # the effect is uncertain: it changes sign across draws
+    row = post.effect_intervals(_folder(tmp_path, 200, effects, 0.02, 8), outcomes=("delivered_share",)).iloc[0]
+    assert row["draws"] == 200 and row["effect"] == pytest.approx(effects.mean(), abs=0.003)
+    assert row["seeds_high"] - row["seeds_low"] < 0.01  # seeds alone: a narrow interval around the mean effect
+    assert row["seeds_low"] > 0
+    q = np.quantile(effects, [0.025, 0.975])
+    assert row["total_low"] == pytest.approx(q[0], abs=0.015) and row["total_high"] == pytest.approx(q[1], abs=0.015)
+    assert not row["survives"] and row["parameter_share"] > 0.9
+
+
+def test_without_a_posterior_both_intervals_are_the_seed_interval(tmp_path):
+    row = post.effect_intervals(_folder(tmp_path, 1, np.array([0.1]), 0.05, 400), outcomes=("delivered_share",)).iloc[0]
+    assert row["draws"] == 1 and (row["seeds_low"], row["seeds_high"]) == (row["total_low"], row["total_high"])
+    half = 1.96 * 0.05 * np.sqrt(2 / 400)
+    assert row["seeds_high"] - row["seeds_low"] == pytest.approx(2 * half, rel=0.15)
+    assert row["survives"] and row["parameter_share"] == 0.0
