@@ -99,6 +99,7 @@ def observed_interval(target: Target) -> tuple[float, float]:
     """95% interval of the observed share (Jeffreys, from the respondents who could say, over the don't-know
     range), or observed +/- 1.96 sd."""
     if target.kind == "normal":
+        assert target.sd is not None  # a normal target has its sd (abc_study checks one of the two is given)
         return target.observed - 1.96 * target.sd, target.observed + 1.96 * target.sd
     ends = []
     for d in target.dont_know:

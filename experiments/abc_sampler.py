@@ -139,7 +139,7 @@ class ReplaySampler(Sampler):
                 break
             share = FIRST_BATCH if batch == 0 and not all_accepted else 1.0
             size = max(smallest, math.ceil(share * (n - accepted) / max(rate, 1e-3)))
-            size = min(size, max(smallest, math.ceil(MAX_BATCH * (n - accepted))), left)
+            size = int(min(size, max(smallest, math.ceil(MAX_BATCH * (n - accepted))), left))
             ids = range(start, int(min(start + size, max_eval)))
             proposals = {j: self._propose(simulate_one, t, j) for j in ids}
             results = self._results(t, batch, proposals)

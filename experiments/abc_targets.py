@@ -56,7 +56,7 @@ def statistics_by_candidate(stats: Sequence[Statistic], runs: pd.DataFrame, proj
     for key in sorted(runs[group].unique()):
         mine = ok[ok[group] == key]
         rows_projects = None
-        if by_run is not None and len(mine):
+        if projects is not None and by_run is not None and len(mine):
             ids = [i for i in mine["run_id"] if i in by_run.groups]
             rows_projects = projects[projects["run_id"].isin(ids)] if ids else projects.iloc[:0]
         rows[key] = {s.name: statistic_value(s, mine, rows_projects) for s in stats}

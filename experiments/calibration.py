@@ -289,6 +289,7 @@ def survey_replicates(target: Target, values: np.ndarray, seed: int) -> np.ndarr
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(3,)))
     values = np.asarray(values, dtype=float)
     if target.kind == "normal":
+        assert target.sd is not None  # a normal target has its sd (abc_study checks one of the two is given)
         return values + rng.normal(0.0, target.sd, size=len(values))
     low, high = target.dont_know
     n = np.array([max(1, round(target.answered(d)[1])) for d in rng.uniform(low, high, size=len(values))])
