@@ -22,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import fields
 
 SCENARIO = "region_100k"
 

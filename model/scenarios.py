@@ -19,6 +19,7 @@ from typing import Annotated, Any, ClassVar
 import numpy as np
 from pydantic import Field
 
+from partnerships.model.bounded import FastIntegers
 from partnerships.model.codes import OrgKind, Stage, Theme
 from partnerships.model.errors import InputError
 from partnerships.model.interventions import ACTIONS, CONDITIONS, Intervention
@@ -340,19 +341,20 @@ def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Genera
     area_start = np.arange(spec.areas) * len(kinds_per_area)
     by_kind_offsets = {k: np.flatnonzero(kinds_per_area == k) for k in np.unique(kinds_per_area)}
     synthetic = spec.areas > 1
+    draws = FastIntegers(rng)  # the generator's own integers, in plain Python: cheaper for scalars
     for area in range(spec.areas):
         for j in range(projects_in_area[area]):
-            theme = THEME_CYCLE[rng.integers(len(THEME_CYCLE))] if synthetic else THEME_CYCLE[j % len(THEME_CYCLE)]
+            theme = THEME_CYCLE[draws.integers(len(THEME_CYCLE))] if synthetic else THEME_CYCLE[j % len(THEME_CYCLE)]
             chosen: list[int] = []
             for member_kind, fewest, most in THEME_MEMBERS[theme]:
                 pool = by_kind_offsets.get(int(member_kind))
                 if pool is None:
                     continue
-                take = min(len(pool), int(rng.integers(fewest, most + 1)))
-                chosen.extend(area_start[area] + rng.choice(pool, size=take, replace=False))
+                take = min(len(pool), int(draws.integers(fewest, most + 1)))
+                chosen.extend(area_start[area] + draws.choice(pool, size=take, replace=False))
             if len(chosen) < 2:  # an area lacking the theme's kinds: fill with any others
                 others = np.setdiff1d(np.arange(len(kinds_per_area)) + area_start[area], chosen)
-                chosen.extend(rng.choice(others, size=min(len(others), 2 - len(chosen)), replace=False))
+                chosen.extend(draws.choice(others, size=min(len(others), 2 - len(chosen)), replace=False))
             members_of_project.append(np.array(chosen, dtype=np.int32))
             themes.append(int(theme))
             leads.append(int(chosen[0]))
@@ -362,7 +364,8 @@ def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Genera
                     area_of_org=area_of_org, relationship_index={})
     rows = _new_rows(params)
     for theme, lead, members in zip(themes, leads, members_of_project):
-        _start_project(region, rows, params, rng, theme=theme, lead=lead, members=members, week=0, parent=-1)
+        _start_project(region, rows, params, draws, theme=theme, lead=lead, members=members, week=0, parent=-1)
+    draws.close()
     _flush(region, rows)
     return region
 
@@ -426,7 +429,8 @@ def _queue_pairs(region: Region, rows: _Rows, project: int, orgs_a: list[int], o
     return next_index - first_new
 
 
-def _queue_memberships(rows: _Rows, project: int, orgs: list[int], week: int, rng: np.random.Generator) -> None:
+def _queue_memberships(rows: _Rows, project: int, orgs: list[int], week: int,
+                       rng: np.random.Generator | FastIntegers) -> None:
     """Queue memberships of ``orgs`` in ``project``, drawing one standard normal each for its commitment."""
     rows.mem_project.extend([project] * len(orgs))
     rows.mem_org.extend(orgs)
@@ -434,8 +438,8 @@ def _queue_memberships(rows: _Rows, project: int, orgs: list[int], week: int, rn
     rows.mem_z.append(rng.standard_normal(len(orgs)))
 
 
-def _start_project(region: Region, rows: _Rows, params: dict[str, Any], rng: np.random.Generator, *, theme: int,
-                   lead: int, members: np.ndarray, week: int, parent: int, ambition: float | None = None) -> int:
+def _start_project(region: Region, rows: _Rows, params: dict[str, Any], rng: np.random.Generator | FastIntegers, *,
+                   theme: int, lead: int, members: np.ndarray, week: int, parent: int, ambition: float | None = None) -> int:
     """Queue a new project and its memberships and pairs in ``rows``; returns the project's index.
 
     Draws, in order: a uniform for each new relationship's starting trust, one for the ambition (unless given),
