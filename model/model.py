@@ -98,10 +98,7 @@ class PartnershipModel(mesa.Model):
         self.series: dict[str, list[np.ndarray]] = {"momentum": [], "trust_mean": [], "stage": []}
         self.left_this_week = 0  # representatives who left, and funding awards made, in the week just stepped
         self.awards_this_week = 0
-        for cls in set(kind_classes(self.orgs.kind)):
-            indices = np.flatnonzero(self.orgs.kind == cls.kind)
-            cls.create_agents(self, len(indices), indices.tolist())
-        self._add_project_agents(0)
+        self._project_agents: list[PartnershipProject] | None = None  # agents are made when first asked for
         self.datacollector = weekly_collector()
         self._refresh_trust()
         self._record(left=0, awards=0)
@@ -132,12 +129,35 @@ class PartnershipModel(mesa.Model):
         """Weeks simulated so far (0 before the first step)."""
         return int(self.time)
 
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Mesa's set of every agent: the organisations, then the projects (made on first access: a large
+        region that is only run never pays for them)."""
+        self._make_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
+        self._make_agents()
+        return super().agents_by_type
+
     def project_agent(self, index: int) -> PartnershipProject:
-        return self._project_agents[index]
+        return self._make_agents()[index]
+
+    def _make_agents(self) -> list[PartnershipProject]:
+        """Create the agents (views onto the arrays) if not yet made; returns the project agents."""
+        if self._project_agents is None:
+            self._project_agents = []
+            kinds = self.orgs.kind
+            for cls in kind_classes(np.unique(kinds)):
+                indices = np.flatnonzero(kinds == cls.kind)
+                cls.create_agents(self, len(indices), indices.tolist())
+            self._add_project_agents(0)
+        return self._project_agents
 
     def _add_project_agents(self, first: int) -> None:
-        if first == 0:
-            self._project_agents: list[PartnershipProject] = []
+        if self._project_agents is None:  # not made yet: they will be made with the rest
+            return
         for index in range(first, len(self.projects)):
             self._project_agents.append(PartnershipProject(self, index))
 
