@@ -318,8 +318,9 @@ class PartnershipModel(mesa.Model):
         rng = self._weekly_rng(Stream.JOINER)
         joiners = []
         for p in joining:
-            past_and_present = mem.org[mem.of_project(p)]  # a partner that withdrew does not rejoin
-            candidates = np.setdiff1d(region.orgs_in_area(region.area_of_org[proj.lead[p]]), past_and_present)
+            past_and_present = set(mem.org[mem.of_project(p)].tolist())  # a partner that withdrew does not rejoin
+            candidates = [o for o in region.orgs_in_area(region.area_of_org[proj.lead[p]]).tolist()
+                          if o not in past_and_present]  # in order, as np.setdiff1d gives them
             if len(candidates):
                 joiners.append((int(p), int(rng.choice(candidates))))
         if joiners:
