@@ -78,6 +78,6 @@ class FastIntegers:
 
     def close(self) -> None:
         """Hand the half-word buffer back to the generator: ``rng`` is then as its own methods would have left it."""
-        state = self._bitgen.state
+        state = dict(self._bitgen.state)
         state["has_uint32"], state["uinteger"] = self._has_half, self._half
         self._bitgen.state = state

@@ -363,8 +363,8 @@ def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Genera
                     relationships=Relationships.empty(), pairs=Pairs.empty(), org_names=names,
                     area_of_org=area_of_org, relationship_index={})
     rows = _new_rows(params)
-    for theme, lead, members in zip(themes, leads, members_of_project):
-        _start_project(region, rows, params, draws, theme=theme, lead=lead, members=members, week=0, parent=-1)
+    for project_theme, lead, members in zip(themes, leads, members_of_project):
+        _start_project(region, rows, params, draws, theme=project_theme, lead=lead, members=members, week=0, parent=-1)
     draws.close()
     _flush(region, rows)
     return region

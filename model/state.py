@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 FLOAT, INDEX, WEEK, COUNT, CODE, FLAG = np.float64, np.int32, np.int32, np.int32, np.int8, np.bool_
 
@@ -61,7 +62,7 @@ class _Columns:
     def __len__(self) -> int:  # each table names its first column here: len() is on the hot path
         raise NotImplementedError
 
-    def append(self, **columns: np.ndarray) -> None:
+    def append(self, **columns: ArrayLike) -> None:
         """Append rows; every column must be given."""
         names = [f.name for f in fields(self)]  # type: ignore[arg-type]
         missing = set(names) - set(columns)
@@ -157,6 +158,10 @@ class Memberships(_Columns):
     def __len__(self) -> int:
         return len(self.project)
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._rows_of: list[list[int]] | None = None  # membership rows by project, built when first asked
+
     def of_project(self, project: int) -> np.ndarray:
         """Rows of ``project``'s memberships, active or withdrawn, in row order (an index kept up to date
         by :meth:`append`; a membership's project never changes)."""
@@ -166,7 +171,7 @@ class Memberships(_Columns):
         rows = self._rows_of[project] if project < len(self._rows_of) else []
         return np.array(rows, dtype=np.int64)
 
-    def append(self, **columns: np.ndarray) -> None:
+    def append(self, **columns: ArrayLike) -> None:
         first = len(self)
         super().append(**columns)
         if self._rows_of is not None:
@@ -180,10 +185,6 @@ class Memberships(_Columns):
             rows_of.extend([] for _ in range(max(projects) + 1 - len(rows_of)))
         for row, project in enumerate(projects, start=first):
             rows_of[project].append(row)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._rows_of: list[list[int]] | None = None  # membership rows by project, built when first asked
 
 
 @dataclass
