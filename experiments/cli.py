@@ -114,7 +114,8 @@ def run(
     spec = load_region(scenario)
     if out is not None:
         check_writable(out)
-    result = run_one({**spec.parameters, **overrides}, seed=seed, weeks=weeks, region=spec)
+    result = run_one({**spec.parameters, **overrides}, seed=seed, weeks=weeks, region=spec,
+                     tables=out is not None)  # without --out only the summary is printed
     if out is not None:
         with atomic_directory(out) as tmp:
             result.projects.to_parquet(tmp / "projects.parquet", index=False)

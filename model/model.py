@@ -21,6 +21,7 @@ from partnerships.model.mesa_scenario import settle
 from partnerships.model.parameters import ParameterError, lookup
 from partnerships.model.records import weekly_collector
 from partnerships.model.scenarios import RegionSpec, add_members, build_region, load_region, new_representatives, start_project
+from partnerships.model.state import grown
 
 WEEKS_PER_YEAR = 52
 DEFAULT_WEEKS = 260  # five years (model brief)
@@ -93,13 +94,11 @@ class PartnershipModel(mesa.Model):
         self.project_trust_mean = np.zeros(len(self.projects))
         self.project_trust_min = np.zeros(len(self.projects))
         self.member_trust = np.zeros(len(self.memberships))
+        self._buffers: dict[str, np.ndarray] = {}  # spare capacity of the arrays above (state.grown)
         self.series: dict[str, list[np.ndarray]] = {"momentum": [], "trust_mean": [], "stage": []}
         self.left_this_week = 0  # representatives who left, and funding awards made, in the week just stepped
         self.awards_this_week = 0
-        for cls in set(kind_classes(self.orgs.kind)):
-            indices = np.flatnonzero(self.orgs.kind == cls.kind)
-            cls.create_agents(self, len(indices), indices.tolist())
-        self._add_project_agents(0)
+        self._project_agents: list[PartnershipProject] | None = None  # agents are made when first asked for
         self.datacollector = weekly_collector()
         self._refresh_trust()
         self._record(left=0, awards=0)
@@ -130,12 +129,35 @@ class PartnershipModel(mesa.Model):
         """Weeks simulated so far (0 before the first step)."""
         return int(self.time)
 
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Mesa's set of every agent: the organisations, then the projects (made on first access: a large
+        region that is only run never pays for them)."""
+        self._make_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
+        self._make_agents()
+        return super().agents_by_type
+
     def project_agent(self, index: int) -> PartnershipProject:
-        return self._project_agents[index]
+        return self._make_agents()[index]
+
+    def _make_agents(self) -> list[PartnershipProject]:
+        """Create the agents (views onto the arrays) if not yet made; returns the project agents."""
+        if self._project_agents is None:
+            self._project_agents = []
+            kinds = self.orgs.kind
+            for cls in kind_classes(np.unique(kinds)):
+                indices = np.flatnonzero(kinds == cls.kind)
+                cls.create_agents(self, len(indices), indices.tolist())
+            self._add_project_agents(0)
+        return self._project_agents
 
     def _add_project_agents(self, first: int) -> None:
-        if first == 0:
-            self._project_agents: list[PartnershipProject] = []
+        if self._project_agents is None:  # not made yet: they will be made with the rest
+            return
         for index in range(first, len(self.projects)):
             self._project_agents.append(PartnershipProject(self, index))
 
@@ -296,8 +318,9 @@ class PartnershipModel(mesa.Model):
         rng = self._weekly_rng(Stream.JOINER)
         joiners = []
         for p in joining:
-            past_and_present = mem.org[mem.project == p]  # a partner that withdrew does not rejoin
-            candidates = np.setdiff1d(region.orgs_in_area(region.area_of_org[proj.lead[p]]), past_and_present)
+            past_and_present = set(mem.org[mem.of_project(p)].tolist())  # a partner that withdrew does not rejoin
+            candidates = [o for o in region.orgs_in_area(region.area_of_org[proj.lead[p]]).tolist()
+                          if o not in past_and_present]  # in order, as np.setdiff1d gives them
             if len(candidates):
                 joiners.append((int(p), int(rng.choice(candidates))))
         if joiners:
@@ -317,7 +340,8 @@ class PartnershipModel(mesa.Model):
         for p in closing:
             if rng.random() >= self.params["follow_on_chance"]:
                 continue
-            members = mem.org[(mem.project == p) & mem.active]
+            rows = mem.of_project(p)
+            members = mem.org[rows[mem.active[rows]]]
             if len(members) < 2:  # closed early because partners left: nobody to follow on
                 continue
             lead = int(proj.lead[p]) if proj.lead[p] in members else int(members[0])
@@ -326,9 +350,11 @@ class PartnershipModel(mesa.Model):
                           ambition=float(proj.ambition[p] * (1.0 + 0.5 * self.project_trust_mean[p])))
         if len(self.projects) > first_new:
             self._add_project_agents(first_new)
-            grow = len(self.projects) - len(self.project_trust_mean)
-            self.project_trust_mean = np.concatenate([self.project_trust_mean, np.zeros(grow)])
-            self.project_trust_min = np.concatenate([self.project_trust_min, np.zeros(grow)])
+            new = np.zeros(len(self.projects) - len(self.project_trust_mean))
+            self.project_trust_mean, self._buffers["trust_mean"] = grown(self.project_trust_mean, new,
+                                                                         self._buffers.get("trust_mean"))
+            self.project_trust_min, self._buffers["trust_min"] = grown(self.project_trust_min, new,
+                                                                       self._buffers.get("trust_min"))
             self._resize_membership_scratch()
 
     def _embeddedness(self) -> np.ndarray:
@@ -341,8 +367,10 @@ class PartnershipModel(mesa.Model):
         return np.divide(total, count, out=np.zeros(n), where=count > 0)
 
     def _resize_membership_scratch(self) -> None:
-        if len(self.member_trust) != len(self.memberships):
-            self.member_trust = np.zeros(len(self.memberships))
+        """Room in ``member_trust`` for new memberships (its values are refreshed before they are read)."""
+        new = np.zeros(len(self.memberships) - len(self.member_trust))
+        self.member_trust, self._buffers["member_trust"] = grown(self.member_trust, new,
+                                                                 self._buffers.get("member_trust"))
 
     def _refresh_trust(self) -> None:
         member_sum = np.zeros(len(self.memberships))

@@ -31,14 +31,18 @@ class RunResult:
 
 def run_one(parameters: Mapping[str, Any] | None = None, seed: int = 0, weeks: int = DEFAULT_WEEKS,
             region: str | Path | RegionSpec = "county", interventions: tuple[Intervention, ...] = (),
-            series: bool = True) -> RunResult:
+            series: bool = True, tables: bool = True) -> RunResult:
     """Build a :class:`PartnershipModel` with ``parameters`` and ``seed``, step it ``weeks`` times.
 
     The summary holds every outcome of :data:`model.outcomes.SUMMARY_FIELDS`, the seed, the weeks
-    and every parameter's value. ``series=False`` skips the per-project weekly table.
+    and every parameter's value. ``series=False`` skips the per-project weekly table; ``tables=False``
+    returns the summary alone (the same summary), with empty tables.
     """
+    series = series and tables
     model = PartnershipModel(region, rng=seed, interventions=interventions, record_series=series,
                              **(parameters or {}))
     model.run_for(weeks)
     row = summary(model) | {"seed": seed, "weeks": weeks, "scenario": model.spec.name} | model.params
+    if not tables:
+        return RunResult(row, pd.DataFrame())
     return RunResult(row, project_table(model), weekly_series(model) if series else pd.DataFrame(), model_series(model))

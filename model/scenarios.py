@@ -19,11 +19,12 @@ from typing import Annotated, Any, ClassVar
 import numpy as np
 from pydantic import Field
 
+from partnerships.model.bounded import FastIntegers
 from partnerships.model.codes import OrgKind, Stage, Theme
 from partnerships.model.errors import InputError
 from partnerships.model.interventions import ACTIONS, CONDITIONS, Intervention
 from partnerships.model.schema import MAX_WEEKS, FileCheck, Table, one_of
-from partnerships.model.state import Memberships, Organisations, Pairs, Projects, Relationships
+from partnerships.model.state import Memberships, Organisations, Pairs, Projects, Relationships, combined_trust, group_starts
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "experiments" / "scenarios"
 MAX_ORGANISATIONS = 200_000
@@ -330,11 +331,7 @@ def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Genera
         rep_tenure=rng.integers(0, 260, n).astype(np.int32), rep_autonomy=autonomy, rep_presence=presence,
         rep_skill=skill, rep_generation=np.ones(n, dtype=np.int32),
     )
-    counters: dict[int, int] = {}
-    names = []
-    for k in kind:
-        counters[k] = counters.get(k, 0) + 1
-        names.append(f"{OrgKind(k).label.title()} {counters[k]}")
+    names = _org_names(kind)
 
     projects_in_area = np.full(spec.areas, spec.projects_per_area, dtype=np.int64)
     projects_in_area[: spec.extra_projects] += 1
@@ -344,19 +341,20 @@ def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Genera
     area_start = np.arange(spec.areas) * len(kinds_per_area)
     by_kind_offsets = {k: np.flatnonzero(kinds_per_area == k) for k in np.unique(kinds_per_area)}
     synthetic = spec.areas > 1
+    draws = FastIntegers(rng)  # the generator's own integers, in plain Python: cheaper for scalars
     for area in range(spec.areas):
         for j in range(projects_in_area[area]):
-            theme = THEME_CYCLE[rng.integers(len(THEME_CYCLE))] if synthetic else THEME_CYCLE[j % len(THEME_CYCLE)]
+            theme = THEME_CYCLE[draws.integers(len(THEME_CYCLE))] if synthetic else THEME_CYCLE[j % len(THEME_CYCLE)]
             chosen: list[int] = []
             for member_kind, fewest, most in THEME_MEMBERS[theme]:
                 pool = by_kind_offsets.get(int(member_kind))
                 if pool is None:
                     continue
-                take = min(len(pool), int(rng.integers(fewest, most + 1)))
-                chosen.extend(area_start[area] + rng.choice(pool, size=take, replace=False))
+                take = min(len(pool), int(draws.integers(fewest, most + 1)))
+                chosen.extend(area_start[area] + draws.choice(pool, size=take, replace=False))
             if len(chosen) < 2:  # an area lacking the theme's kinds: fill with any others
                 others = np.setdiff1d(np.arange(len(kinds_per_area)) + area_start[area], chosen)
-                chosen.extend(rng.choice(others, size=min(len(others), 2 - len(chosen)), replace=False))
+                chosen.extend(draws.choice(others, size=min(len(others), 2 - len(chosen)), replace=False))
             members_of_project.append(np.array(chosen, dtype=np.int32))
             themes.append(int(theme))
             leads.append(int(chosen[0]))
@@ -364,11 +362,44 @@ def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Genera
     region = Region(orgs=orgs, projects=Projects.empty(), memberships=Memberships.empty(),
                     relationships=Relationships.empty(), pairs=Pairs.empty(), org_names=names,
                     area_of_org=area_of_org, relationship_index={})
-    rows = _new_rows()
-    for theme, lead, members in zip(themes, leads, members_of_project):
-        _start_project(region, rows, params, rng, theme=theme, lead=lead, members=members, week=0, parent=-1)
+    rows = _new_rows(params)
+    for project_theme, lead, members in zip(themes, leads, members_of_project):
+        _start_project(region, rows, params, draws, theme=project_theme, lead=lead, members=members, week=0, parent=-1)
+    draws.close()
     _flush(region, rows)
     return region
+
+
+def _org_names(kind: np.ndarray) -> list[str]:
+    """Each organisation's name: its kind and its number among the organisations of that kind ("District council 3")."""
+    labels = [OrgKind(k).label.title() for k in range(len(OrgKind))]
+    order = np.argsort(kind, kind="stable")
+    counts = np.bincount(kind, minlength=len(OrgKind))
+    number = np.empty(len(kind), dtype=np.int64)
+    number[order] = np.arange(1, len(kind) + 1) - np.repeat(group_starts(kind, len(OrgKind))[:-1], counts)
+    return [f"{labels[k]} {i}" for k, i in zip(kind.tolist(), number.tolist())]
+
+
+class _Rows:
+    """What a build or a week's structure change queues, in two passes: :func:`_start_project` and
+    :func:`add_members` make the random draws in their order and queue the rows' keys and draws (plain lists);
+    :func:`_flush` computes the rows from them, vectorised over the whole batch, and appends them."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = params
+        self.projects: list[dict[str, Any]] = []  # keys and draws of each queued project
+        self.mem_project: list[int] = []
+        self.mem_org: list[int] = []
+        self.mem_week: list[int] = []
+        self.mem_z: list[np.ndarray] = []  # standard normals drawn for the commitments
+        self.rel_a: list[int] = []  # organisations of each new relationship, in the order the pair named them
+        self.rel_b: list[int] = []
+        self.rel_u: list[np.ndarray] = []  # uniforms drawn for their starting trust
+        self.n_relationships = 0
+        self.pair_project: list[int] = []
+        self.pair_rel: list[int] = []
+        self.pair_ma: list[int] = []
+        self.pair_mb: list[int] = []
 
 
 def _append_rows(table, rows: list[dict[str, Any]]) -> None:
@@ -376,84 +407,140 @@ def _append_rows(table, rows: list[dict[str, Any]]) -> None:
         table.append(**{key: [row[key] for row in rows] for key in rows[0]})
 
 
-def _relationship(region: Region, rows, a: int, b: int, params: dict[str, Any], rng: np.random.Generator) -> tuple[int, float]:
-    """Index and combined trust of the relationship between ``a`` and ``b``; a new one starts at its sector baseline."""
-    from partnerships.model.state import combined_trust
+def _queue_pairs(region: Region, rows: _Rows, project: int, orgs_a: list[int], orgs_b: list[int],
+                 ma: list[int], mb: list[int]) -> int:
+    """Queue the pairs of memberships ``(ma[i], mb[i])`` of organisations ``(orgs_a[i], orgs_b[i])`` in ``project``,
+    each with its relationship (a new one numbered after those queued); returns how many relationships are new."""
+    index_of = region.relationship_index
+    first_new = next_index = len(region.relationships) + rows.n_relationships
+    for a, b in zip(orgs_a, orgs_b):
+        key = (a, b) if a < b else (b, a)
+        found = index_of.get(key)
+        if found is None:
+            found = index_of[key] = next_index
+            next_index += 1
+            rows.rel_a.append(a)
+            rows.rel_b.append(b)
+        rows.pair_rel.append(found)
+    rows.pair_project.extend([project] * len(ma))
+    rows.pair_ma.extend(ma)
+    rows.pair_mb.extend(mb)
+    rows.n_relationships = next_index - len(region.relationships)
+    return next_index - first_new
 
-    key = (min(a, b), max(a, b))
-    index = region.relationship_index.get(key)
-    if index is not None:
-        if index < len(region.relationships):
-            rel = region.relationships
-            return index, float(combined_trust(rel.interpersonal[index], rel.institutional[index]))
-        row = rows["relationships"][index - len(region.relationships)]
-        return index, float(combined_trust(row["interpersonal"], row["institutional"]))
-    base = baseline_trust_table(params["sector_trust_gap"])[region.orgs.kind[a], region.orgs.kind[b]]
-    row = {"a": key[0], "b": key[1], "interpersonal": min(1.0, base * rng.uniform(0.7, 1.3)), "institutional": 0.3 * base}
-    index = len(region.relationships) + len(rows["relationships"])
-    rows["relationships"].append(row)
-    region.relationship_index[key] = index
-    return index, float(combined_trust(row["interpersonal"], row["institutional"]))
+
+def _queue_memberships(rows: _Rows, project: int, orgs: list[int], week: int,
+                       rng: np.random.Generator | FastIntegers) -> None:
+    """Queue memberships of ``orgs`` in ``project``, drawing one standard normal each for its commitment."""
+    rows.mem_project.extend([project] * len(orgs))
+    rows.mem_org.extend(orgs)
+    rows.mem_week.extend([week] * len(orgs))
+    rows.mem_z.append(rng.standard_normal(len(orgs)))
 
 
-def _start_project(region: Region, rows, params: dict[str, Any], rng: np.random.Generator, *, theme: int, lead: int,
-                   members: np.ndarray, week: int, parent: int, ambition: float | None = None) -> int:
+def _start_project(region: Region, rows: _Rows, params: dict[str, Any], rng: np.random.Generator | FastIntegers, *,
+                   theme: int, lead: int, members: np.ndarray, week: int, parent: int, ambition: float | None = None) -> int:
     """Queue a new project and its memberships and pairs in ``rows``; returns the project's index.
 
-    First projects start modest: ambition grows with the members' trust (PAS 2007, 'the trust-building loop', p. 13).
+    Draws, in order: a uniform for each new relationship's starting trust, one for the ambition (unless given),
+    four for the governance and management choices, the governance level, a normal for each member's commitment.
     """
-    project = len(region.projects) + len(rows["projects"])
-    first_membership = len(region.memberships) + len(rows["memberships"])
-    trusts = []
-    for i, a in enumerate(members):
-        for j in range(i):
-            rel, trust = _relationship(region, rows, int(members[j]), int(a), params, rng)
-            trusts.append(trust)
-            rows["pairs"].append({"project": project, "rel": rel, "ma": first_membership + j, "mb": first_membership + i})
-    trust = float(np.mean(trusts)) if trusts else 0.0
-    if ambition is None:
-        ambition = params["ambition"] * rng.uniform(0.8, 1.2) * (0.75 + 0.5 * trust)
-    orgs = region.orgs
-    lead_decides = bool(rng.random() < params["lead_decides_share"])
-    has_champion = rng.random() < params["champion_share"]
-    rows["projects"].append(dict(
-        theme=theme, stage=int(Stage.INITIATING), stage_before_stall=int(Stage.INITIATING), momentum=0.5,
-        ambition=ambition, progress=0.0, lead=lead,
-        # PAS 2007, 'resourcing collaboration', p. 25: the partner investing most sponsors
-        sponsor=int(members[np.argmax(orgs.resources[members])]),
-        champion=int(members[np.argmax(orgs.rep_skill[members])]) if has_champion else -1,
-        has_manager=bool(rng.random() < params["project_manager_share"]), lead_decides=lead_decides,
-        equitable=bool(rng.random() < params["equitable_share"]),
-        governance_level=int(rng.integers(4, 7)) if lead_decides else int(rng.integers(1, 4)),
-        next_meeting=week + 1, deferred_until=-1, obstacle=0.0, catalyst_until=-1, external_funds=0.0,
-        external_received=0.0, pooled_funds=POOLED_SHARE * float(orgs.resources[members].sum()), costs=0.0,
-        benefits=0.0, stalls=0, stalled_since=-1, gate_refusals=0, started=week, delivered_week=-1, closed_week=-1,
-        parent=parent, first_stall_week=-1, action_quality=0.5,
-    ))
-    for org in members:
-        rows["memberships"].append(_membership_row(region, project, int(org), week, rng))
+    project = len(region.projects) + len(rows.projects)
+    first_membership = len(region.memberships) + len(rows.mem_org)
+    orgs = [int(org) for org in members]
+    j, i = _pair_positions(len(orgs))
+    new = _queue_pairs(region, rows, project, [orgs[x] for x in j], [orgs[x] for x in i],
+                       [first_membership + x for x in j], [first_membership + x for x in i])
+    u = rng.random(new + (5 if ambition is None else 4))
+    rows.rel_u.append(u[:new])
+    choices = u[new:].tolist()
+    lead_decides = bool(choices[-4] < params["lead_decides_share"])
+    governance_level = int(rng.integers(4, 7)) if lead_decides else int(rng.integers(1, 4))
+    rows.projects.append(dict(project=project, theme=theme, lead=lead, week=week, parent=parent, ambition=ambition,
+                              orgs=orgs, pairs=len(j), choices=choices, governance_level=governance_level))
+    _queue_memberships(rows, project, orgs, week, rng)
     return project
 
 
-def _membership_row(region: Region, project: int, org: int, week: int, rng: np.random.Generator) -> dict[str, Any]:
-    commitment = float(np.clip(0.55 + 0.3 * region.orgs.selflessness[org] + 0.1 * rng.standard_normal(), 0.25, 1.0))
-    return dict(project=project, org=org, active=True, commitment=commitment, contribution=0.0, benefit=0.0,
-                attended=False, joined=week)
+@functools.lru_cache(maxsize=64)
+def _pair_positions(m: int) -> tuple[list[int], list[int]]:
+    """Positions ``(j, i)``, ``j < i``, of every pair among ``m`` members, ordered by ``i`` then ``j``."""
+    i, j = np.tril_indices(m, -1)
+    return j.tolist(), i.tolist()
 
 
-def _new_rows() -> dict[str, list[dict[str, Any]]]:
-    return {"projects": [], "memberships": [], "relationships": [], "pairs": []}
+def _project_rows(region: Region, rows: _Rows, pair_trust: np.ndarray, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The queued projects' rows. First projects start modest: ambition grows with the members' trust (PAS 2007,
+    'the trust-building loop', p. 13)."""
+    orgs = region.orgs
+    table, first_pair = [], 0
+    for q in rows.projects:
+        trusts = pair_trust[first_pair:first_pair + q["pairs"]]
+        first_pair += q["pairs"]
+        trust = float(np.mean(trusts)) if len(trusts) else 0.0
+        choices, members = q["choices"], np.array(q["orgs"])
+        ambition = q["ambition"]
+        if ambition is None:
+            ambition = params["ambition"] * (0.8 + (1.2 - 0.8) * choices[0]) * (0.75 + 0.5 * trust)
+        lead_decides_u, champion_u, manager_u, equitable_u = choices[-4:]
+        week = q["week"]
+        table.append(dict(
+            theme=q["theme"], stage=int(Stage.INITIATING), stage_before_stall=int(Stage.INITIATING), momentum=0.5,
+            ambition=ambition, progress=0.0, lead=q["lead"],
+            # PAS 2007, 'resourcing collaboration', p. 25: the partner investing most sponsors
+            sponsor=int(members[np.argmax(orgs.resources[members])]),
+            champion=int(members[np.argmax(orgs.rep_skill[members])]) if champion_u < params["champion_share"] else -1,
+            has_manager=bool(manager_u < params["project_manager_share"]),
+            lead_decides=bool(lead_decides_u < params["lead_decides_share"]),
+            equitable=bool(equitable_u < params["equitable_share"]),
+            governance_level=q["governance_level"],
+            next_meeting=week + 1, deferred_until=-1, obstacle=0.0, catalyst_until=-1, external_funds=0.0,
+            external_received=0.0, pooled_funds=POOLED_SHARE * float(orgs.resources[members].sum()), costs=0.0,
+            benefits=0.0, stalls=0, stalled_since=-1, gate_refusals=0, started=week, delivered_week=-1,
+            closed_week=-1, parent=q["parent"], first_stall_week=-1, action_quality=0.5,
+        ))
+    return table
 
 
-def _flush(region: Region, rows) -> None:
-    for name in ("projects", "memberships", "relationships", "pairs"):
-        _append_rows(getattr(region, name), rows[name])
+def _new_rows(params: dict[str, Any]) -> _Rows:
+    return _Rows(params)
+
+
+def _flush(region: Region, rows: _Rows) -> None:
+    """Compute the queued rows from their keys and draws and append them to the region's tables."""
+    params = rows.params
+    rel, n_rel = region.relationships, len(region.relationships)
+    kind = region.orgs.kind
+    a, b = np.array(rows.rel_a, dtype=np.int64), np.array(rows.rel_b, dtype=np.int64)
+    # a new relationship starts at its sector baseline, scaled by a uniform in [0.7, 1.3)
+    base = baseline_trust_table(params["sector_trust_gap"])[kind[a], kind[b]]
+    interpersonal = np.minimum(1.0, base * (0.7 + (1.3 - 0.7) * np.concatenate([np.zeros(0), *rows.rel_u])))
+    institutional = 0.3 * base
+    pair_rel = np.array(rows.pair_rel, dtype=np.int64)
+    in_table = pair_rel < n_rel
+    pair_trust = np.empty(len(pair_rel))
+    pair_trust[in_table] = combined_trust(rel.interpersonal[pair_rel[in_table]], rel.institutional[pair_rel[in_table]])
+    pair_trust[~in_table] = combined_trust(interpersonal, institutional)[pair_rel[~in_table] - n_rel]
+    _append_rows(region.projects, _project_rows(region, rows, pair_trust, params))
+    if rows.mem_org:
+        org = np.array(rows.mem_org, dtype=np.int64)
+        z = np.concatenate(rows.mem_z)
+        n = len(org)
+        region.memberships.append(
+            project=rows.mem_project, org=org, active=np.ones(n, dtype=np.bool_),
+            commitment=np.clip(0.55 + 0.3 * region.orgs.selflessness[org] + 0.1 * z, 0.25, 1.0),
+            contribution=np.zeros(n), benefit=np.zeros(n), attended=np.zeros(n, dtype=np.bool_), joined=rows.mem_week)
+    if len(a):
+        region.relationships.append(a=np.minimum(a, b), b=np.maximum(a, b), interpersonal=interpersonal,
+                                    institutional=institutional)
+    if len(pair_rel):
+        region.pairs.append(project=rows.pair_project, rel=pair_rel, ma=rows.pair_ma, mb=rows.pair_mb)
 
 
 def start_project(region: Region, params: dict[str, Any], rng: np.random.Generator, *, theme: int, lead: int,
                   members: np.ndarray, week: int, parent: int, ambition: float | None = None) -> int:
     """Start a project during a run (a follow-on); returns its index."""
-    rows = _new_rows()
+    rows = _new_rows(params)
     index = _start_project(region, rows, params, rng, theme=theme, lead=lead, members=members, week=week,
                            parent=parent, ambition=ambition)
     _flush(region, rows)
@@ -462,13 +549,18 @@ def start_project(region: Region, params: dict[str, Any], rng: np.random.Generat
 
 def add_members(region: Region, joiners: list[tuple[int, int]], week: int, params: dict[str, Any],
                 rng: np.random.Generator) -> None:
-    """Late joiners: each ``(project, org)`` joins with a pair to every active co-member (one project each)."""
-    rows = _new_rows()
+    """Late joiners: each ``(project, org)`` joins with a pair to every active co-member (one project each).
+
+    Draws, for each joiner in turn: a uniform for each new relationship, a normal for its commitment.
+    """
+    rows = _new_rows(params)
     mem = region.memberships
     for project, org in joiners:
-        index = len(mem) + len(rows["memberships"])
-        for m in np.flatnonzero((mem.project == project) & mem.active):
-            rel, _ = _relationship(region, rows, int(mem.org[m]), org, params, rng)
-            rows["pairs"].append({"project": project, "rel": rel, "ma": int(m), "mb": index})
-        rows["memberships"].append(_membership_row(region, project, org, week, rng))
+        index = len(mem) + len(rows.mem_org)
+        members = mem.of_project(project)
+        active = members[mem.active[members]].tolist()
+        new = _queue_pairs(region, rows, project, mem.org[active].tolist(), [org] * len(active), active,
+                           [index] * len(active))
+        rows.rel_u.append(rng.random(new))
+        _queue_memberships(rows, project, [org], week, rng)
     _flush(region, rows)

@@ -8,6 +8,11 @@ Each column declares its dtype (:func:`column`), and a table converts what it is
 dtypes (refusing a cast across kinds, such as float to int): a compiled kernel is specialised to the
 dtypes of its arguments, so a column arriving as int64 instead of int32, or int8 instead of bool,
 would silently compile a second version of every kernel that reads it.
+
+Tables grow in amortised constant time per row: each column lives in a buffer of spare capacity that
+doubles when full, and the column attribute is a view of the live length (a C-contiguous array of the
+column's dtype, as the kernels expect). A view held across an append may be stale: read the column
+again from the table.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 FLOAT, INDEX, WEEK, COUNT, CODE, FLAG = np.float64, np.int32, np.int32, np.int32, np.int8, np.bool_
 
@@ -25,8 +31,16 @@ def column(dtype: type) -> Any:
     return field(metadata={"dtype": np.dtype(dtype)})
 
 
-def _grow(arr: np.ndarray, extra: np.ndarray) -> np.ndarray:
-    return np.concatenate([arr, np.asarray(extra, dtype=arr.dtype)])
+def grown(live: np.ndarray, extra: np.ndarray, buffer: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """``live`` with ``extra`` appended, as a view of the live length into ``buffer`` or, when ``live`` is not
+    a view of it or it is full, into a new buffer of twice the length; returns the view and its buffer."""
+    n = len(live)
+    total = n + len(extra)
+    if buffer is None or live.base is not buffer or len(buffer) < total:
+        buffer = np.empty(max(total, 2 * n), dtype=live.dtype)
+        buffer[:n] = live
+    buffer[n:total] = extra
+    return buffer[:total], buffer
 
 
 class _Columns:
@@ -38,6 +52,7 @@ class _Columns:
             if not np.can_cast(value.dtype, dtype, "same_kind"):
                 raise TypeError(f"{type(self).__name__}.{f.name}: {value.dtype} cannot be stored as {dtype}")
             setattr(self, f.name, np.ascontiguousarray(value, dtype=dtype))
+        self._buffers: dict[str, np.ndarray] = {}  # column name -> its buffer with spare capacity
 
     @classmethod
     def empty(cls) -> Self:
@@ -47,14 +62,17 @@ class _Columns:
     def __len__(self) -> int:  # each table names its first column here: len() is on the hot path
         raise NotImplementedError
 
-    def append(self, **columns: np.ndarray) -> None:
+    def append(self, **columns: ArrayLike) -> None:
         """Append rows; every column must be given."""
         names = [f.name for f in fields(self)]  # type: ignore[arg-type]
         missing = set(names) - set(columns)
         if missing:
             raise ValueError(f"append is missing columns {sorted(missing)}")
         for name in names:
-            setattr(self, name, _grow(getattr(self, name), columns[name]))
+            live = getattr(self, name)
+            view, self._buffers[name] = grown(live, np.asarray(columns[name], dtype=live.dtype),
+                                              self._buffers.get(name))
+            setattr(self, name, view)
 
 
 @dataclass
@@ -139,6 +157,34 @@ class Memberships(_Columns):
 
     def __len__(self) -> int:
         return len(self.project)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._rows_of: list[list[int]] | None = None  # membership rows by project, built when first asked
+
+    def of_project(self, project: int) -> np.ndarray:
+        """Rows of ``project``'s memberships, active or withdrawn, in row order (an index kept up to date
+        by :meth:`append`; a membership's project never changes)."""
+        if self._rows_of is None:
+            self._rows_of = []
+            self._index_rows(0)
+        rows = self._rows_of[project] if project < len(self._rows_of) else []
+        return np.array(rows, dtype=np.int64)
+
+    def append(self, **columns: ArrayLike) -> None:
+        first = len(self)
+        super().append(**columns)
+        if self._rows_of is not None:
+            self._index_rows(first)
+
+    def _index_rows(self, first: int) -> None:
+        rows_of = self._rows_of
+        assert rows_of is not None
+        projects = self.project[first:].tolist()
+        if projects and max(projects) >= len(rows_of):
+            rows_of.extend([] for _ in range(max(projects) + 1 - len(rows_of)))
+        for row, project in enumerate(projects, start=first):
+            rows_of[project].append(row)
 
 
 @dataclass

@@ -42,6 +42,19 @@ def test_agents_are_views_onto_the_arrays():
     assert len(project.members) >= 2
 
 
+
+def test_agents_are_made_on_first_access_and_follow_new_projects():
+    model = PartnershipModel(rng=3, follow_on_chance=1.0)
+    assert len(model._all_agents) == 0  # a model that is only run makes no agents
+    model.run_for(100)
+    early = len(model.agents)
+    assert early == len(model.orgs) + len(model.projects)
+    assert [a.index for a in model.agents_by_type[PartnershipProject]] == list(range(len(model.projects)))
+    model.run_for(160)
+    assert len(model.projects) > 10  # follow-ons started (PAS 2007, 'success breeds success', p. 27)
+    assert len(model.agents) == len(model.orgs) + len(model.projects)
+    assert model.project_agent(len(model.projects) - 1).index == len(model.projects) - 1
+
 def test_datacollector_records_each_week():
     model = PartnershipModel(rng=3)
     model.run_for(10)

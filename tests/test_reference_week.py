@@ -25,6 +25,7 @@ from reference.cases import CASES
 from reference.week import ReferenceWeekModel
 
 import partnerships.model.kernels as kernels
+from partnerships.agents.project import PartnershipProject
 from partnerships.model.codes import Stage
 from partnerships.model.model import PartnershipModel
 
@@ -69,7 +70,7 @@ def everything(model: PartnershipModel) -> dict[str, Any]:
     out |= {f"datacollector.{column}": frame[column].to_numpy() for column in frame.columns}
     out["events"] = [(e.week, e.action, e.project, e.organisation) for e in model.events]  # not the wording
     out["pending"] = list(model.pending)
-    out["time"], out["project agents"] = model.time, len(model._project_agents)
+    out["time"], out["project agents"] = model.time, len(model.agents_by_type[PartnershipProject])
     return out
 
 
