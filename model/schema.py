@@ -136,6 +136,14 @@ class FileCheck:
         except ParameterError as err:
             raise self._error(str(err), path) from None
 
+    def unknown(self, path: str, name: str, known: Iterable[str], what: str) -> InputError | None:
+        """The error naming the closest known name when ``name`` is not in ``known``; None when it is."""
+        try:
+            lookup(name, list(known), what)
+        except ParameterError as err:
+            return self._error(str(err), path)
+        return None
+
     def parameter(self, path: str, name: str, value: Any) -> float | int | bool:
         """The value of parameter ``name`` given at ``path``: of the parameter's TOML type, within its range."""
         p = PARAMETERS[name]
@@ -172,12 +180,16 @@ class FileCheck:
             table = _unwrap(_annotation_at(schema, loc[:-1]))[0]
             known = list(table.model_fields) if _is_table(table) else []
             what = table.KEY if _is_table(table) else "field"
-            return self.name(path_text(loc[:-1]), str(loc[-1]), known, what)
+            unknown = self.unknown(path_text(loc[:-1]), str(loc[-1]), known, what)
+            if unknown is not None:
+                return unknown
         choice = next((m for m in _unwrap(_annotation_at(schema, loc))[1] if isinstance(m, OneOf)), None)
         if kind == "value_error" and choice is not None:
             while loc and isinstance(loc[-1], int):  # a list's item: name the list
                 loc = loc[:-1]
-            return self.name(path_text(loc), str(value), choice.options, choice.what)
+            unknown = self.unknown(path_text(loc), str(value), choice.options, choice.what)
+            if unknown is not None:
+                return unknown
         allowed = allowed_text(_annotation_at(schema, loc))
         if kind == "missing":
             return self.missing(path_text(loc), allowed)
