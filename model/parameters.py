@@ -225,9 +225,9 @@ _ALL = [
        "Expected number of obstacles that hit an active project in a year.",
        "INLOGOV 2015, §3 'Momentum': projects lost over \"relatively small problems\"; assumption",
        "obstacles", "Obstacles per year"),
-    _p("obstacle_severity", "float", 8.5, 0.1, 10.0, "weeks of full effort",
+    _p("obstacle_severity", "float", 2.0, 0.1, 10.0, "weeks of full effort",
        "Mean size of an obstacle (log-normally distributed: mostly small, a few large).",
-       "INLOGOV 2015, §3 'Momentum': mostly small problems",
+       "INLOGOV 2015, §3 'Momentum': projects lost over \"relatively small problems\"",
        "obstacles", "Obstacle severity"),
     _p("risk_aversion_amplifier", "float", 2.0, 0.0, 5.0, "ratio",
        "How much bigger an obstacle looks to a partnership with no upbeat risk-taker.",
@@ -263,6 +263,22 @@ _ALL = [
     _p("fairness_tolerance", "float", 0.3, 0.0, 1.0, "fraction",
        "Shortfall of benefit share below contribution share that a partner tolerates.",
        "PAS 2007, 'realising benefits', p. 27; Adams (1965) equity theory", "benefits", "Fairness tolerance"),
+    # --- model 2 (issue 10): what award money buys, meeting time, reorganisations and shocks -----------------
+    _p("manager_cost", "float", 50.0, 20.0, 100.0, "£ thousand per year",
+       "Cost of a project manager that a project without its own pays from award money.",
+       "PAS 2007, 'managing time', p. 16: PAS funding paid for a project manager; assumption for the salary",
+       "funding", "Project manager cost (£k/yr)"),
+    _p("meeting_days", "float", 0.25, 0.0, 0.5, "officer-days per meeting",
+       "Officer time each attendee spends on a partnership meeting, taken from its partnership work that week.",
+       "PAS 2007, 'managing time', p. 16; assumption for size", "meetings", "Meeting time (days)"),
+    _p("reorganisation_rate", "float", 0.4, 0.0, 1.0, "probability per year",
+       "Yearly chance that a health body or government agency is reorganised (new representative, shock).",
+       "INLOGOV 2015, §2: health administration \"seems to change with every incoming Secretary of State\"; "
+       "assumption for rate", "partners", "Health/agency reorganisation rate"),
+    _p("reorganisation_shock", "float", 0.3, 0.0, 1.0, "shock size",
+       "Size of the shock a reorganised partner's projects absorb (momentum lost is size x (1 - resilience)).",
+       "Centre for Cities 2017, 'What are the major challenges of collaboration?': brittleness; assumption for size",
+       "partners", "Reorganisation shock"),
 ]
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _ALL}
