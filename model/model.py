@@ -230,8 +230,9 @@ class PartnershipModel(mesa.Model):
             momentum_rate=p["momentum_rate"], coordination_cost=p["coordination_cost"], work_cost=p["work_cost"],
             manager_cost=p["manager_cost"], resource_effect=p["funding_resource_effect"],
             catalytic_effect=p["funding_catalytic_effect"], catalytic_strength=p["catalytic_strength"],
-            stage=proj.stage, momentum=proj.momentum, progress=proj.progress, ambition=proj.ambition, has_manager=proj.has_manager, champion=proj.champion,
-            embedded=embedded, obstacle=proj.obstacle, catalyst_until=proj.catalyst_until,
+            stage=proj.stage, momentum=proj.momentum, progress=proj.progress, ambition=proj.ambition,
+            has_manager=proj.has_manager, champion=proj.champion, embedded=embedded, obstacle=proj.obstacle,
+            catalyst_until=proj.catalyst_until,
             action_quality=proj.action_quality, external_funds=proj.external_funds, costs=proj.costs,
             delivered_week=proj.delivered_week, mem_project=mem.project, mem_org=mem.org, mem_active=mem.active,
             commitment=mem.commitment, contribution=mem.contribution, cap_share=cap_share, done_out=done)

@@ -11,10 +11,10 @@ from partnerships.model.kernels.stages import DELIVERY, REALISING_BENEFITS, is_o
 
 @njit(cache=True)
 def work_between_meetings(week, meeting_discipline, work_rate, momentum_rate, coordination_cost, work_cost,
-                          manager_cost, resource_effect, catalytic_effect, catalytic_strength, stage, momentum, progress, ambition,
-                          has_manager, champion, embedded, obstacle, catalyst_until, action_quality, external_funds,
-                          costs, delivered_week, mem_project, mem_org, mem_active, commitment, contribution, cap_share,
-                          done_out):
+                          manager_cost, resource_effect, catalytic_effect, catalytic_strength, stage, momentum,
+                          progress, ambition, has_manager, champion, embedded, obstacle, catalyst_until, action_quality,
+                          external_funds, costs, delivered_week, mem_project, mem_org, mem_active, commitment,
+                          contribution, cap_share, done_out):
     """One week of work on every open project; returns how many projects finished delivery this week.
 
     Members put in ``commitment * capacity share`` of what the partnership asks, with the commitment

@@ -337,8 +337,9 @@ def work(model: PartnershipModel, week: int, embedded: np.ndarray, cap_share: np
     work_between_meetings(
         week=week, meeting_discipline=p["meeting_discipline"], work_rate=p["work_rate"],
         momentum_rate=p["momentum_rate"], coordination_cost=p["coordination_cost"], work_cost=p["work_cost"],
-        manager_cost=p["manager_cost"], resource_effect=p["funding_resource_effect"], catalytic_effect=p["funding_catalytic_effect"],
-        catalytic_strength=p["catalytic_strength"], stage=proj.stage, momentum=proj.momentum, progress=proj.progress,
+        manager_cost=p["manager_cost"], resource_effect=p["funding_resource_effect"],
+        catalytic_effect=p["funding_catalytic_effect"], catalytic_strength=p["catalytic_strength"],
+        stage=proj.stage, momentum=proj.momentum, progress=proj.progress,
         ambition=proj.ambition, has_manager=proj.has_manager, champion=proj.champion, embedded=embedded,
         obstacle=proj.obstacle, catalyst_until=proj.catalyst_until, action_quality=proj.action_quality,
         external_funds=proj.external_funds, costs=proj.costs, delivered_week=proj.delivered_week,

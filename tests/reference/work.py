@@ -10,10 +10,10 @@ from .funding import lifted, reserve_for_manager
 
 
 def work_between_meetings(week, meeting_discipline, work_rate, momentum_rate, coordination_cost, work_cost,
-                          manager_cost, resource_effect, catalytic_effect, catalytic_strength, stage, momentum, progress, ambition,
-                          has_manager, champion, embedded, obstacle, catalyst_until, action_quality, external_funds,
-                          costs, delivered_week, mem_project, mem_org, mem_active, commitment, contribution, cap_share,
-                          done_out):
+                          manager_cost, resource_effect, catalytic_effect, catalytic_strength, stage, momentum,
+                          progress, ambition, has_manager, champion, embedded, obstacle, catalyst_until, action_quality,
+                          external_funds, costs, delivered_week, mem_project, mem_org, mem_active, commitment,
+                          contribution, cap_share, done_out):
     """Effort, spending, momentum and progress of each open project; returns how many finished delivery."""
     follow_up = 0.4 + 0.6 * meeting_discipline
     members = active_members(mem_project, mem_active, lambda p: is_open(stage[p]))
