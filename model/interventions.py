@@ -15,10 +15,17 @@ ACTIONS: dict[str, str] = {
     "representative_leaves": "the named organisation's representative leaves and is replaced",
     "partner_withdraws": "a partner withdraws from the project (default: the least committed member)",
     "obstacle": "an obstacle hits the project (amount in weeks of full effort; default: 3 x obstacle_severity)",
-    "policy_shock": "a policy shock raises financial pressure on everyone (amount: extra share of capacity lost, default 0.2)",
+    "policy_shock": "a policy shock raises financial pressure on everyone and hits every open partnership, less where "
+                    "trust is strong (amount: extra share of capacity lost and shock size, default 0.2)",
 }
 CONDITIONS: dict[str, str] = {
     "first_stall": "the week after the project (any project, if none is named) first stalls",
+}
+#: allowed amount of each action that takes one: (low, high, unit), in the parameter registry's style
+AMOUNT_RANGES: dict[str, tuple[float, float, str]] = {
+    "funding_award": (0.0, 1000.0, "£ thousand"),  # as external_funding
+    "obstacle": (0.0, 52.0, "weeks of full effort"),  # at most a year of full effort
+    "policy_shock": (0.0, 1.0, "shock size: share of capacity squeezed, and momentum lost by a brittle partnership"),
 }
 DEFAULT_AWARD = 50.0  # £k, used when external_funding is 0 (the programme is off) but an award is scheduled
 DEFAULT_SHOCK = 0.2

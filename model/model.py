@@ -16,7 +16,8 @@ from partnerships.agents.project import PartnershipProject
 from partnerships.agents.organisation import kind_classes
 from partnerships.model import kernels as k
 from partnerships.model.codes import Stage
-from partnerships.model.interventions import ACTIONS, CONDITIONS, DEFAULT_AWARD, DEFAULT_SHOCK, Intervention
+from partnerships.model.codes import OrgKind
+from partnerships.model.interventions import ACTIONS, AMOUNT_RANGES, CONDITIONS, DEFAULT_AWARD, DEFAULT_SHOCK, Intervention
 from partnerships.model.mesa_scenario import settle
 from partnerships.model.parameters import ParameterError, lookup
 from partnerships.model.records import weekly_collector
@@ -26,6 +27,9 @@ from partnerships.model.state import grown
 WEEKS_PER_YEAR = 52
 DEFAULT_WEEKS = 260  # five years (model brief)
 SHOCK_DECAY = 0.98  # a policy shock's extra pressure fades by 2% a week (assumption)
+# kinds whose structures change often (INLOGOV 2015, §2: health administration "seems to change with every incoming
+# Secretary of State", Whitehall's "executive agencies come and go")
+REORGANISING_KINDS = (int(OrgKind.HEALTH_BODY), int(OrgKind.GOVERNMENT_AGENCY))
 
 
 class Stream(IntEnum):
@@ -44,6 +48,8 @@ class Stream(IntEnum):
     JOINER = 11
     FOLLOW_ON = 12
     INTERVENTION = 13  # + the number of events so far: each intervention has its own
+    REORGANISE = 1001  # far above INTERVENTION + any number of events
+    REORGANISED_SUCCESSOR = 1002
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,7 @@ class PartnershipModel(mesa.Model):
         embedded = self._embeddedness()  # institutional trust changes only at the end of the step
         left = self._turnover(draw(Stream.LEAVE, len(orgs)), 1.0 - (1.0 - p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR),
                               Stream.REPLACEMENT, embedded)
+        self._reorganise(embedded)
         k.champions_emerge(u_emerge=draw(Stream.CHAMPION, len(proj)), emergence_rate=p["champion_emergence"],
                            stage=proj.stage, champion=proj.champion, mem_project=mem.project, mem_org=mem.org,
                            mem_active=mem.active, rep_skill=orgs.rep_skill)
@@ -185,10 +192,8 @@ class PartnershipModel(mesa.Model):
         if p["external_funding"] > 0 and week % p["funding_call_interval"] == 0:
             awards = k.funding_call(
                 week=week, success_chance=p["funding_success_chance"], amount=p["external_funding"],
-                resource_effect=p["funding_resource_effect"], catalytic_effect=p["funding_catalytic_effect"],
-                catalytic_strength=p["catalytic_strength"], award_deadline=p["award_deadline"],
-                u_bid=draw(Stream.BID, len(proj)), stage=proj.stage, stage_before_stall=proj.stage_before_stall,
-                stalled_since=proj.stalled_since, momentum=proj.momentum, external_funds=proj.external_funds,
+                resource_effect=p["funding_resource_effect"], award_deadline=p["award_deadline"],
+                u_bid=draw(Stream.BID, len(proj)), stage=proj.stage, external_funds=proj.external_funds,
                 external_received=proj.external_received, catalyst_until=proj.catalyst_until)
 
         cap_share = np.empty(len(orgs))
@@ -199,9 +204,10 @@ class PartnershipModel(mesa.Model):
         k.hold_meetings(
             week=week, meeting_interval=p["meeting_interval"], meeting_discipline=p["meeting_discipline"],
             trust_gain=p["trust_gain"], absence_penalty=p["absence_penalty"], coordination_cost=p["coordination_cost"],
-            u_attend=draw(Stream.ATTEND, len(mem)), stage=proj.stage, next_meeting=proj.next_meeting,
-            mem_project=mem.project, mem_org=mem.org, mem_active=mem.active, attended=mem.attended,
-            rep_presence=orgs.rep_presence, rep_skill=orgs.rep_skill, cap_share=cap_share,
+            meeting_days=p["meeting_days"], u_attend=draw(Stream.ATTEND, len(mem)), stage=proj.stage,
+            next_meeting=proj.next_meeting, mem_project=mem.project, mem_org=mem.org, mem_active=mem.active,
+            attended=mem.attended, rep_presence=orgs.rep_presence, rep_skill=orgs.rep_skill, capacity=orgs.capacity,
+            cap_share=cap_share, contribution=mem.contribution, costs=proj.costs,
             pair_project=pairs.project, pair_rel=pairs.rel, pair_ma=pairs.ma, pair_mb=pairs.mb,
             interpersonal=rel.interpersonal, held=held, quality=quality)
         proj.action_quality[held] = quality[held]
@@ -210,19 +216,23 @@ class PartnershipModel(mesa.Model):
         k.obstacles_arrive_and_resolve(
             obstacle_rate=p["obstacle_rate"], obstacle_severity=p["obstacle_severity"],
             risk_aversion_amplifier=p["risk_aversion_amplifier"], catalytic_effect=p["funding_catalytic_effect"],
-            catalytic_strength=p["catalytic_strength"], week=week, u_arrive=draw(Stream.OBSTACLE_ARRIVAL, len(proj)),
-            z_size=draw(Stream.OBSTACLE_SIZE, len(proj), normal=True), stage=proj.stage, obstacle=proj.obstacle,
-            momentum=proj.momentum, champion=proj.champion, has_manager=proj.has_manager,
-            catalyst_until=proj.catalyst_until, trust_mean=self.project_trust_mean, mem_project=mem.project,
-            mem_org=mem.org, mem_active=mem.active, risk_appetite=orgs.risk_appetite)
+            catalytic_strength=p["catalytic_strength"], resource_effect=p["funding_resource_effect"],
+            work_rate=p["work_rate"], work_cost=p["work_cost"], manager_cost=p["manager_cost"], week=week,
+            u_arrive=draw(Stream.OBSTACLE_ARRIVAL, len(proj)), z_size=draw(Stream.OBSTACLE_SIZE, len(proj), normal=True),
+            stage=proj.stage, obstacle=proj.obstacle, champion=proj.champion, has_manager=proj.has_manager,
+            catalyst_until=proj.catalyst_until, external_funds=proj.external_funds, costs=proj.costs,
+            trust_mean=self.project_trust_mean, mem_project=mem.project, mem_org=mem.org, mem_active=mem.active,
+            commitment=mem.commitment, cap_share=cap_share, risk_appetite=orgs.risk_appetite,
+            selflessness=orgs.selflessness, rep_skill=orgs.rep_skill)
         done = np.zeros(len(proj))
         k.work_between_meetings(
             week=week, meeting_discipline=p["meeting_discipline"], work_rate=p["work_rate"],
             momentum_rate=p["momentum_rate"], coordination_cost=p["coordination_cost"], work_cost=p["work_cost"],
-            resource_effect=p["funding_resource_effect"], catalytic_effect=p["funding_catalytic_effect"],
-            catalytic_strength=p["catalytic_strength"], stage=proj.stage, momentum=proj.momentum,
-            progress=proj.progress, ambition=proj.ambition, has_manager=proj.has_manager, champion=proj.champion,
-            embedded=embedded, obstacle=proj.obstacle, catalyst_until=proj.catalyst_until,
+            manager_cost=p["manager_cost"], resource_effect=p["funding_resource_effect"],
+            catalytic_effect=p["funding_catalytic_effect"], catalytic_strength=p["catalytic_strength"],
+            stage=proj.stage, momentum=proj.momentum, progress=proj.progress, ambition=proj.ambition,
+            has_manager=proj.has_manager, champion=proj.champion, embedded=embedded, obstacle=proj.obstacle,
+            catalyst_until=proj.catalyst_until,
             action_quality=proj.action_quality, external_funds=proj.external_funds, costs=proj.costs,
             delivered_week=proj.delivered_week, mem_project=mem.project, mem_org=mem.org, mem_active=mem.active,
             commitment=mem.commitment, contribution=mem.contribution, cap_share=cap_share, done_out=done)
@@ -303,10 +313,39 @@ class PartnershipModel(mesa.Model):
                                   rep_autonomy=orgs.rep_autonomy, rep_presence=orgs.rep_presence,
                                   rep_skill=orgs.rep_skill, rep_generation=orgs.rep_generation, left=left)
         if len(leaving):
-            k.forget_interpersonal_trust(left=left, rel_a=rel.a, rel_b=rel.b, interpersonal=rel.interpersonal)
+            k.forget_interpersonal_trust(left=left, rel_a=rel.a, rel_b=rel.b, interpersonal=rel.interpersonal,
+                                         institutional=rel.institutional)
             k.lose_champions(left=left, champion=proj.champion, stage=proj.stage, momentum=proj.momentum,
                              champion_loss=self.params["champion_loss"], embedded=embedded)
         return left
+
+    def _reorganise(self, embedded: np.ndarray) -> int:
+        """Health bodies and government agencies are reorganised at ``reorganisation_rate`` a year (stream
+        ``REORGANISE``): the representative is replaced as if it had left (successor from stream
+        ``REORGANISED_SUCCESSOR``; trust with it restarts from the institutional level; a champion is
+        lost), and every open project it is an active member of absorbs a ``reorganisation_shock``
+        (:func:`absorb_shocks`, once per reorganised member). Returns how many were reorganised."""
+        p, orgs, mem = self.params, self.orgs, self.memberships
+        if p["reorganisation_rate"] <= 0:
+            return 0
+        hazard = 1.0 - (1.0 - p["reorganisation_rate"]) ** (1.0 / WEEKS_PER_YEAR)
+        hit = (self._draw(Stream.REORGANISE, len(orgs)) < hazard) & np.isin(orgs.kind, REORGANISING_KINDS)
+        if not hit.any():
+            return 0
+        tenure = orgs.rep_tenure.copy()
+        self._turnover(np.where(hit, 0.0, 1.0), 0.5, Stream.REORGANISED_SUCCESSOR, embedded)
+        orgs.rep_tenure[~hit] = tenure[~hit]  # the kernel counted a week for those who stayed
+        self._shock(p["reorganisation_shock"] * np.bincount(mem.project[mem.active & hit[mem.org]],
+                                                            minlength=len(self.projects)))
+        return int(hit.sum())
+
+    def _shock(self, shock: np.ndarray) -> None:
+        """Open projects absorb ``shock[p]`` (:func:`absorb_shocks`)."""
+        proj, mem, pairs, rel = self.projects, self.memberships, self.pairs, self.relationships
+        k.absorb_shocks(shock=shock.astype(np.float64), stage=proj.stage, momentum=proj.momentum,
+                        mem_project=mem.project, mem_active=mem.active, commitment=mem.commitment,
+                        pair_project=pairs.project, pair_rel=pairs.rel, pair_ma=pairs.ma, pair_mb=pairs.mb,
+                        interpersonal=rel.interpersonal, institutional=rel.institutional)
 
     def _late_joiners(self, week: int, u_join: np.ndarray) -> None:
         """Open pre-delivery projects gain a partner from their area at ``membership_change_rate`` a year."""
@@ -419,12 +458,9 @@ class PartnershipModel(mesa.Model):
         if i.action == "funding_award":
             amount = i.amount if i.amount is not None else (p["external_funding"] or DEFAULT_AWARD)
             k.award_funding(project=project, week=week, amount=float(amount),  # an int amount would recompile
-                            resource_effect=p["funding_resource_effect"],
-                            catalytic_effect=p["funding_catalytic_effect"], catalytic_strength=p["catalytic_strength"],
-                            award_deadline=p["award_deadline"], stage=proj.stage,
-                            stage_before_stall=proj.stage_before_stall, stalled_since=proj.stalled_since,
-                            momentum=proj.momentum, external_funds=proj.external_funds,
-                            external_received=proj.external_received, catalyst_until=proj.catalyst_until)
+                            resource_effect=p["funding_resource_effect"], award_deadline=p["award_deadline"],
+                            external_funds=proj.external_funds, external_received=proj.external_received,
+                            catalyst_until=proj.catalyst_until)
             text = f"£{amount:g}k award to project {project}"
         elif i.action in ("champion_leaves", "representative_leaves"):
             if i.action == "champion_leaves":
@@ -461,7 +497,8 @@ class PartnershipModel(mesa.Model):
         else:  # policy_shock
             size = i.amount if i.amount is not None else DEFAULT_SHOCK
             self.pressure_shock += size
-            text = f"policy shock: {size:.0%} more capacity squeezed"
+            self._shock(np.full(len(proj), float(size)))
+            text = f"policy shock of size {size:g}: {size:.0%} more capacity squeezed"
         event = Event(week, i.action, None if i.action == "policy_shock" else project, organisation, text)
         self.events.append(event)
         return event
@@ -488,6 +525,11 @@ def check_intervention(i: Intervention, model: PartnershipModel) -> Intervention
         raise ParameterError(f"intervention project = {i.project}: allowed 0 to {len(model.projects) - 1}")
     if i.organisation is not None and not 0 <= i.organisation < len(model.orgs):
         raise ParameterError(f"intervention organisation = {i.organisation}: allowed 0 to {len(model.orgs) - 1}")
+    if i.amount is not None and i.action in AMOUNT_RANGES:
+        low, high, unit = AMOUNT_RANGES[i.action]
+        if isinstance(i.amount, bool) or not isinstance(i.amount, (int, float, np.integer, np.floating)) \
+                or not low <= float(i.amount) <= high:
+            raise ParameterError(f"intervention '{i.action}' amount = {i.amount!r}: allowed {low:g} to {high:g} ({unit})")
     if i.action == "representative_leaves" and i.organisation is None:
         raise ParameterError("intervention 'representative_leaves' needs field 'organisation'")
     return i

@@ -22,7 +22,7 @@ from pydantic import Field
 from partnerships.model.bounded import FastIntegers
 from partnerships.model.codes import OrgKind, Stage, Theme
 from partnerships.model.errors import InputError
-from partnerships.model.interventions import ACTIONS, CONDITIONS, Intervention
+from partnerships.model.interventions import ACTIONS, AMOUNT_RANGES, CONDITIONS, Intervention
 from partnerships.model.schema import MAX_WEEKS, FileCheck, Table, one_of
 from partnerships.model.state import Memberships, Organisations, Pairs, Projects, Relationships, combined_trust, group_starts
 
@@ -73,8 +73,9 @@ KIND_TRAITS: dict[OrgKind, tuple[float, float, float, float, float]] = {
     OrgKind.DISTRICT_COUNCIL: (1.5, 300.0, 0.0, 0.15, 0.6),  # INLOGOV 2015, §3 'Selflessness': districts selfless place-shapers
     OrgKind.COUNTY_COUNCIL: (3.0, 2000.0, -0.05, -0.05, 0.4),
     OrgKind.UNITARY_COUNCIL: (3.0, 1500.0, 0.0, 0.0, 0.5),
-    # Young Foundation 2008, §2: "driven by national directives and looking up rather than out"
-    OrgKind.HEALTH_BODY: (0.4, 3000.0, -0.2, -0.15, 0.15),
+    # neutral traits (issue 10: none set to hit the survey's health gap, which comes from reorganisation, ODD 7.7);
+    # a hierarchical culture as Young Foundation 2008, §2: "driven by national directives and looking up rather than out"
+    OrgKind.HEALTH_BODY: (2.0, 3000.0, -0.05, 0.0, 0.15),
     OrgKind.POLICE: (2.0, 1000.0, -0.05, 0.0, 0.3),
     OrgKind.VOLUNTARY_GROUP: (1.0, 50.0, 0.1, 0.05, 0.8),
     OrgKind.BUSINESS_PARTNERSHIP: (1.2, 500.0, 0.15, -0.1, 0.8),
@@ -277,6 +278,10 @@ def _intervention(check: FileCheck, path: str, entry: _InterventionEntry) -> Int
     if (entry.week is None) == (entry.when is None):
         raise check.fail(path, entry.model_dump(exclude_none=True), "exactly one of week = N or when = "
                          + " or ".join(f'"{c}"' for c in CONDITIONS))
+    if entry.amount is not None and entry.action in AMOUNT_RANGES:
+        low, high, unit = AMOUNT_RANGES[entry.action]
+        if not low <= entry.amount <= high:
+            raise check.fail(f"{path}.amount", entry.amount, f"{low:g} to {high:g} ({unit})")
     return Intervention(action=entry.action, week=entry.week, when=entry.when, project=entry.project,
                         organisation=entry.organisation, amount=entry.amount)
 

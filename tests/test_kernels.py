@@ -184,12 +184,14 @@ def kernel_arguments(name: str, w: dict[str, Any], P: dict[str, Any], rng: np.ra
     elif name == "hold_meetings":
         extra = dict(week=week, meeting_interval=P["meeting_interval"], meeting_discipline=P["meeting_discipline"],
                      trust_gain=P["trust_gain"], absence_penalty=P["absence_penalty"],
-                     coordination_cost=P["coordination_cost"], u_attend=rng.random(n_mem), cap_share=cap_share,
+                     coordination_cost=P["coordination_cost"], meeting_days=P["meeting_days"],
+                     u_attend=rng.random(n_mem), cap_share=cap_share,
                      held=np.zeros(n_projects, dtype=np.bool_), quality=np.full(n_projects, -1.0))
     elif name == "work_between_meetings":
         extra = dict(week=week, meeting_discipline=P["meeting_discipline"], work_rate=P["work_rate"],
                      momentum_rate=P["momentum_rate"], coordination_cost=P["coordination_cost"],
-                     work_cost=P["work_cost"], resource_effect=P["funding_resource_effect"],
+                     work_cost=P["work_cost"], manager_cost=P["manager_cost"],
+                     resource_effect=P["funding_resource_effect"],
                      catalytic_effect=P["funding_catalytic_effect"], catalytic_strength=P["catalytic_strength"],
                      embedded=rng.random(n_projects), cap_share=cap_share, done_out=np.full(n_projects, -1.0))
     elif name == "decide_stage_gates":
@@ -203,11 +205,15 @@ def kernel_arguments(name: str, w: dict[str, Any], P: dict[str, Any], rng: np.ra
         extra = dict(obstacle_rate=rng.uniform(0.0, 26.0), obstacle_severity=P["obstacle_severity"],
                      risk_aversion_amplifier=P["risk_aversion_amplifier"],
                      catalytic_effect=P["funding_catalytic_effect"], catalytic_strength=P["catalytic_strength"],
-                     week=week, u_arrive=rng.random(n_projects), z_size=rng.standard_normal(n_projects))
+                     resource_effect=P["funding_resource_effect"], work_rate=P["work_rate"], work_cost=P["work_cost"],
+                     manager_cost=P["manager_cost"], week=week, u_arrive=rng.random(n_projects),
+                     z_size=rng.standard_normal(n_projects), cap_share=cap_share)
     elif name == "update_stalls":
         extra = dict(week=week, stall_threshold=P["stall_threshold"], patience=P["patience"],
                      trust_gain=P["trust_gain"], trust_loss_ratio=P["trust_loss_ratio"],
                      trust_delta_out=np.full(n_projects, 9.0))
+    elif name == "absorb_shocks":
+        extra = dict(shock=rng.choice([0.0, 0.2, 0.5, 1.0], n_projects))
     elif name == "award_funding":
         extra = dict(project=int(rng.integers(n_projects)), week=week,
                      amount=float(rng.choice([0.0, P["external_funding"]])), **award)
@@ -297,14 +303,15 @@ def test_the_random_worlds_reach_the_branches(base_seed: int) -> None:
             world = random_world(rng, *WORLD_SIZES[size])
             parameters = random_parameters(rng, PARAMETER_MODES[seed])
             for name in ("decide_stage_gates", "update_stalls", "withdraw_uncommitted", "hold_meetings",
-                         "obstacles_arrive_and_resolve", "work_between_meetings", "realise_benefits"):
+                         "obstacles_arrive_and_resolve", "work_between_meetings", "realise_benefits", "absorb_shocks"):
                 got, _ = run_both(name, kernel_arguments(name, copy.deepcopy(world), parameters, rng))
                 counts = got if isinstance(got, tuple) else (got,)
                 happened.setdefault(name, set()).update(i for i, c in enumerate(counts) if c > 0)
     assert happened["decide_stage_gates"] == {0, 1, 2}  # passed, refused and deferred gates all occur
     assert happened["update_stalls"] == {0, 1, 2}  # stalls, resumptions and abandonments
     assert happened["withdraw_uncommitted"] == {0, 1}
-    for name in ("hold_meetings", "obstacles_arrive_and_resolve", "work_between_meetings", "realise_benefits"):
+    for name in ("hold_meetings", "obstacles_arrive_and_resolve", "work_between_meetings", "realise_benefits",
+                 "absorb_shocks"):
         assert happened[name] == {0}, name
 
 
@@ -369,7 +376,7 @@ def model_state(model: PartnershipModel) -> dict[str, Any]:
 
 WHOLE_MODEL_CASES: dict[str, dict[str, Any]] = {
     "defaults": {},
-    "busy": dict(leader_turnover=0.6, obstacle_rate=12.0, obstacle_severity=1.0, work_rate=1.0, funding_call_interval=4,
+    "busy": dict(leader_turnover=0.6, obstacle_rate=6.0, obstacle_severity=1.0, work_rate=1.0, funding_call_interval=4,
                  membership_change_rate=2.0, follow_on_chance=1.0, champion_emergence=0.2, lead_decides_share=0.7),
 }
 

@@ -38,9 +38,10 @@ def three_partners(**overrides: Any) -> dict[str, Any]:
 # --- meetings ------------------------------------------------------------------------------------
 def meeting(u_attend: list[float]) -> dict[str, Any]:
     values = three_partners(meeting_interval=4, meeting_discipline=1.0, trust_gain=0.05, absence_penalty=0.02,
-                            coordination_cost=0.04, u_attend=np.array(u_attend),
+                            coordination_cost=0.04, meeting_days=0.25, u_attend=np.array(u_attend),
                             next_meeting=np.array([10], dtype=np.int32), attended=np.zeros(3, dtype=np.bool_),
-                            cap_share=np.ones(3), held=np.zeros(1, dtype=np.bool_), quality=np.zeros(1))
+                            capacity=np.full(3, 0.6), cap_share=np.ones(3), contribution=np.zeros(3),
+                            costs=np.zeros(1), held=np.zeros(1, dtype=np.bool_), quality=np.zeros(1))
     values["n_held"] = call(k.hold_meetings, **values)
     return values
 
@@ -59,6 +60,14 @@ def test_an_absent_member_loses_trust_with_those_present():
     assert together > 0.4
     np.testing.assert_allclose(with_absentee, 0.4 - 0.02)
     assert after["quality"][0] < meeting([0.0, 0.0, 0.0])["quality"][0]  # fewer in the room, less agreed
+
+
+def test_a_meeting_costs_the_attendees_officer_time_taken_from_their_partnership_work():
+    after = meeting([0.0, 0.0, 1.0])  # capacity 0.6 officer-days against 0.5 asked: a full share before the meeting
+    # attendees have 0.6 - 0.25 = 0.35 days left for the 0.5 asked; the absentee keeps its full share
+    np.testing.assert_allclose(after["cap_share"], [0.35 / 0.5, 0.35 / 0.5, 1.0])
+    np.testing.assert_allclose(after["contribution"], [0.25 * 0.35, 0.25 * 0.35, 0.0])  # costed at 0.35 £k a day
+    np.testing.assert_allclose(after["costs"], [2 * 0.25 * 0.35])
 
 
 # --- turnover ------------------------------------------------------------------------------------
@@ -99,10 +108,13 @@ def test_turnover_resets_interpersonal_but_not_institutional_trust(base_seed):
     model.intervene("representative_leaves", organisation=organisation)
     touched = (rel.a == organisation) | (rel.b == organisation)
     assert touched.any() and (interpersonal[touched] > 0).all()
-    assert (rel.interpersonal[touched] == 0.0).all()
+    # the successor's personal trust starts from what the organisations' institutional relationship holds
+    assert (rel.interpersonal[touched] == institutional[touched]).all()
+    assert (interpersonal[touched] != institutional[touched]).any()
     np.testing.assert_array_equal(rel.interpersonal[~touched], interpersonal[~touched])
     np.testing.assert_array_equal(rel.institutional, institutional)
-    assert (combined_trust(rel.interpersonal, rel.institutional)[touched] == institutional[touched]).all()
+    np.testing.assert_allclose(combined_trust(rel.interpersonal, rel.institutional)[touched],
+                               institutional[touched] * (2 - institutional[touched]))
     assert model.orgs.rep_generation[organisation] == generation + 1 and model.orgs.rep_tenure[organisation] == 0
 
 
@@ -127,7 +139,7 @@ def test_funding_without_the_catalytic_effect_adds_money_only(base_seed):
     assert proj.external_funds[0] == before["external_funds"] + 40.0
     assert proj.external_received[0] == before["external_received"] + 40.0
     assert proj.momentum[0] == before["momentum"]  # no jump
-    assert proj.catalyst_until[0] == before["catalyst_until"] == -1  # no deadline
+    assert proj.catalyst_until[0] == model.week + model.params["award_deadline"]  # the award's deadline runs
     assert proj.stage[0] == Stage.STALLED
     model.step()
     assert proj.stage[0] in (Stage.STALLED, Stage.ABANDONED)  # money alone does not restart a stalled project
@@ -138,9 +150,100 @@ def test_funding_without_the_resource_effect_adds_no_money(base_seed):
     proj = model.projects
     assert proj.external_funds[0] == before["external_funds"] == 0.0
     assert proj.external_received[0] == before["external_received"] + 40.0  # recorded, but buys nothing
-    assert proj.momentum[0] > before["momentum"]
+    assert proj.momentum[0] == before["momentum"]  # an award moves nothing by itself
     assert proj.catalyst_until[0] == model.week + model.params["award_deadline"]
-    assert proj.stage[0] == Stage.AGREEING_GOALS  # the deadline restarts the stalled project
+    assert proj.stage[0] == Stage.STALLED  # no stage move because an award arrived
+
+
+def work_week(catalytic_strength: float, funds: float, has_manager: bool) -> dict[str, Any]:
+    """One week of work on project 0 (in delivery, an award deadline running to week 30)."""
+    values = three_partners(
+        meeting_discipline=0.5, work_rate=0.4, momentum_rate=0.05, coordination_cost=0.04, work_cost=100.0,
+        manager_cost=52.0, resource_effect=True, catalytic_effect=True, catalytic_strength=catalytic_strength,
+        stage=np.array([Stage.DELIVERY], dtype=np.int8), momentum=np.full(1, 0.5), progress=np.zeros(1),
+        ambition=np.ones(1), has_manager=np.array([has_manager]), champion=np.full(1, -1, dtype=np.int32),
+        embedded=np.full(1, 0.3), obstacle=np.zeros(1), catalyst_until=np.full(1, 30, dtype=np.int32),
+        action_quality=np.full(1, 0.6), external_funds=np.full(1, funds), costs=np.zeros(1),
+        delivered_week=np.full(1, -1, dtype=np.int32), commitment=np.full(3, 0.4), contribution=np.zeros(3),
+        cap_share=np.ones(3), done_out=np.zeros(1))
+    call(k.work_between_meetings, **values)
+    return values
+
+
+def test_an_award_deadline_lifts_the_commitment_partners_act_on_and_nothing_else():
+    plain, pulled = work_week(0.0, 0.0, True), work_week(1.0, 0.0, True)
+    # commitment 0.4 acts as 0.4 + 0.5 * (1 - 0.4) = 0.7 while the deadline runs: more officer time, more done
+    np.testing.assert_allclose(pulled["contribution"], plain["contribution"] * 0.7 / 0.4)
+    np.testing.assert_allclose(pulled["done_out"], plain["done_out"] * 0.7 / 0.4)
+    np.testing.assert_array_equal(pulled["commitment"], plain["commitment"])  # the members' own commitment stays
+
+
+def test_award_money_pays_a_manager_for_a_project_without_one_and_keeps_it_back_until_the_deadline():
+    # 20 weeks of deadline left at £1k a week: £20k kept back, the other £10k buys work
+    managed_by_money = work_week(0.5, 30.0, False)
+    np.testing.assert_allclose(managed_by_money["external_funds"], [30.0 - 1.0 - (29.0 - 20.0)])
+    own_manager = work_week(0.5, 30.0, True)  # nothing kept back: up to work_cost * work_rate = £40k buys work
+    assert own_manager["external_funds"][0] == 0.0
+    unmanaged = work_week(0.5, 0.0, False)
+    assert unmanaged["progress"][0] < managed_by_money["progress"][0]
+
+
+# --- shocks and brittleness ------------------------------------------------------------------------
+def shocked(institutional: float, interpersonal: float, shock: float = 0.4) -> dict[str, Any]:
+    values = three_partners(shock=np.full(1, shock), momentum=np.full(1, 0.6), commitment=np.full(3, 0.6),
+                            interpersonal=np.full(3, interpersonal), institutional=np.full(3, institutional))
+    values["hit"] = call(k.absorb_shocks, **values)
+    return values
+
+
+def test_a_shock_costs_a_brittle_partnership_more_momentum_and_commitment_than_a_trusting_one():
+    brittle, resilient = shocked(0.1, 0.1), shocked(0.6, 0.8)
+    assert brittle["hit"] == resilient["hit"] == 1
+    np.testing.assert_allclose(brittle["momentum"], [0.6 - 0.4 * 0.9])
+    np.testing.assert_allclose(resilient["momentum"], [0.6 - 0.4 * 0.3])
+    np.testing.assert_allclose(brittle["commitment"], 0.6 - 0.5 * 0.4 * 0.9)
+    # institutional trust and personal connections both count: either alone gives half the resilience
+    assert shocked(0.8, 0.0)["momentum"][0] == shocked(0.0, 0.8)["momentum"][0] < resilient["momentum"][0]
+    assert shocked(0.1, 0.1, shock=0.0)["hit"] == 0
+
+
+def test_a_policy_shock_hits_open_partnerships_through_their_trust(base_seed):
+    model = PartnershipModel(rng=base_seed, reorganisation_rate=0.0)
+    model.run_for(10)
+    proj = model.projects
+    before = proj.momentum.copy()
+    model.intervene("policy_shock", amount=0.5)
+    open_ = proj.stage <= Stage.REALISING_BENEFITS
+    assert (proj.momentum[open_] < before[open_]).all()
+    assert model.pressure_shock >= 0.5
+
+
+def test_health_bodies_and_government_agencies_reorganise_and_nobody_else(base_seed):
+    from partnerships.model.codes import OrgKind
+
+    model = PartnershipModel(rng=base_seed, reorganisation_rate=1.0, leader_turnover=0.0)
+    generation = model.orgs.rep_generation.copy()
+    model.run_for(104)
+    changed = model.orgs.rep_generation > generation
+    reorganising = np.isin(model.orgs.kind, [OrgKind.HEALTH_BODY, OrgKind.GOVERNMENT_AGENCY])
+    assert changed[reorganising].any() and not changed[~reorganising].any()
+    off = PartnershipModel(rng=base_seed, reorganisation_rate=0.0, leader_turnover=0.0)
+    off.run_for(104)
+    assert (off.orgs.rep_generation == generation).all()
+
+
+def test_intervention_amounts_outside_their_ranges_are_refused_in_one_line(base_seed):
+    import pytest
+
+    from partnerships.model.errors import InputError
+
+    model = PartnershipModel(rng=base_seed)
+    for action, amount in (("policy_shock", 50.0), ("obstacle", 1e9), ("funding_award", 1001.0), ("obstacle", -1.0)):
+        with pytest.raises(InputError, match=rf"^intervention '{action}' amount = .*: allowed") as error:
+            model.intervene(action, project=0, amount=amount)
+        assert "\n" not in str(error.value)
+    model.intervene("policy_shock", amount=1.0)  # the ends of the range are allowed
+    model.intervene("obstacle", project=0, amount=52.0)
 
 
 # --- stage gates ---------------------------------------------------------------------------------
@@ -217,16 +320,44 @@ def test_a_lead_who_overrules_a_dissenter_loses_that_partners_trust():
 
 
 # --- obstacles and stalls ------------------------------------------------------------------------
+def obstacle_world(**overrides: Any) -> dict[str, Any]:
+    """Project 0 of two partners, in delivery; an obstacle arrives unless ``obstacle`` is already positive."""
+    values = dict(obstacle_rate=3.0, obstacle_severity=3.0, risk_aversion_amplifier=2.0, catalytic_effect=False,
+                  catalytic_strength=0.5, resource_effect=True, work_rate=0.4, work_cost=100.0, manager_cost=52.0,
+                  week=10, u_arrive=np.zeros(1), z_size=np.zeros(1), stage=np.array([Stage.DELIVERY], dtype=np.int8),
+                  obstacle=np.zeros(1), champion=np.full(1, -1, dtype=np.int32),
+                  has_manager=np.zeros(1, dtype=np.bool_), catalyst_until=np.full(1, -1, dtype=np.int32),
+                  external_funds=np.zeros(1), costs=np.zeros(1), trust_mean=np.full(1, 0.5),
+                  mem_project=np.zeros(2, dtype=np.int32), mem_org=np.arange(2, dtype=np.int32),
+                  mem_active=np.ones(2, dtype=np.bool_), commitment=np.full(2, 0.5), cap_share=np.ones(2),
+                  risk_appetite=np.full(2, 0.3), selflessness=np.full(2, 0.3), rep_skill=np.full(2, 0.5))
+    values.update(overrides)
+    return values
+
+
+def cleared(**overrides: Any) -> float:
+    """Weeks of an obstacle of 5 the partners clear in one week."""
+    values = obstacle_world(obstacle=np.full(1, 5.0), **overrides)
+    call(k.obstacles_arrive_and_resolve, **values)
+    return 5.0 - float(values["obstacle"][0])
+
+
+def test_behaviour_and_trust_clear_obstacles_and_award_money_buys_clearing():
+    base = cleared()
+    np.testing.assert_allclose(base, 0.5 * (0.2 + 0.6 * 0.5 + 0.4 * 0.5 + 0.4 * 0.3))
+    assert cleared(trust_mean=np.full(1, 0.9)) > base
+    assert cleared(rep_skill=np.full(2, 0.9)) > base
+    assert cleared(selflessness=np.full(2, 0.9)) > base
+    assert cleared(champion=np.zeros(1, dtype=np.int32)) > base
+    assert cleared(commitment=np.full(2, 0.9)) > base
+    # £40k buys one week of clearing on top (work_cost * work_rate), and pays for a manager's share of the effort
+    np.testing.assert_allclose(cleared(external_funds=np.full(1, 100.0)), 1.0 + 0.5 * (0.2 + 0.3 + 0.2 + 0.12 + 0.3))
+    np.testing.assert_allclose(cleared(external_funds=np.full(1, 100.0), resource_effect=False), base)
+
+
 def test_an_obstacle_looks_bigger_without_an_upbeat_risk_taker():
     def obstacle_size(appetites: list[float], amplifier: float = 2.0) -> float:
-        values = dict(obstacle_rate=3.0, obstacle_severity=3.0, risk_aversion_amplifier=amplifier,
-                      catalytic_effect=False, catalytic_strength=0.5, week=10, u_arrive=np.zeros(1),
-                      z_size=np.zeros(1), stage=np.array([Stage.DELIVERY], dtype=np.int8), obstacle=np.zeros(1),
-                      momentum=np.full(1, 0.5), champion=np.full(1, -1, dtype=np.int32),
-                      has_manager=np.zeros(1, dtype=np.bool_), catalyst_until=np.full(1, -1, dtype=np.int32),
-                      trust_mean=np.full(1, 0.5), mem_project=np.zeros(2, dtype=np.int32),
-                      mem_org=np.arange(2, dtype=np.int32), mem_active=np.ones(2, dtype=np.bool_),
-                      risk_appetite=np.array(appetites))
+        values = obstacle_world(risk_aversion_amplifier=amplifier, risk_appetite=np.array(appetites))
         assert call(k.obstacles_arrive_and_resolve, **values) == 1
         return float(values["obstacle"][0])
 

@@ -32,14 +32,15 @@ def replace_representatives(u_leave, weekly_hazard, new_autonomy, new_presence, 
 
 
 @njit(cache=True)
-def forget_interpersonal_trust(left, rel_a, rel_b, interpersonal):
-    """A successor starts without the interpersonal trust its predecessor held; returns pairs reset."""
+def forget_interpersonal_trust(left, rel_a, rel_b, interpersonal, institutional):
+    """A successor does not inherit the personal trust its predecessor built: the interpersonal trust of
+    each of its relationships starts again from what the organisations' institutional relationship holds
+    (``institutional[r]``). Returns how many relationships were reset."""
     n = 0
     for r in range(rel_a.shape[0]):
         if left[rel_a[r]] or left[rel_b[r]]:
-            if interpersonal[r] > 0.0:
-                n += 1
-            interpersonal[r] = 0.0
+            interpersonal[r] = institutional[r]
+            n += 1
     return n
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from partnerships.model.kernels.meetings import DEMAND_PER_MEMBERSHIP
+from partnerships.model.kernels.meetings import DEMAND_PER_MEMBERSHIP, OFFICER_DAY_COST
 
 from ._common import active_members, active_pairs, is_open
 
@@ -20,9 +20,11 @@ def capacity_share(capacity, stage, mem_project, mem_org, mem_active, out):
 
 
 def hold_meetings(week, meeting_interval, meeting_discipline, trust_gain, absence_penalty, coordination_cost,
-                  u_attend, stage, next_meeting, mem_project, mem_org, mem_active, attended, rep_presence, rep_skill,
-                  cap_share, pair_project, pair_rel, pair_ma, pair_mb, interpersonal, held, quality):
-    """Open projects whose meeting is due meet; attendance, trust among those present, meeting quality."""
+                  meeting_days, u_attend, stage, next_meeting, mem_project, mem_org, mem_active, attended,
+                  rep_presence, rep_skill, capacity, cap_share, contribution, costs, pair_project, pair_rel, pair_ma,
+                  pair_mb, interpersonal, held, quality):
+    """Open projects whose meeting is due meet; attendance, trust among those present, meeting quality; the
+    attendees' meeting time is costed and comes out of the time they have for partnership work this week."""
     agenda = 0.5 + 0.5 * meeting_discipline
     meeting = {p for p in range(len(stage)) if is_open(stage[p]) and week >= next_meeting[p]}
     for p in range(len(stage)):
@@ -36,6 +38,20 @@ def hold_meetings(week, meeting_interval, meeting_discipline, trust_gain, absenc
         for m in ms:
             o = mem_org[m]
             attended[m] = u_attend[m] < rep_presence[o] * agenda * cap_share[o]
+    in_meetings = Counter()
+    for p, ms in members.items():
+        for m in ms:
+            if attended[m]:
+                in_meetings[int(mem_org[m])] += meeting_days
+                contribution[m] += meeting_days * OFFICER_DAY_COST
+                costs[p] += meeting_days * OFFICER_DAY_COST
+    asked = Counter()  # officer-days a week the organisation's open memberships ask
+    for ms in active_members(mem_project, mem_active, lambda p: is_open(stage[p])).values():
+        for m in ms:
+            asked[int(mem_org[m])] += DEMAND_PER_MEMBERSHIP
+    for o, days in in_meetings.items():
+        if days > 0.0:
+            cap_share[o] = min(1.0, max(0.0, capacity[o] - days) / asked[o])
 
     # A relationship shared by two projects meeting this week is updated by each, in pair-list order.
     pairs_in_room = Counter()

@@ -1,8 +1,31 @@
-"""Reference for :mod:`model.kernels.stalls`: stall below the threshold, resume at twice it, abandon after patience."""
+"""Reference for :mod:`model.kernels.stalls`: stall below the threshold, resume at twice it, abandon after patience;
+shocks cost brittle partnerships momentum and commitment."""
 
 from __future__ import annotations
 
-from ._common import ABANDONED, STALLED, is_active_stage
+from ._common import ABANDONED, STALLED, active_members, active_pairs, is_active_stage, is_open
+
+
+def absorb_shocks(shock, stage, momentum, mem_project, mem_active, commitment, pair_project, pair_rel, pair_ma,
+                  pair_mb, interpersonal, institutional):
+    """Open projects lose ``shock * (1 - resilience)`` momentum, members half that in commitment; returns hits."""
+    pairs_of: dict[int, list[int]] = {}
+    for k in active_pairs(pair_project, pair_ma, pair_mb, mem_active):
+        pairs_of.setdefault(int(pair_project[k]), []).append(int(pair_rel[k]))
+    members = active_members(mem_project, mem_active)
+    hit = 0
+    for p in range(len(stage)):
+        if not (shock[p] > 0.0 and is_open(stage[p])):
+            continue
+        rels = pairs_of.get(p, [])
+        resilience = sum((institutional[r] + interpersonal[r]) / 2.0 for r in rels) / len(rels) if rels else 0.0
+        loss = shock[p] * (1.0 - resilience)
+        momentum[p] = max(0.0, momentum[p] - loss)
+        if loss > 0.0:
+            for m in members.get(p, []):
+                commitment[m] = max(0.0, commitment[m] - 0.5 * loss)
+        hit += 1
+    return hit
 
 
 def update_stalls(week, stall_threshold, patience, trust_gain, trust_loss_ratio, stage, stage_before_stall, momentum,

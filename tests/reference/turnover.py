@@ -20,14 +20,13 @@ def replace_representatives(u_leave, weekly_hazard, new_autonomy, new_presence, 
     return len(leavers)
 
 
-def forget_interpersonal_trust(left, rel_a, rel_b, interpersonal):
-    """Every relationship touching a leaver drops to zero interpersonal trust; count those that had some."""
+def forget_interpersonal_trust(left, rel_a, rel_b, interpersonal, institutional):
+    """Every relationship touching a leaver restarts its interpersonal trust at its institutional trust; count them."""
     gone = {i for i, has_left in enumerate(left.tolist()) if has_left}
     touched = [r for r, (a, b) in enumerate(zip(rel_a.tolist(), rel_b.tolist())) if a in gone or b in gone]
-    had_trust = sum(1 for r in touched if interpersonal[r] > 0.0)
     for r in touched:
-        interpersonal[r] = 0.0
-    return had_trust
+        interpersonal[r] = institutional[r]
+    return len(touched)
 
 
 def lose_champions(left, champion, stage, momentum, champion_loss, embedded):

@@ -24,7 +24,9 @@ from dataclasses import replace
 import numpy as np
 
 from partnerships.model.interventions import DEFAULT_AWARD, DEFAULT_SHOCK, Intervention
-from partnerships.model.model import SHOCK_DECAY, WEEKS_PER_YEAR, Event, PartnershipModel, Stream, check_intervention
+from partnerships.model.model import (
+    REORGANISING_KINDS, SHOCK_DECAY, WEEKS_PER_YEAR, Event, PartnershipModel, Stream, check_intervention,
+)
 from partnerships.model.scenarios import new_representatives
 
 from .benefits import realise_benefits
@@ -34,7 +36,7 @@ from .funding import award_funding, funding_call
 from .meetings import capacity_share, hold_meetings
 from .membership import withdraw_uncommitted
 from .obstacles import obstacles_arrive_and_resolve
-from .stalls import update_stalls
+from .stalls import absorb_shocks, update_stalls
 from .trust import embed_institutional_trust, project_trust, shift_project_trust
 from .turnover import champions_emerge, forget_interpersonal_trust, lose_champions, replace_representatives
 from .work import work_between_meetings
@@ -47,11 +49,12 @@ def reference_week(model: PartnershipModel) -> None:
     squeeze_capacity(model)  # 2
     embedded = embeddedness(model)  # institutional trust changes only at step 14
     left = weekly_turnover(model, embedded)  # 3
+    reorganisations(model, embedded)
     emerge_champions(model)
     awards = funding_call_if_due(model, week)  # 4
     cap_share, held = meetings(model, week)  # 5
     refresh_trust(model)
-    obstacles(model, week)  # 6
+    obstacles(model, week, cap_share)  # 6
     work(model, week, embedded, cap_share)  # 7
     stage_gates(model, week, held)  # 8
     stalls(model, week)  # 9
@@ -120,10 +123,7 @@ def apply_intervention(model: PartnershipModel, i: Intervention) -> Event:
         amount = i.amount if i.amount is not None else p["external_funding"] if p["external_funding"] > 0 \
             else DEFAULT_AWARD
         award_funding(project=project, week=week, amount=amount, resource_effect=p["funding_resource_effect"],
-                      catalytic_effect=p["funding_catalytic_effect"], catalytic_strength=p["catalytic_strength"],
-                      award_deadline=p["award_deadline"], stage=proj.stage,
-                      stage_before_stall=proj.stage_before_stall, stalled_since=proj.stalled_since,
-                      momentum=proj.momentum, external_funds=proj.external_funds,
+                      award_deadline=p["award_deadline"], external_funds=proj.external_funds,
                       external_received=proj.external_received, catalyst_until=proj.catalyst_until)
     elif i.action == "champion_leaves":
         organisation = int(proj.champion[project])  # -1: the project has no champion, nothing happens
@@ -144,8 +144,10 @@ def apply_intervention(model: PartnershipModel, i: Intervention) -> Event:
             refresh_trust(model)
     elif i.action == "obstacle":
         proj.obstacle[project] += i.amount if i.amount is not None else 3.0 * p["obstacle_severity"]
-    elif i.action == "policy_shock":
-        model.pressure_shock += i.amount if i.amount is not None else DEFAULT_SHOCK
+    elif i.action == "policy_shock":  # more financial pressure, and a shock every open partnership absorbs
+        size = i.amount if i.amount is not None else DEFAULT_SHOCK
+        model.pressure_shock += size
+        shocks(model, np.full(len(proj), float(size)))
     else:
         raise ValueError(f"the reference week has no rule for intervention '{i.action}'")
     event = Event(week, i.action, None if i.action == "policy_shock" else project, organisation,
@@ -211,10 +213,45 @@ def representatives_leave(model: PartnershipModel, u_leave: np.ndarray, hazard: 
                                      rep_autonomy=orgs.rep_autonomy, rep_presence=orgs.rep_presence,
                                      rep_skill=orgs.rep_skill, rep_generation=orgs.rep_generation, left=left)
     if n_left:  # nothing to forget or lose otherwise
-        forget_interpersonal_trust(left=left, rel_a=rel.a, rel_b=rel.b, interpersonal=rel.interpersonal)
+        forget_interpersonal_trust(left=left, rel_a=rel.a, rel_b=rel.b, interpersonal=rel.interpersonal,
+                                   institutional=rel.institutional)
         lose_champions(left=left, champion=proj.champion, stage=proj.stage, momentum=proj.momentum,
                        champion_loss=model.params["champion_loss"], embedded=embedded)
     return n_left
+
+
+def reorganisations(model: PartnershipModel, embedded: np.ndarray) -> None:
+    """Health bodies and government agencies reorganise at ``reorganisation_rate`` a year: their representative
+    goes as in turnover (successors from their own stream) and each open project they are active in absorbs
+    ``reorganisation_shock`` per reorganised member."""
+    p, orgs, mem = model.params, model.orgs, model.memberships
+    if p["reorganisation_rate"] <= 0:
+        return
+    hazard = 1.0 - (1.0 - p["reorganisation_rate"]) ** (1.0 / WEEKS_PER_YEAR)
+    u = uniforms(model, Stream.REORGANISE, len(orgs))
+    hit = [bool(u[o] < hazard and int(orgs.kind[o]) in REORGANISING_KINDS) for o in range(len(orgs))]
+    if not any(hit):
+        return
+    tenure = orgs.rep_tenure.copy()
+    representatives_leave(model, np.array([0.0 if h else 1.0 for h in hit]), 0.5, Stream.REORGANISED_SUCCESSOR,
+                          embedded)
+    for o in range(len(orgs)):
+        if not hit[o]:
+            orgs.rep_tenure[o] = tenure[o]
+    shock = np.zeros(len(model.projects))
+    for m in range(len(mem)):
+        if mem.active[m] and hit[int(mem.org[m])]:
+            shock[mem.project[m]] += p["reorganisation_shock"]
+    shocks(model, shock)
+
+
+def shocks(model: PartnershipModel, shock: np.ndarray) -> None:
+    """Open projects absorb ``shock[p]``: less momentum and commitment lost where trust is strong (ODD 7.8)."""
+    proj, mem, pairs, rel = model.projects, model.memberships, model.pairs, model.relationships
+    absorb_shocks(shock=shock, stage=proj.stage, momentum=proj.momentum, mem_project=mem.project,
+                  mem_active=mem.active, commitment=mem.commitment, pair_project=pairs.project, pair_rel=pairs.rel,
+                  pair_ma=pairs.ma, pair_mb=pairs.mb, interpersonal=rel.interpersonal,
+                  institutional=rel.institutional)
 
 
 def emerge_champions(model: PartnershipModel) -> None:
@@ -231,12 +268,10 @@ def funding_call_if_due(model: PartnershipModel, week: int) -> int:
     if p["external_funding"] <= 0 or week % p["funding_call_interval"] != 0:
         return 0
     return funding_call(week=week, success_chance=p["funding_success_chance"], amount=p["external_funding"],
-                        resource_effect=p["funding_resource_effect"], catalytic_effect=p["funding_catalytic_effect"],
-                        catalytic_strength=p["catalytic_strength"], award_deadline=p["award_deadline"],
+                        resource_effect=p["funding_resource_effect"], award_deadline=p["award_deadline"],
                         u_bid=uniforms(model, Stream.BID, len(proj)), stage=proj.stage,
-                        stage_before_stall=proj.stage_before_stall, stalled_since=proj.stalled_since,
-                        momentum=proj.momentum, external_funds=proj.external_funds,
-                        external_received=proj.external_received, catalyst_until=proj.catalyst_until)
+                        external_funds=proj.external_funds, external_received=proj.external_received,
+                        catalyst_until=proj.catalyst_until)
 
 
 # --- 5. meetings (ODD 7.2) ----------------------------------------------------------------------------
@@ -251,10 +286,12 @@ def meetings(model: PartnershipModel, week: int) -> tuple[np.ndarray, np.ndarray
     quality = np.zeros(len(proj))
     hold_meetings(week=week, meeting_interval=p["meeting_interval"], meeting_discipline=p["meeting_discipline"],
                   trust_gain=p["trust_gain"], absence_penalty=p["absence_penalty"],
-                  coordination_cost=p["coordination_cost"], u_attend=uniforms(model, Stream.ATTEND, len(mem)),
-                  stage=proj.stage, next_meeting=proj.next_meeting, mem_project=mem.project, mem_org=mem.org,
-                  mem_active=mem.active, attended=mem.attended, rep_presence=orgs.rep_presence,
-                  rep_skill=orgs.rep_skill, cap_share=cap_share, pair_project=pairs.project, pair_rel=pairs.rel,
+                  coordination_cost=p["coordination_cost"], meeting_days=p["meeting_days"],
+                  u_attend=uniforms(model, Stream.ATTEND, len(mem)), stage=proj.stage, next_meeting=proj.next_meeting,
+                  mem_project=mem.project, mem_org=mem.org, mem_active=mem.active, attended=mem.attended,
+                  rep_presence=orgs.rep_presence, rep_skill=orgs.rep_skill, capacity=orgs.capacity,
+                  cap_share=cap_share, contribution=mem.contribution, costs=proj.costs, pair_project=pairs.project,
+                  pair_rel=pairs.rel,
                   pair_ma=pairs.ma, pair_mb=pairs.mb, interpersonal=model.relationships.interpersonal, held=held,
                   quality=quality)
     proj.action_quality[held] = quality[held]
@@ -277,17 +314,21 @@ def refresh_trust(model: PartnershipModel) -> None:
 
 
 # --- 6. obstacles (ODD 7.5) ---------------------------------------------------------------------------
-def obstacles(model: PartnershipModel, week: int) -> None:
-    p, proj, mem = model.params, model.projects, model.memberships
+def obstacles(model: PartnershipModel, week: int, cap_share: np.ndarray) -> None:
+    """New obstacles; those there are cleared by the members' behaviour and trust, and by award money."""
+    p, proj, mem, orgs = model.params, model.projects, model.memberships, model.orgs
     obstacles_arrive_and_resolve(
         obstacle_rate=p["obstacle_rate"], obstacle_severity=p["obstacle_severity"],
         risk_aversion_amplifier=p["risk_aversion_amplifier"], catalytic_effect=p["funding_catalytic_effect"],
-        catalytic_strength=p["catalytic_strength"], week=week,
+        catalytic_strength=p["catalytic_strength"], resource_effect=p["funding_resource_effect"],
+        work_rate=p["work_rate"], work_cost=p["work_cost"], manager_cost=p["manager_cost"], week=week,
         u_arrive=uniforms(model, Stream.OBSTACLE_ARRIVAL, len(proj)),
         z_size=normals(model, Stream.OBSTACLE_SIZE, len(proj)), stage=proj.stage, obstacle=proj.obstacle,
-        momentum=proj.momentum, champion=proj.champion, has_manager=proj.has_manager,
-        catalyst_until=proj.catalyst_until, trust_mean=model.project_trust_mean, mem_project=mem.project,
-        mem_org=mem.org, mem_active=mem.active, risk_appetite=model.orgs.risk_appetite)
+        champion=proj.champion, has_manager=proj.has_manager, catalyst_until=proj.catalyst_until,
+        external_funds=proj.external_funds, costs=proj.costs, trust_mean=model.project_trust_mean,
+        mem_project=mem.project, mem_org=mem.org, mem_active=mem.active, commitment=mem.commitment,
+        cap_share=cap_share, risk_appetite=orgs.risk_appetite, selflessness=orgs.selflessness,
+        rep_skill=orgs.rep_skill)
 
 
 # --- 7. work between meetings (ODD 7.3) ---------------------------------------------------------------
@@ -296,8 +337,9 @@ def work(model: PartnershipModel, week: int, embedded: np.ndarray, cap_share: np
     work_between_meetings(
         week=week, meeting_discipline=p["meeting_discipline"], work_rate=p["work_rate"],
         momentum_rate=p["momentum_rate"], coordination_cost=p["coordination_cost"], work_cost=p["work_cost"],
-        resource_effect=p["funding_resource_effect"], catalytic_effect=p["funding_catalytic_effect"],
-        catalytic_strength=p["catalytic_strength"], stage=proj.stage, momentum=proj.momentum, progress=proj.progress,
+        manager_cost=p["manager_cost"], resource_effect=p["funding_resource_effect"],
+        catalytic_effect=p["funding_catalytic_effect"], catalytic_strength=p["catalytic_strength"],
+        stage=proj.stage, momentum=proj.momentum, progress=proj.progress,
         ambition=proj.ambition, has_manager=proj.has_manager, champion=proj.champion, embedded=embedded,
         obstacle=proj.obstacle, catalyst_until=proj.catalyst_until, action_quality=proj.action_quality,
         external_funds=proj.external_funds, costs=proj.costs, delivered_week=proj.delivered_week,
