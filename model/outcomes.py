@@ -25,10 +25,17 @@ SUMMARY_FIELDS = {
     "abandoned_share": "share of the starting projects abandoned (0-1)",
     "working_well_share": "share working well at the end: delivered, or open, not stalled, momentum >= 0.5",
     "not_working_share": "share clearly not working at the end: abandoned or stalled",
-    "median_weeks_to_delivery": "median weeks from start to the end of delivery, over delivered projects (null if none)",
-    "mean_momentum": "mean momentum (0-1) of open projects, averaged over the weeks of the run",
+    "median_weeks_to_delivery": "median weeks from start to the end of delivery, over delivered projects only "
+                                "(null if none; biased: it ignores the projects that did not deliver)",
+    "restricted_mean_weeks_to_delivery": "mean weeks from start to the end of delivery over every starting project, "
+                                         "an undelivered one counting the weeks to the end of the run",
+    "mean_momentum": "mean momentum (0-1) of open projects, averaged over the weeks of the run (survivorship: "
+                     "the set of open projects shrinks as projects close)",
+    "mean_momentum_all": "mean momentum (0-1) of every starting project (delivered ones at their momentum when they "
+                         "closed, abandoned ones at 0), averaged over the weeks of the run",
     "mean_trust": "mean trust (0-1) among members of the starting projects at the end",
-    "benefit_cost_ratio": "benefits realised over costs (officer time and award money), all projects",
+    "benefit_cost_ratio": "benefits realised over costs (officer time and award money), all projects "
+                          "(null if no project was delivered)",
     "stalls": "number of times a project stalled, all projects",
     "follow_on_projects": "number of follow-on projects started",
     "health_working_well_share": "working-well share of health-and-care projects (null if none)",
@@ -86,7 +93,8 @@ def project_table(model: PartnershipModel) -> pd.DataFrame:
         "external_received": proj.external_received,
         "costs": proj.costs,
         "benefits": proj.benefits,
-        "benefit_cost_ratio": np.divide(proj.benefits, proj.costs, out=np.zeros(n), where=proj.costs > 0),
+        "benefit_cost_ratio": np.divide(proj.benefits, proj.costs, out=np.full(n, np.nan),
+                                        where=(proj.costs > 0) & delivered),  # NaN: not delivered, or no cost
         "fairness": fairness,
     })
 
@@ -145,6 +153,8 @@ def summary(model: PartnershipModel) -> dict[str, Any]:
     first = np.arange(len(proj)) < model.n_initial_projects
     delivered = (proj.delivered_week >= 0) & first
     weeks = (proj.delivered_week - proj.started)[delivered]
+    # restricted mean: an undelivered starting project counts the weeks from its start to the end of the run
+    waited = np.where(proj.delivered_week >= 0, proj.delivered_week - proj.started, model.week - proj.started)[first]
     well = working_well(model)
     theme = proj.theme
 
@@ -154,15 +164,19 @@ def summary(model: PartnershipModel) -> dict[str, Any]:
     costs = float(proj.costs.sum())
     weekly = model.datacollector.model_vars
     momentum = np.array(weekly["mean_momentum"][1:] or weekly["mean_momentum"])
+    momentum_all = np.array(weekly["mean_momentum_all"][1:] or weekly["mean_momentum_all"])
+    any_delivered = bool((proj.delivered_week >= 0).any())
     return {
         "delivered_share": float(delivered.sum() / first.sum()),
         "abandoned_share": float(((proj.stage == Stage.ABANDONED) & first).sum() / first.sum()),
         "working_well_share": share(well, first),
         "not_working_share": share(not_working(model), first),
         "median_weeks_to_delivery": float(np.median(weeks)) if len(weeks) else None,
+        "restricted_mean_weeks_to_delivery": float(waited.mean()),
         "mean_momentum": float(np.nanmean(momentum)) if np.isfinite(momentum).any() else 0.0,
+        "mean_momentum_all": float(momentum_all.mean()),
         "mean_trust": float(model.project_trust_mean[first].mean()),
-        "benefit_cost_ratio": float(proj.benefits.sum() / costs) if costs > 0 else 0.0,
+        "benefit_cost_ratio": float(proj.benefits.sum() / costs) if costs > 0 and any_delivered else None,
         "stalls": int(proj.stalls.sum()),
         "follow_on_projects": int((~first).sum()),
         "health_working_well_share": share(well, first & (theme == Theme.HEALTH_AND_CARE)),
