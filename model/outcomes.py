@@ -8,6 +8,7 @@ started with; follow-ons are counted separately.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,6 +44,24 @@ SUMMARY_FIELDS = {
     "representatives_left": "number of representatives who left during the run",
     "awards": "number of external funding awards made",
 }
+
+#: Declared range of each summary outcome, [low, high] (``weeks`` stands for the run's length); a null is allowed
+#: only for the outcomes in :data:`NULLABLE` (when what they measure does not exist in the run).
+SUMMARY_RANGES: dict[str, tuple[float, float | str]] = {
+    **{name: (0.0, 1.0) for name in SUMMARY_FIELDS if name.endswith("_share")},
+    "median_weeks_to_delivery": (0.0, "weeks"),
+    "restricted_mean_weeks_to_delivery": (0.0, "weeks"),
+    "mean_momentum": (0.0, 1.0),
+    "mean_momentum_all": (0.0, 1.0),
+    "mean_trust": (0.0, 1.0),
+    "benefit_cost_ratio": (0.0, math.inf),
+    "stalls": (0.0, math.inf),
+    "follow_on_projects": (0.0, math.inf),
+    "representatives_left": (0.0, math.inf),
+    "awards": (0.0, math.inf),
+}
+NULLABLE = ("median_weeks_to_delivery", "benefit_cost_ratio", "health_working_well_share",
+            "community_safety_working_well_share")
 
 
 def working_well(model: PartnershipModel) -> np.ndarray:
