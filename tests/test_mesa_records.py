@@ -11,7 +11,8 @@ from partnerships.model.codes import Stage
 from partnerships.model.outcomes import model_series
 from partnerships.model.records import WEEKLY_REPORTERS
 
-COLUMNS = ["week", "mean_momentum", "mean_trust", "mean_momentum_all", "mean_trust_all", "open_projects", "stalled_projects", "delivered_projects",
+COLUMNS = ["week", "mean_momentum", "mean_trust", "mean_momentum_all", "mean_trust_all", "open_projects",
+           "stalled_projects", "delivered_projects",
            "abandoned_projects", "representatives_left", "awards"]
 WEEKS = 156
 BUSY = dict(leader_turnover=0.6, funding_call_interval=4, work_rate=1.0, follow_on_chance=1.0)  # delivers, follows on
