@@ -267,7 +267,7 @@ def validate(
     validation, response = run_suite(out, quick=quick, workers=workers, curves=curves, progress=typer.echo)
     written = write_report(validation, response, out, time.monotonic() - start, pdf=pdf)
     for r in validation.results:
-        typer.echo(f"{'pass' if r.passed else 'FAIL'}  {r.check.key}: {r.estimate:.3g} "
+        typer.echo(f"{r.status if r.passed or not r.measured else 'FAIL'}  {r.check.key}: {r.estimate:.3g} "
                    f"[{r.low:.3g}, {r.high:.3g}] - {r.reason}")
     typer.echo(written.summary())
     if not validation.passed:

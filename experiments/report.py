@@ -48,7 +48,8 @@ OUTCOMES = {
 }
 INTERACTION_OUTCOMES = ("delivered_share", "working_well_share")
 PRECISION_OUTCOMES = ("delivered_share", "working_well_share")
-#: Weekly means over every project the run has started, closed ones at their last value (model_weekly columns).
+#: Weekly means over every project the run started with (model_weekly columns, model.records): a project closed
+#: as delivered counts at its value in the week it closed, an abandoned one at momentum 0 and its trust then.
 ALL_PROJECTS_SERIES = {"mean_momentum_all": ("momentum", "Momentum, all projects (0-1)"),
                        "mean_trust_all": ("trust", "Trust, all projects (0-1)")}
 
@@ -454,8 +455,10 @@ def _series_section(results: Results, page: Page, tables: dict, labels: dict, le
         frames.append(table.assign(series=column))
         what, axis = ALL_PROJECTS_SERIES[column]
         page.figure(report_plots.trajectories(table, axis, level_labels, labels),
-                    f"Mean {what} of every project each run started, week by week, at each level of each lever "
-                    "(closed projects count at their last value; averaged over the other levers; 95% bands).")
+                    f"Mean {what} of every project each run started with, week by week, at each level of each "
+                    f"lever (a delivered project counts at its {what} in the week it closed"
+                    + (", an abandoned one at zero" if what == "momentum" else ", an abandoned one at its trust then")
+                    + "; averaged over the other levers; 95% bands; the axis starts at zero).")
     tables["series_by_week"] = pd.concat(frames, ignore_index=True)
 
 

@@ -29,7 +29,9 @@ METHOD_WORDS = {"morris": "Morris screening", "sobol": "Sobol's variance-based m
 #: Short names of the outcomes for sentences (others: from the outcome's description).
 SHORT = {"delivered_share": "the share of projects delivered", "working_well_share": "the share working well",
          "not_working_share": "the share not working", "benefit_cost_ratio": "the benefit-cost ratio",
-         "mean_trust": "trust at the end"}
+         "mean_trust": "trust at the end",
+         "restricted_mean_weeks_to_delivery": "the mean weeks to delivery (projects not delivered count the whole run)",
+         "mean_momentum_all": "momentum over all projects (abandoned ones at zero)"}
 
 
 def what(outcome: str) -> str:

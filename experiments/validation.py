@@ -55,7 +55,8 @@ class Condition:
     label: str
     parameters: dict = field(default_factory=dict)
     interventions: tuple[Intervention, ...] = ()
-    series: bool = False  # keep the per-project weekly series (for trust-dynamics measures)
+    series: bool = False  # keep the per-project weekly series and project table (trust and follow-on measures)
+    weeks: int | None = None  # run length if not the suite's (Settings.weeks)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,16 @@ Q001_RISK = ("At least one party needs to take an 'upbeat' view of risk. Issues 
              "different project become manageable risks")
 Q003_WELL = ("38 per cent of respondents in the leadership network survey said their sub-regional partnership works "
              "well, and 34 per cent said not well")
+Q001_BEHAVIOUR = ("Behaviour, culture and trust are far more important to success in collaboration than the "
+                  "structures through which people work")
+Q000_BRITTLE = ("Without a strong institutional relationship backed up by strong personal connections between "
+                "partners, collaborations can be overly rigid and brittle, unable to bend with the wind of external "
+                "shocks and internal developments")
+Q002_SUCCESS_OUTCOMES = ("Collaborative projects often report that success breeds success. One of the greatest "
+                         "benefits from a successful project is the establishment of trust between parties and the "
+                         "will to continue working together")
+Q002_DEMOCRACY = ("managing collaboration by consensus - making all decisions democratically - versus exerting power "
+                  "to make decisions more rapidly and drive progress towards delivery within a timescale")
 Q003_HEALTH = ("72 per cent rating crime and community safety partnership work in their borough as good, compared to "
                "52 per cent for health partnerships")
 
@@ -140,7 +151,20 @@ def _award_on_first_stall(amount: float, projects: int = 10) -> tuple[Interventi
     return tuple(Intervention("funding_award", when="first_stall", project=p, amount=amount) for p in range(projects))
 
 
+def _shock_at(week: int) -> tuple[Intervention, ...]:
+    return (Intervention("policy_shock", week=week, amount=SHOCK_SIZE),)
+
+
 SMALL_AWARD = 25.0  # £k: a quarter of a stage of work (work_cost 100)
+#: Pattern 8: the same step on the 0-1 scales of behaviour and of structure. Behaviour: selflessness_mean up by
+#: it, sector_trust_gap down by it (starting trust of council-health and council-agency pairs up by it); the
+#: registry has no parameter for representatives' skill, so skill is not raised. Structure: meeting_discipline up
+#: by it, lead_decides_share up by it (more projects governed by a lead, at governance levels 4-6).
+BEHAVIOUR_STEP = 0.2
+SHOCK_WEEK = 52
+SHOCK_SIZE = 0.2  # extra share of capacity squeezed out (the policy_shock default)
+LONG_WEEKS = 520  # pattern 5c: ten years, so that follow-ons have time to deliver
+DELIVERY_WINDOW = 156  # pattern 5c: delivered within three years of its start
 MATURE_EMBEDDING = 0.06  # per week: embedded ways of working (default 0.01)
 LOSS_WEEK = 52
 
@@ -174,6 +198,24 @@ CONDITIONS: tuple[Condition, ...] = (
               {"risk_appetite_mean": 0.15}),
     Condition("upbeat", "Risk appetite 0.6 on average (most projects have an upbeat partner)",
               {"risk_appetite_mean": 0.6}),
+    Condition("behaviour_up", f"Behaviour and trust raised by {BEHAVIOUR_STEP:g}: selflessness 0.3 -> 0.5, sector "
+              "trust gap 0.22 -> 0.02 (skill: no parameter)",
+              {"selflessness_mean": 0.3 + BEHAVIOUR_STEP, "sector_trust_gap": 0.22 - BEHAVIOUR_STEP}),
+    Condition("structures_up", f"Structures raised by {BEHAVIOUR_STEP:g}: meeting discipline 0.5 -> 0.7, "
+              "lead-decides governance share 0.3 -> 0.5",
+              {"meeting_discipline": 0.5 + BEHAVIOUR_STEP, "lead_decides_share": 0.3 + BEHAVIOUR_STEP}),
+    Condition("trust_high", "Strong relationships: no sector trust gap, embedded ways of working (embedding 0.06)",
+              {"sector_trust_gap": 0.0, "embedding_rate": MATURE_EMBEDDING}),
+    Condition("trust_high_shock", f"Strong relationships; a policy shock of {SHOCK_SIZE:g} at week {SHOCK_WEEK}",
+              {"sector_trust_gap": 0.0, "embedding_rate": MATURE_EMBEDDING}, _shock_at(SHOCK_WEEK)),
+    Condition("trust_low", "Weak relationships: sector trust gap 0.4, no embedding",
+              {"sector_trust_gap": 0.4, "embedding_rate": 0.0}),
+    Condition("trust_low_shock", f"Weak relationships; a policy shock of {SHOCK_SIZE:g} at week {SHOCK_WEEK}",
+              {"sector_trust_gap": 0.4, "embedding_rate": 0.0}, _shock_at(SHOCK_WEEK)),
+    Condition("long_follow_on", f"Ten years ({LONG_WEEKS} weeks), every delivered project followed on",
+              {"follow_on_chance": 1.0}, series=True, weeks=LONG_WEEKS),
+    Condition("lead_decides", "Every project governed by a lead who decides", {"lead_decides_share": 1.0}),
+    Condition("consensus", "Every project governed by consensus", {"lead_decides_share": 0.0}),
 )
 
 CHECKS: tuple[Check, ...] = (
@@ -185,9 +227,12 @@ CHECKS: tuple[Check, ...] = (
                      "representatives decide gates in the room instead of referring back home")),
     Check("1b_leaders_faster", 1, "... and delivered sooner",
           "001, 002", f"002: '{Q002_MANAGER}'",
-          (Arm("leaders", "median_weeks_to_delivery", 1.0), Arm("no_leaders", "median_weeks_to_delivery", -1.0)),
-          "difference in median weeks to delivery", "-", delta=10.0,
-          mechanism="as 1a; median over delivered projects only"),
+          (Arm("leaders", "restricted_mean_weeks_to_delivery", 1.0),
+           Arm("no_leaders", "restricted_mean_weeks_to_delivery", -1.0)),
+          "difference in restricted mean weeks to delivery (undelivered projects count the whole run)", "-",
+          delta=10.0,
+          mechanism=("as 1a; every starting project counts, an undelivered one at the run's 260 weeks (the median over "
+                     "delivered projects only, used before, ignored the projects that never delivered)")),
     Check("2a_catalyst_unlocks", 2, "A small award unlocks stalled projects when its rules act as a catalyst",
           "001", f"001: '{Q001_TCA}'",
           (Arm("award_catalyst", "abandoned_share", 1.0), Arm("award_money", "abandoned_share", -1.0)),
@@ -216,8 +261,9 @@ CHECKS: tuple[Check, ...] = (
                      "another emerges, which embedding does not touch, and trust moves outcomes little")),
     Check("4_members_slow", 4, "More members slow agreement",
           "002", f"002: '{Q002_MEMBERS}'",
-          (Arm("many_members", "median_weeks_to_delivery", 1.0), Arm("few_members", "median_weeks_to_delivery", -1.0)),
-          "difference in median weeks to delivery", "+", delta=10.0,
+          (Arm("many_members", "restricted_mean_weeks_to_delivery", 1.0),
+           Arm("few_members", "restricted_mean_weeks_to_delivery", -1.0)),
+          "difference in restricted mean weeks to delivery (undelivered projects count the whole run)", "+", delta=10.0,
           mechanism=("each extra member adds pairs to keep in step (coordination cost) and one more partner who must "
                      "consent or may refer back home")),
     Check("5a_trust_slow_fast", 5, "Trust is built slowly and lost quickly",
@@ -232,6 +278,17 @@ CHECKS: tuple[Check, ...] = (
            Arm("default_series", "peer_trust_at_follow_on_start", -1.0)),
           "trust of a follow-on at its start minus that of first projects still under way that week", "+", delta=0.015,
           mechanism="a follow-on starts among the partners of a delivered project, with the trust they built"),
+    Check("5c_follow_ons_deliver", 5, "Success breeds success in outcomes: follow-on projects deliver more often",
+          "002", f"002: '{Q002_SUCCESS_OUTCOMES}'",
+          (Arm("long_follow_on", "follow_on_delivered_within", 1.0),
+           Arm("long_follow_on", "first_delivered_within", -1.0)),
+          f"share of follow-ons delivered within {DELIVERY_WINDOW} weeks of their start minus that of first projects "
+          f"(projects started at least {DELIVERY_WINDOW} weeks before the end of a {LONG_WEEKS}-week run)", "+",
+          delta=0.05,
+          mechanism=("a follow-on starts among the partners of a delivered project with the trust they built, which "
+                     "helps at gates and with obstacles; it is also bolder (ambition grows with that trust) and starts "
+                     "when fewer projects compete for the partners' capacity. No rule makes a follow-on deliver more: "
+                     "an emergent outcome if it passes")),
     Check("6_upbeat_risk", 6, "A partner with an upbeat view of risk gets projects through their obstacles",
           "001", f"001: '{Q001_RISK}'",
           (Arm("upbeat", "not_working_share", 1.0), Arm("cautious", "not_working_share", -1.0)),
@@ -252,6 +309,40 @@ CHECKS: tuple[Check, ...] = (
           "health minus community-safety share working well (London: 0.52 - 0.72 = -0.20)", "-", delta=0.10,
           mechanism=("health bodies give little officer time to local partnership, are hierarchical and risk-averse, and "
                      "councils trust them less (sector_trust_gap); calibrated in size (docs/calibration.md)")),
+    Check("8_behaviour_over_structures", 8,
+          f"Raising behaviour and trust by {BEHAVIOUR_STEP:g} moves delivery more than raising structures by "
+          f"{BEHAVIOUR_STEP:g}",
+          "001", f"001: '{Q001_BEHAVIOUR}'",
+          (Arm("behaviour_up", "delivered_share", 1.0), Arm("structures_up", "delivered_share", -1.0)),
+          f"effect on the share delivered of behaviour and trust (+{BEHAVIOUR_STEP:g}) minus that of structures "
+          f"(+{BEHAVIOUR_STEP:g}); both against the same default runs, so the default cancels", "+", delta=0.05,
+          mechanism=("selflessness raises commitment and consent; starting trust raises consent, obstacle clearing "
+                     "and ambition; meeting discipline raises attendance, action quality and work done; a lead who "
+                     "decides skips the other partners' consent. Skill has no parameter and is not raised")),
+    Check("9_trust_less_brittle", 9,
+          "After a policy shock, partnerships with strong institutional and personal trust stall less than weak ones",
+          "000", f"000: '{Q000_BRITTLE}'",
+          (Arm("trust_high_shock", "stalls", 1.0), Arm("trust_high", "stalls", -1.0),
+           Arm("trust_low_shock", "stalls", -1.0), Arm("trust_low", "stalls", 1.0)),
+          f"extra stalls caused by a policy shock of {SHOCK_SIZE:g} at week {SHOCK_WEEK} with strong relationships "
+          "minus those with weak relationships (stalls per run)", "-", delta=0.3,
+          mechanism=("a policy shock squeezes every organisation's capacity (fading 2% a week); trust enters consent, "
+                     "obstacle clearing and (through embedding) the momentum lost with a leaver, but no rule makes "
+                     "a shock hit strong relationships less")),
+    Check("10a_lead_decides_faster", 10, "A lead who decides delivers faster than consensus",
+          "002", f"002: '{Q002_DEMOCRACY}'",
+          (Arm("lead_decides", "restricted_mean_weeks_to_delivery", 1.0),
+           Arm("consensus", "restricted_mean_weeks_to_delivery", -1.0)),
+          "difference in restricted mean weeks to delivery, lead decides minus consensus", "-", delta=10.0,
+          mechanism=("a lead who decides passes a gate on its own consent (trust lost if others object); consensus "
+                     "needs every partner. Lead-decides projects also sit at governance levels 4-6, which set a faster "
+                     "embedding of trust (a confound)")),
+    Check("10b_consensus_evener", 10, "... and consensus spreads net benefits more evenly",
+          "002", f"002: '{Q002_DEMOCRACY}'",
+          (Arm("consensus", "net_benefit_spread", 1.0), Arm("lead_decides", "net_benefit_spread", -1.0)),
+          "difference in the spread of partners' net benefits, consensus minus lead decides", "-", delta=0.05,
+          mechanism=("needs the run outcome net_benefit_spread (not measured until the model reports it); consent "
+                     "of every partner should keep any one partner's net benefit from falling far below the rest")),
 )
 
 
@@ -275,13 +366,30 @@ OPEN_STAGES = ("initiating", "agreeing goals", "design and feasibility", "delive
 UNDER_WAY = ("initiating", "agreeing goals", "design and feasibility", "delivery", "stalled")
 
 
-def series_measures(weekly: pd.DataFrame, projects: pd.DataFrame) -> dict[str, float]:
+def follow_on_measures(projects: pd.DataFrame, weeks: int, window: int = DELIVERY_WINDOW) -> dict[str, float]:
+    """Delivery of follow-ons against first projects, at equal time since their start (pattern 5c).
+
+    Among the projects started at least ``window`` weeks before the end of a ``weeks``-week run, the share of
+    follow-ons (``follow_on_delivered_within``) and of first projects (``first_delivered_within``) delivered
+    within ``window`` weeks of their start; NaN when the run has no such project of that kind.
+    """
+    eligible = projects[projects["started_week"] <= weeks - window]
+    within = eligible["delivered"] & (eligible["weeks_to_delivery"] <= window)
+    out = {}
+    for name, mask in (("follow_on_delivered_within", eligible["follow_on"]),
+                       ("first_delivered_within", ~eligible["follow_on"])):
+        out[name] = float(within[mask].mean()) if mask.any() else math.nan
+    return out
+
+
+def series_measures(weekly: pd.DataFrame, projects: pd.DataFrame, weeks: int = WEEKS) -> dict[str, float]:
     """Trust-dynamics measures of one run from its per-project weekly series and project table.
 
     ``weeks_to_gain_trust``/``weeks_to_lose_trust``: weeks a project's mean trust takes to rise (fall) by
     :data:`TRUST_STEP` at the run's average pace while rising (falling), over open projects.
     ``follow_on_start_trust``: mean trust of follow-on projects in the week they start;
     ``peer_trust_at_follow_on_start``: mean trust, that same week, of the first-generation projects still under way (not yet delivered).
+    Also the follow-on delivery measures of :func:`follow_on_measures` for a ``weeks``-week run.
     """
     totals = np.zeros(4)
     stage = weekly["stage"].astype(str)
@@ -302,17 +410,18 @@ def series_measures(weekly: pd.DataFrame, projects: pd.DataFrame) -> dict[str, f
         "weeks_to_lose_trust": TRUST_STEP * weeks_down / lost if lost > 0 else math.nan,
         "follow_on_start_trust": float(np.mean(own)) if own else math.nan,
         "peer_trust_at_follow_on_start": float(np.mean(peers)) if peers else math.nan,
+        **follow_on_measures(projects, weeks),
     }
 
 
 # --- running ---------------------------------------------------------------------------------------
 def specs_for(conditions: Sequence[Condition], replications: dict[str, int], settings: Settings,
-              tables: tuple[str, ...] = ()) -> list[RunSpec]:
+              tables: tuple[str, ...] = (), weeks: int | None = None) -> list[RunSpec]:
     """Condition i (a point), replication r: run ``r * len(conditions) + i``; every condition of
     replication r shares its seed (common random numbers). A condition missing from ``replications``
-    has no runs."""
+    has no runs. Runs last ``weeks`` (default: the settings')."""
     return build_specs([c.parameters for c in conditions], [replications.get(c.key, 0) for c in conditions],
-                       base_seed=settings.base_seed, region=county_region(), weeks=settings.weeks,
+                       base_seed=settings.base_seed, region=county_region(), weeks=weeks or settings.weeks,
                        interventions=[c.interventions for c in conditions], common_seeds=True, tables=tables)
 
 
@@ -320,31 +429,33 @@ def measures_table(conditions: Sequence[Condition], replications: dict[str, int]
                    workers: int | None) -> pd.DataFrame:
     """Run (or resume) every condition's replications; one row per run with its condition and measures."""
     frames = []
-    for kind, group in (("summary", [c for c in conditions if not c.series]),
-                        ("series", [c for c in conditions if c.series])):
+    lengths = sorted({c.weeks or settings.weeks for c in conditions})
+    for kind, length in [(kind, length) for kind in ("summary", "series") for length in lengths]:
+        group = [c for c in conditions if c.series == (kind == "series") and (c.weeks or settings.weeks) == length]
         if not group:
             continue
+        folder = kind if length == settings.weeks else f"{kind}-{length}w"
         manifest = {"kind": "validation", "text": json.dumps({"conditions": [asdict(c) for c in group],
                                                               "base_seed": settings.base_seed,
-                                                              "weeks": settings.weeks}, sort_keys=True)}
+                                                              "weeks": length}, sort_keys=True)}
         keys = {c.key for c in group}
         specs = specs_for(conditions, {k: n for k, n in replications.items() if k in keys}, settings,
-                          ("project_weekly", "projects") if kind == "series" else ())
-        runs = execute(specs, out / kind, workers=workers, resume=True, manifest=manifest,
-                       label=f"validation ({kind})")
+                          ("project_weekly", "projects") if kind == "series" else (), weeks=length)
+        runs = execute(specs, out / folder, workers=workers, resume=True, manifest=manifest,
+                       label=f"validation ({folder})")
         runs["condition"] = [conditions[p].key for p in runs["point"]]
         if kind == "series":
-            runs = runs.join(_series_measures(out / kind, runs), on="run_id")
+            runs = runs.join(_series_measures(out / folder, runs, length), on="run_id")
         frames.append(runs)
     return pd.concat(frames, ignore_index=True)
 
 
-def _series_measures(folder: Path, runs: pd.DataFrame) -> pd.DataFrame:
+def _series_measures(folder: Path, runs: pd.DataFrame, weeks: int = WEEKS) -> pd.DataFrame:
     weekly = pd.read_parquet(folder / "project_weekly.parquet")
     projects = pd.read_parquet(folder / "projects.parquet")
     weekly = weekly[weekly["run_id"].isin(runs["run_id"])]
     by_run = dict(tuple(projects.groupby("run_id")))
-    rows = {rid: series_measures(w, by_run[rid]) for rid, w in weekly.groupby("run_id")}
+    rows = {rid: series_measures(w, by_run[rid], weeks) for rid, w in weekly.groupby("run_id")}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -382,6 +493,12 @@ class CheckResult:
     passed: bool
     reason: str
     tolerance: float
+    measured: bool = True  # False: a measure it needs is not an output of this model (status 'not measured')
+
+    @property
+    def status(self) -> str:
+        """'pass', 'fail' or 'not measured'."""
+        return "not measured" if not self.measured else ("pass" if self.passed else "fail")
 
     def row(self) -> dict:
         c = self.check
@@ -390,7 +507,7 @@ class CheckResult:
                 "effect": c.effect_label, "expected": c.expect, "smallest_effect": c.delta if c.expect != "level" else None,
                 "target": c.target if c.expect == "level" else None, "tolerance": self.tolerance if c.expect == "level" else None,
                 "replications": self.n, "estimate": self.estimate, "ci_low": self.low, "ci_high": self.high,
-                "passed": self.passed, "reason": self.reason, "mechanism": c.mechanism}
+                "passed": self.passed, "status": self.status, "reason": self.reason, "mechanism": c.mechanism}
 
 
 def evaluate(check: Check, values: pd.Series, settings: Settings) -> CheckResult:
@@ -427,7 +544,8 @@ class Validation:
 
     @property
     def passed(self) -> bool:
-        return all(r.passed for r in self.results)
+        """Every check that could be measured passed (a check 'not measured' is reported, not counted)."""
+        return all(r.passed for r in self.results if r.measured)
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([r.row() for r in self.results])
@@ -442,13 +560,24 @@ def validate_patterns(out: Path, settings: Settings, workers: int | None = None,
     pilot = {c.key: settings.pilot for c in conditions}
     progress(f"pilot: {settings.pilot} replications of {len(conditions)} conditions")
     table = measures_table(conditions, pilot, out, settings, workers)
-    needs = {c.key: needed_replications(c, contrasts(c, table), settings) for c in checks}
+    measured = [c for c in checks if all(a.measure in table.columns for a in c.arms)]
+    needs = {c.key: needed_replications(c, contrasts(c, table), settings) if c in measured else settings.pilot
+             for c in checks}
     replications = {k: max([needs[c.key] for c in checks if k in {a.condition for a in c.arms}]) for k in pilot}
     if any(replications[k] > pilot[k] for k in pilot):
         progress(f"main: {sum(replications.values())} runs in all (the power rule)")
         table = measures_table(conditions, replications, out, settings, workers)
-    results = [evaluate(c, contrasts(c, table), settings) for c in checks]
+    results = [evaluate(c, contrasts(c, table), settings) if c in measured else not_measured(c, table, settings)
+               for c in checks]
     return Validation(settings, results, table, replications)
+
+
+def not_measured(check: Check, table: pd.DataFrame, settings: Settings) -> CheckResult:
+    """The result of a check whose measure the model does not output: no estimate, status 'not measured'."""
+    missing = sorted({a.measure for a in check.arms if a.measure not in table.columns})
+    return CheckResult(check, 0, math.nan, math.nan, math.nan, False,
+                       f"not measured: the model has no output {', '.join(missing)}", settings.tolerance(check),
+                       measured=False)
 
 
 # --- one-factor-at-a-time response curves ------------------------------------------------------------

@@ -40,15 +40,22 @@ def write_report(validation: Validation, curves: pd.DataFrame | None, out: Path,
 
 def finding(table: pd.DataFrame, confidence: float) -> tuple[list[str], list[str]]:
     """Two or three sentences: how many patterns the model reproduces, which it does not, what a pass means."""
-    passed = table[table["passed"]]
-    failed = table[~table["passed"]]
+    status = table["status"] if "status" in table else table["passed"].map({True: "pass", False: "fail"})
+    passed = table[status == "pass"]
+    failed = table[status == "fail"]
+    unmeasured = table[status == "not measured"]
+    measured = table[status != "not measured"]
     patterns = table["pattern"].nunique()
-    sentences = [f"The simulation reproduces {len(passed)} of the {len(table)} checks of the {patterns} patterns the "
-                 f"model brief asks for, each judged on a {confidence:.0%} interval of a paired comparison."]
+    sentences = [f"The simulation reproduces {len(passed)} of the {len(measured)} measured checks of the {patterns} "
+                 f"patterns the model brief and issue 10 ask for, each judged on a {confidence:.0%} interval of a "
+                 "paired comparison."]
     if len(failed):
         sentences.append("It does not reproduce " + join(f"{r.check} ({r.statement.rstrip('.')})"
                                                          for r in failed.itertuples()) + ": a finding about the model, "
                          "not a test to loosen.")
+    if len(unmeasured):
+        sentences.append(join(str(r.check) for r in unmeasured.itertuples()) + " could not be measured: the model "
+                         "does not yet output what it needs.")
     sentences.append("A pass means the pattern emerges reliably from the model's rules with its assumed parameters; "
                      "it does not show that the mechanism is the one at work in real partnerships.")
     return sentences, list(passed["check"])
@@ -59,9 +66,11 @@ def render(validation: Validation, curves: pd.DataFrame | None, runtime_seconds:
     s = validation.settings
     table = validation.table()
     passed = int(table["passed"].sum())
+    measured = int((table["status"] != "not measured").sum())
     mode = "quick form" if s.quick else "full form"
     page = Page("Pattern-oriented validation of the partnerships model",
-                intro=f"{passed} of {len(table)} checks of the model brief's seven patterns pass ({mode}; "
+                intro=f"{passed} of {measured} measured checks of {table['pattern'].nunique()} patterns pass "
+                      f"({len(table) - measured} not measured; {mode}; "
                       f"{len(validation.runs)} runs of {s.weeks} weeks; {runtime_seconds / 60:.1f} minutes for this "
                       "invocation, stored runs reused).")
     sentences, names = finding(table, s.confidence)
@@ -99,7 +108,7 @@ def render(validation: Validation, curves: pd.DataFrame | None, runtime_seconds:
         f"defined, clipped to [{s.pilot}, {s.max_replications}], and each condition runs the largest n "
         "of the checks that use it.")
     page.table(table[["check", "pattern", "effect", "expected", "replications", "estimate", "ci_low", "ci_high",
-                      "passed"]],
+                      "status"]],
                caption=f"Checks: effect, {s.confidence:.0%} interval, verdict")
     page.figure(plots.checks_figure(table),
                 f"Each panel shows one check's estimate with its {s.confidence:.0%} interval: green passes, red fails; "
@@ -114,7 +123,7 @@ def render(validation: Validation, curves: pd.DataFrame | None, runtime_seconds:
                       for part in row.conditions.split(" | ")])
         page.paragraph(f"Effect ({row.effect}): {row.estimate:.3g}, {s.confidence:.0%} interval "
                        f"[{row.ci_low:.3g}, {row.ci_high:.3g}] "
-                       f"over {row.replications} replications. {'PASS' if row.passed else 'FAIL'}: {row.reason}.")
+                       f"over {row.replications} replications. {str(row.status).upper()}: {row.reason}.")
     page.paragraph(f"Trust measures: each open project's weekly mean trust is split into rising and falling spells "
                    f"(weeks without change belong to the spell they are in); the weeks to gain (lose) {TRUST_STEP:g} "
                    "of trust are that amount over the run's average rise (fall) per week of rising (falling) spells.",

@@ -508,12 +508,36 @@ class PartnershipModel(mesa.Model):
         """The week's row of the weekly record (``left`` representatives left, ``awards`` awards made
         this week) and, if kept, each project's momentum, trust and stage."""
         self.left_this_week, self.awards_this_week = left, awards
+        self._freeze_closed()
         self.datacollector.collect(self)
         if self.record_series:
             proj = self.projects
             self.series["momentum"].append(proj.momentum.copy())
             self.series["trust_mean"].append(self.project_trust_mean.copy())
             self.series["stage"].append(proj.stage.copy())
+
+    def _freeze_closed(self) -> None:
+        """Keep each starting project's momentum and trust as they were when it closed.
+
+        ``final_momentum``/``final_trust`` (one entry per starting project, NaN while open) feed the weekly
+        means over all starting projects (:func:`model.records.mean_momentum_all`): a project closed as
+        delivered counts at its momentum in the week it closed; an abandoned one at momentum 0 (it has none
+        left); either counts at the trust among its members in its last week open (an abandoned project's
+        members are gone in the week it closes, which would read as trust 0).
+        """
+        n = self.n_initial_projects
+        trust = self.project_trust_mean[:n]
+        if getattr(self, "final_momentum", None) is None:
+            self.final_momentum = np.full(n, np.nan)
+            self.final_trust = np.full(n, np.nan)
+            self._last_open_trust = trust.copy()
+        stage = self.projects.stage[:n]
+        closing = ((stage == Stage.DELIVERED) | (stage == Stage.ABANDONED)) & np.isnan(self.final_momentum)
+        if closing.any():
+            self.final_momentum[closing] = np.where(stage[closing] == Stage.ABANDONED, 0.0,
+                                                    self.projects.momentum[:n][closing])
+            self.final_trust[closing] = self._last_open_trust[closing]
+        self._last_open_trust = trust.copy()
 
 
 def check_intervention(i: Intervention, model: PartnershipModel) -> Intervention:

@@ -8,6 +8,7 @@ started with; follow-ons are counted separately.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,10 +26,17 @@ SUMMARY_FIELDS = {
     "abandoned_share": "share of the starting projects abandoned (0-1)",
     "working_well_share": "share working well at the end: delivered, or open, not stalled, momentum >= 0.5",
     "not_working_share": "share clearly not working at the end: abandoned or stalled",
-    "median_weeks_to_delivery": "median weeks from start to the end of delivery, over delivered projects (null if none)",
-    "mean_momentum": "mean momentum (0-1) of open projects, averaged over the weeks of the run",
+    "median_weeks_to_delivery": "median weeks from start to the end of delivery, over delivered projects only "
+                                "(null if none; biased: it ignores the projects that did not deliver)",
+    "restricted_mean_weeks_to_delivery": "mean weeks from start to the end of delivery over every starting project, "
+                                         "an undelivered one counting the weeks to the end of the run",
+    "mean_momentum": "mean momentum (0-1) of open projects, averaged over the weeks of the run (survivorship: "
+                     "the set of open projects shrinks as projects close)",
+    "mean_momentum_all": "mean momentum (0-1) of every starting project (delivered ones at their momentum when they "
+                         "closed, abandoned ones at 0), averaged over the weeks of the run",
     "mean_trust": "mean trust (0-1) among members of the starting projects at the end",
-    "benefit_cost_ratio": "benefits realised over costs (officer time and award money), all projects",
+    "benefit_cost_ratio": "benefits realised over costs (officer time and award money), all projects "
+                          "(null if no project was delivered)",
     "stalls": "number of times a project stalled, all projects",
     "follow_on_projects": "number of follow-on projects started",
     "health_working_well_share": "working-well share of health-and-care projects (null if none)",
@@ -36,6 +44,24 @@ SUMMARY_FIELDS = {
     "representatives_left": "number of representatives who left during the run",
     "awards": "number of external funding awards made",
 }
+
+#: Declared range of each summary outcome, [low, high] (``weeks`` stands for the run's length); a null is allowed
+#: only for the outcomes in :data:`NULLABLE` (when what they measure does not exist in the run).
+SUMMARY_RANGES: dict[str, tuple[float, float | str]] = {
+    **{name: (0.0, 1.0) for name in SUMMARY_FIELDS if name.endswith("_share")},
+    "median_weeks_to_delivery": (0.0, "weeks"),
+    "restricted_mean_weeks_to_delivery": (0.0, "weeks"),
+    "mean_momentum": (0.0, 1.0),
+    "mean_momentum_all": (0.0, 1.0),
+    "mean_trust": (0.0, 1.0),
+    "benefit_cost_ratio": (0.0, math.inf),
+    "stalls": (0.0, math.inf),
+    "follow_on_projects": (0.0, math.inf),
+    "representatives_left": (0.0, math.inf),
+    "awards": (0.0, math.inf),
+}
+NULLABLE = ("median_weeks_to_delivery", "benefit_cost_ratio", "health_working_well_share",
+            "community_safety_working_well_share")
 
 
 def working_well(model: PartnershipModel) -> np.ndarray:
@@ -86,7 +112,8 @@ def project_table(model: PartnershipModel) -> pd.DataFrame:
         "external_received": proj.external_received,
         "costs": proj.costs,
         "benefits": proj.benefits,
-        "benefit_cost_ratio": np.divide(proj.benefits, proj.costs, out=np.zeros(n), where=proj.costs > 0),
+        "benefit_cost_ratio": np.divide(proj.benefits, proj.costs, out=np.full(n, np.nan),
+                                        where=(proj.costs > 0) & delivered),  # NaN: not delivered, or no cost
         "fairness": fairness,
     })
 
@@ -145,6 +172,8 @@ def summary(model: PartnershipModel) -> dict[str, Any]:
     first = np.arange(len(proj)) < model.n_initial_projects
     delivered = (proj.delivered_week >= 0) & first
     weeks = (proj.delivered_week - proj.started)[delivered]
+    # restricted mean: an undelivered starting project counts the weeks from its start to the end of the run
+    waited = np.where(proj.delivered_week >= 0, proj.delivered_week - proj.started, model.week - proj.started)[first]
     well = working_well(model)
     theme = proj.theme
 
@@ -154,15 +183,19 @@ def summary(model: PartnershipModel) -> dict[str, Any]:
     costs = float(proj.costs.sum())
     weekly = model.datacollector.model_vars
     momentum = np.array(weekly["mean_momentum"][1:] or weekly["mean_momentum"])
+    momentum_all = np.array(weekly["mean_momentum_all"][1:] or weekly["mean_momentum_all"])
+    any_delivered = bool((proj.delivered_week >= 0).any())
     return {
         "delivered_share": float(delivered.sum() / first.sum()),
         "abandoned_share": float(((proj.stage == Stage.ABANDONED) & first).sum() / first.sum()),
         "working_well_share": share(well, first),
         "not_working_share": share(not_working(model), first),
         "median_weeks_to_delivery": float(np.median(weeks)) if len(weeks) else None,
+        "restricted_mean_weeks_to_delivery": float(waited.mean()),
         "mean_momentum": float(np.nanmean(momentum)) if np.isfinite(momentum).any() else 0.0,
+        "mean_momentum_all": float(momentum_all.mean()),
         "mean_trust": float(model.project_trust_mean[first].mean()),
-        "benefit_cost_ratio": float(proj.benefits.sum() / costs) if costs > 0 else 0.0,
+        "benefit_cost_ratio": float(proj.benefits.sum() / costs) if costs > 0 and any_delivered else None,
         "stalls": int(proj.stalls.sum()),
         "follow_on_projects": int((~first).sum()),
         "health_working_well_share": share(well, first & (theme == Theme.HEALTH_AND_CARE)),

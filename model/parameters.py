@@ -234,7 +234,9 @@ _ALL = [
        "INLOGOV 2015, §3, figure one: \"Issues that could kill off a different project become manageable risks with "
        "the right behaviours in place\"", "obstacles",
        "Risk-aversion amplifier"),
-    _p("stall_threshold", "float", 0.15, 0.01, 0.5, "momentum",
+    # Upper end 0.4, not 0.5: a project starts with momentum 0.5, so a threshold of 0.5 stalls every project whose
+    # momentum dips at all in its first week (87% of the county's projects stalled in week 1), a degenerate region.
+    _p("stall_threshold", "float", 0.15, 0.01, 0.4, "momentum",
        "Momentum below which a project stalls.", "assumption", "obstacles", "Stall threshold"),
     _p("patience", "int", 54, 4, 156, "weeks",
        "Weeks a stalled project is tolerated before the partners abandon it.",

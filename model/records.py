@@ -5,6 +5,9 @@ the week's trust embedding), except the week's flows, which the step counts and 
 :meth:`model.model.PartnershipModel._record`. ``datacollector.get_model_vars_dataframe()`` is the
 record (``model.outcomes.model_series`` returns it); ``datacollector.model_vars[name]`` is one column
 as a list. "Open" projects are those not yet closed: working through their stages, or stalled.
+``mean_momentum`` and ``mean_trust`` average the open projects only, a set that shrinks as projects are
+delivered or abandoned (a survivorship average); ``mean_momentum_all`` and ``mean_trust_all`` average every
+project the run started with, closed ones at their value when they closed (0 momentum when abandoned).
 """
 
 from __future__ import annotations
@@ -49,6 +52,33 @@ def mean_trust(model: PartnershipModel) -> float:
     return _mean_over_open(model, model.project_trust_mean)
 
 
+def _mean_over_starting(model: PartnershipModel, now: np.ndarray, final: np.ndarray | None,
+                        abandoned_at: float | None = None) -> float:
+    """Mean over every project the run started with: open ones at their value ``now``, closed ones at their
+    ``final`` value (frozen in the week they closed, :meth:`PartnershipModel._freeze_closed`), abandoned ones
+    at ``abandoned_at`` if given."""
+    n = model.n_initial_projects
+    if n == 0:
+        return float("nan")
+    values = now[:n] if final is None else np.where(np.isnan(final), now[:n], final)
+    if abandoned_at is not None:
+        values = np.where(model.projects.stage[:n] == _ABANDONED, abandoned_at, values)
+    return float(values.sum() / n)
+
+
+def mean_momentum_all(model: PartnershipModel) -> float:
+    """Mean momentum (0-1) over every starting project, not only the open ones: a project closed as delivered
+    counts at its momentum in the week it closed, an abandoned one at 0. Unlike :func:`mean_momentum` its set
+    of projects never changes, so it has no survivorship bias."""
+    return _mean_over_starting(model, model.projects.momentum, getattr(model, "final_momentum", None), 0.0)
+
+
+def mean_trust_all(model: PartnershipModel) -> float:
+    """Mean trust (0-1) among each starting project's active members, over every starting project: closed
+    projects (delivered or abandoned) count at their trust in the week they closed."""
+    return _mean_over_starting(model, model.project_trust_mean, getattr(model, "final_trust", None))
+
+
 def open_projects(model: PartnershipModel) -> int:
     """Projects open now (working or stalled)."""
     return int(np.count_nonzero(_OPEN[model.projects.stage]))
@@ -81,8 +111,8 @@ def awards(model: PartnershipModel) -> int:
 
 #: The columns of the weekly record, in order: name -> model reporter.
 WEEKLY_REPORTERS: dict[str, Callable[[PartnershipModel], float | int]] = {
-    f.__name__: f for f in (week, mean_momentum, mean_trust, open_projects, stalled_projects, delivered_projects,
-                            abandoned_projects, representatives_left, awards)
+    f.__name__: f for f in (week, mean_momentum, mean_trust, mean_momentum_all, mean_trust_all, open_projects,
+                            stalled_projects, delivered_projects, abandoned_projects, representatives_left, awards)
 }
 
 

@@ -11,7 +11,8 @@ from partnerships.model.codes import Stage
 from partnerships.model.outcomes import model_series
 from partnerships.model.records import WEEKLY_REPORTERS
 
-COLUMNS = ["week", "mean_momentum", "mean_trust", "open_projects", "stalled_projects", "delivered_projects",
+COLUMNS = ["week", "mean_momentum", "mean_trust", "mean_momentum_all", "mean_trust_all", "open_projects",
+           "stalled_projects", "delivered_projects",
            "abandoned_projects", "representatives_left", "awards"]
 WEEKS = 156
 BUSY = dict(leader_turnover=0.6, funding_call_interval=4, work_rate=1.0, follow_on_chance=1.0)  # delivers, follows on
@@ -64,6 +65,35 @@ def test_no_open_project_gives_nan_means():
     model.datacollector.collect(model)
     last = model_series(model).iloc[-1]
     assert np.isnan(last["mean_momentum"]) and np.isnan(last["mean_trust"]) and last["open_projects"] == 0
+    assert last["mean_momentum_all"] == 0.0  # over all starting projects: abandoned ones count at zero
+    assert last["mean_trust_all"] == pytest.approx(model.project_trust_mean.mean())
+
+
+def test_all_projects_means_keep_closed_projects_at_their_closing_values(base_seed):
+    """mean_momentum_all / mean_trust_all average every starting project every week: open ones now, delivered
+    ones at their value in the week they closed (read back from the per-project series), abandoned ones at 0."""
+    busy = PartnershipModel(rng=base_seed)  # the default county: some deliver, some are abandoned, some open
+    busy.run_for(260)
+    table = model_series(busy)
+    n = busy.n_initial_projects
+    proj = busy.projects
+    stage = proj.stage[:n]
+    delivered = stage == Stage.DELIVERED
+    assert delivered.any() and (stage == Stage.ABANDONED).any() and (~delivered & (stage != Stage.ABANDONED)).any()
+    series = np.array([m[:n] for m in busy.series["momentum"]])  # row w: the record at the end of week w
+    trust = np.array([t[:n] for t in busy.series["trust_mean"]])
+    closed_row = proj.closed_week[:n]
+    momentum = np.where(delivered, series[closed_row, np.arange(n)], proj.momentum[:n])
+    momentum[stage == Stage.ABANDONED] = 0.0
+    shut = (stage == Stage.DELIVERED) | (stage == Stage.ABANDONED)
+    trusts = np.where(shut, trust[closed_row - 1, np.arange(n)], busy.project_trust_mean[:n])  # last week open
+    assert (trust[closed_row[shut], np.flatnonzero(shut)] >= 0).all()
+    last = table.iloc[-1]
+    assert last["mean_momentum_all"] == pytest.approx(momentum.mean(), rel=1e-12)
+    assert last["mean_trust_all"] == pytest.approx(trusts.mean(), rel=1e-12)
+    # the open-projects mean is a different, shrinking set: the two differ once projects have closed
+    assert last["mean_momentum_all"] != pytest.approx(last["mean_momentum"])
+    assert table["mean_momentum_all"].notna().all() and table["mean_momentum_all"].between(0, 1).all()
 
 
 def test_the_summary_reads_the_record(base_seed):
@@ -72,3 +102,4 @@ def test_the_summary_reads_the_record(base_seed):
     assert result.summary["representatives_left"] == weekly["representatives_left"].sum()
     assert result.summary["awards"] == weekly["awards"].sum()
     assert result.summary["mean_momentum"] == pytest.approx(weekly["mean_momentum"].iloc[1:].mean(), rel=1e-12)
+    assert result.summary["mean_momentum_all"] == pytest.approx(weekly["mean_momentum_all"].iloc[1:].mean(), rel=1e-12)

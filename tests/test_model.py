@@ -118,3 +118,33 @@ def test_runs_with_the_same_seed_share_their_chance_events_after_an_intervention
             == changed.datacollector.model_vars["representatives_left"])
     assert (plain.orgs.rep_generation == changed.orgs.rep_generation).sum() == len(plain.orgs) - 1
     assert not np.array_equal(plain.projects.momentum, changed.projects.momentum)
+
+
+def test_restricted_mean_counts_undelivered_projects_at_the_horizon(base_seed):
+    """The restricted mean time to delivery is computed by hand from the project table: delivered projects at
+    their weeks to delivery, the rest at the weeks from their start to the end of the run. Unlike the median over
+    delivered projects it rises when fewer projects deliver."""
+    weeks = 260
+    result = run_one(seed=base_seed, weeks=weeks)
+    first = result.projects[~result.projects["follow_on"]]
+    waited = np.where(first["delivered"], first["weeks_to_delivery"], weeks - first["started_week"])
+    assert 0 < first["delivered"].sum() < len(first)  # a mix, or the check says nothing
+    assert result.summary["restricted_mean_weeks_to_delivery"] == pytest.approx(waited.mean())
+    delivered_mean = first.loc[first["delivered"], "weeks_to_delivery"].mean()
+    assert result.summary["restricted_mean_weeks_to_delivery"] > delivered_mean  # the undelivered waited longer
+    nothing = run_one({"obstacle_rate": 12.0, "obstacle_severity": 10.0}, seed=base_seed, weeks=weeks)
+    assert nothing.summary["delivered_share"] == 0.0 and nothing.summary["follow_on_projects"] == 0
+    assert nothing.summary["restricted_mean_weeks_to_delivery"] == weeks  # every project waited the whole run
+    assert nothing.summary["median_weeks_to_delivery"] is None
+
+
+def test_benefit_cost_ratio_is_null_when_nothing_was_delivered(base_seed):
+    nothing = run_one({"obstacle_rate": 12.0, "obstacle_severity": 10.0}, seed=base_seed, weeks=260)
+    assert nothing.projects["costs"].sum() > 0  # costs were spent ...
+    assert nothing.summary["benefit_cost_ratio"] is None  # ... but with nothing delivered the ratio is undefined
+    assert nothing.projects["benefit_cost_ratio"].isna().all()
+    some = run_one(seed=base_seed, weeks=260)
+    ratio = some.summary["benefit_cost_ratio"]
+    assert ratio is not None and ratio == pytest.approx(some.projects["benefits"].sum() / some.projects["costs"].sum())
+    undelivered = some.projects[~some.projects["delivered"]]
+    assert undelivered["benefit_cost_ratio"].isna().all()

@@ -41,7 +41,8 @@ labels = ["low", "high"]
 levels = [0.2, 0.5, 0.8]
 labels = ["poor", "typical", "good"]
 """
-FIGURES = len(OUTCOMES) + 1 + 2  # effect of each lever per outcome, delivery curves, two interaction figures
+# effect of each lever per outcome, delivery curves, two interaction figures, momentum and trust over all projects
+FIGURES = len(OUTCOMES) + 1 + 2 + 2
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,9 @@ def test_report_is_self_contained_with_a_caption_under_every_figure(results):
                     "Are there enough replications?", "Every combination of settings", "Glossary", "Provenance"):
         assert section in page
     assert "SeedSequence" in page and "chance in the simulation only" in page
-    assert "mean_momentum_all" in page  # says why the survivorship average of open projects is not shown
+    # momentum and trust over every starting project, never the survivorship average over open projects
+    assert "Mean momentum of every project each run started with" in page and "an abandoned one at zero" in page
+    assert "Mean trust of every project each run started with" in page
 
 
 def test_csv_tables_hold_effects_cells_and_precision(results):

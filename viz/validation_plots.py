@@ -22,6 +22,13 @@ def checks_figure(table: pd.DataFrame) -> Figure:
     fig = Figure(figsize=(12, 2.1 * rows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     for ax, (_, row) in zip(axes, table.iterrows()):
+        if row.get("status") == "not measured":
+            ax.set_yticks([])
+            ax.set_xticks([])
+            ax.text(0.5, 0.5, "not measured:\nno such model output", ha="center", va="center", fontsize=8,
+                    color="#777777", transform=ax.transAxes)
+            ax.set_title(f"{row['check']} (not measured)", fontsize=9, color="#777777")
+            continue
         colour = PASS if row["passed"] else FAIL
         ax.errorbar([row["estimate"]], [0], xerr=[[row["estimate"] - row["ci_low"]], [row["ci_high"] - row["estimate"]]],
                     fmt="o", color=colour, capsize=4)
