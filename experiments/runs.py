@@ -79,7 +79,7 @@ def _worker_start() -> None:
 
 # --- the driver ------------------------------------------------------------------------------------
 def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, scheduler: str | None = None,
-            resume: bool = False, manifest: dict, label: str = "runs") -> pd.DataFrame:
+            resume: bool = False, manifest: dict, label: str = "runs", retry_failed: bool = False) -> pd.DataFrame:
     """Run every spec not already stored in ``out`` and return the full run table sorted by run_id.
 
     Args:
@@ -93,6 +93,7 @@ def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, 
         manifest: at least ``text`` (the study file) and ``kind``; ``sha256`` is computed from the text
             if absent. Versions, git commit, start time, host and the seed rule are added.
         label: what the progress display calls the runs (:mod:`experiments.progress`).
+        retry_failed: run again the stored runs that failed in the model (their new rows replace the old).
 
     Returns:
         columns run_id, point, replication, seed, every overridden parameter, every
@@ -112,13 +113,16 @@ def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, 
     stored = store.scan()
     for name in stored.dropped:
         _console().print(f"[yellow]{name}: unreadable or incomplete part file set aside; its runs are redone")
-    done = set(stored.runs["run_id"].tolist())
+    _check_same_inputs(store, stored.runs, specs)
+    ok = stored.runs["status"].eq("ok") if "status" in stored.runs else pd.Series(True, index=stored.runs.index)
+    done = set(stored.runs["run_id"][ok if retry_failed else slice(None)].tolist())
     todo = [s for s in specs if s.run_id not in done]  # in run-id order: replication-major, so interleaved
     part_of = dict(stored.part_of)
     progress.register(label, len(specs), len(specs) - len(todo))
     if todo:
         writer = _Writer(store, part_of)
-        results = _results(todo, workers, scheduler)
+        lost: list[tuple[int, str]] = []
+        results = _results(todo, workers, scheduler, lost)
         with progress.runs(label, len(specs), len(specs) - len(todo)) as advance:
             try:
                 for finished in results:
@@ -133,10 +137,35 @@ def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, 
                 writer.flush()
                 raise SweepInterrupted(_stopped("a worker process died", store, part_of, len(specs))) from None
             writer.flush()
+        if lost:
+            n_lost = sum(n for n, _ in lost)
+            raise SweepInterrupted(_stopped(f"{n_lost} runs were lost with their worker or cluster ({lost[0][1]})", store,
+                                            writer.part_of, len(specs)))
     final = store.scan()
     runs = _run_table(final.runs, {s.run_id for s in specs})
     store.consolidate(runs, final.part_of, tables)
     return runs
+
+
+def _check_same_inputs(store: Store, runs: pd.DataFrame, specs: Sequence[RunSpec]) -> None:
+    """Refuse to resume if a stored run was made from other inputs than the spec of the same run_id now.
+
+    Every run row records ``spec_sha256``: the hash of everything the run depends on (the resolved
+    scenario, parameters, interventions, weeks, seed), so a scenario, posterior or data file changed
+    since the first start is caught even though the study file's text is the same. A study may grow
+    (new run ids); a stored run id that the study no longer has is left out of its tables.
+    """
+    if runs.empty:
+        return
+    now = {s.run_id: s for s in specs}
+    have = runs[runs["run_id"].isin(now)]
+    stored = have["spec_sha256"] if "spec_sha256" in have else pd.Series([""] * len(have), index=have.index)
+    for run_id, old in zip(have["run_id"].tolist(), stored.tolist()):
+        new = now[run_id].digest()
+        if old != new:
+            raise UserError(f"'{store.root}' holds run {run_id} made from other inputs (spec sha256 {str(old)[:12]}, "
+                            f"now {new[:12]}): a scenario, posterior or data file the study names has changed since "
+                            "it started; restore it, or choose a new --out folder")
 
 
 def _stopped(why: str, store: Store, part_of: dict, total: int) -> str:
@@ -184,9 +213,35 @@ def _chunks(specs: list[RunSpec], workers: int) -> Iterator[list[RunSpec]]:
         yield specs[start:start + size]
 
 
-def _results(todo: list[RunSpec], workers: int | None,
-             scheduler: str | None) -> Generator[list[tuple[dict, dict]], None, None]:
-    """Yield finished batches as they complete, from this process, a process pool or a Dask cluster."""
+#: Errors that mean the place a run executes went away (a worker, the pool, the cluster, the connection to
+#: it), not that the model failed: such runs are not stored, so a resume redoes them. Matched by class name
+#: along the error's class hierarchy, so Dask need not be imported to recognise its errors.
+LOST = frozenset({"CancelledError", "FutureCancelledError", "BrokenProcessPool", "BrokenExecutor", "KilledWorker",
+                  "CommClosedError", "StreamClosedError", "ConnectionError", "TimeoutError", "FutureLostError",
+                  "WorkerDied", "SchedulerDied"})
+
+
+def is_lost(err: BaseException) -> bool:
+    """Whether ``err`` says the worker, pool or cluster went away (see :data:`LOST`)."""
+    return any(cls.__name__ in LOST for cls in type(err).__mro__)
+
+
+def _describe(err: BaseException) -> str:
+    """``Type: message`` on one line, short (an error whose ``str`` itself fails is named by its type)."""
+    try:
+        text = str(err)
+    except Exception:  # noqa: BLE001 - e.g. a KilledWorker built without a worker
+        text = ""
+    return f"{type(err).__name__}: {text}".replace("\n", " ")[:200]
+
+
+def _results(todo: list[RunSpec], workers: int | None, scheduler: str | None,
+             lost: list[tuple[int, str]] | None = None) -> Generator[list[tuple[dict, dict]], None, None]:
+    """Yield finished batches as they complete, from this process, a process pool or a Dask cluster.
+
+    A batch whose worker, pool or cluster went away (:func:`is_lost`) is not yielded: ``(runs, error)``
+    is appended to ``lost`` instead, so its runs stay undone and a resume redoes them.
+    """
     if scheduler is None and (workers or os.cpu_count() or 1) <= 1:
         for chunk in _chunks(todo, 1):
             yield run_batch(chunk)
@@ -205,9 +260,13 @@ def _results(todo: list[RunSpec], workers: int | None,
         for future in cf.as_completed(futures):
             try:
                 yield future.result()
-            except (cf.process.BrokenProcessPool, KeyboardInterrupt):
+            except (cf.process.BrokenProcessPool, KeyboardInterrupt, SystemExit, GeneratorExit):
                 raise
-            except Exception as err:  # noqa: BLE001 - e.g. Dask's KilledWorker after repeated worker deaths
+            except BaseException as err:  # noqa: BLE001 - asyncio's CancelledError is a BaseException
+                if is_lost(err):
+                    if lost is not None:
+                        lost.append((len(futures[future]), _describe(err)))
+                    continue
                 yield [(_failed(s.row(), err), {}) for s in futures[future]]
     finally:
         for future in futures:
@@ -268,7 +327,8 @@ def _typed(runs: pd.DataFrame) -> pd.DataFrame:
 def _run_table(runs: pd.DataFrame, ids: set[int]) -> pd.DataFrame:
     """The study's rows in a fixed column order: ids and seed, parameters, outcomes, status."""
     runs = runs[runs["run_id"].isin(ids)]
-    fixed = ["run_id", "point", "replication", "seed"]
+    fixed = ["run_id", "point", "replication", "seed",
+             *(c for c in ("scenario", "scenario_sha256", "spec_sha256") if c in runs)]
     tail = [*SUMMARY_FIELDS, "status", "error"]
     middle = [c for c in runs.columns if c not in fixed and c not in tail]
     return runs[fixed + middle + tail].sort_values("run_id", ignore_index=True)

@@ -92,12 +92,14 @@ class Store:
         """Read every run part; set aside unreadable or inconsistent ones (their runs are redone).
 
         A part is kept only if Parquet can read it, it has a ``run_id`` column, and its row count and
-        smallest run_id match its name. Run ids stored twice keep the copy from the first part by name.
+        smallest run_id match its name. A run id stored twice keeps a copy that ran ('ok' before 'failed',
+        a run redone by ``--retry-failed``), then the one from the first part by name.
         Leftover temporary files and series parts whose run part is missing are removed.
         """
         frames: list[pd.DataFrame] = []
         part_of: dict[int, str] = {}
         dropped: list[str] = []
+        readable: set[str] = set()
         for path in sorted(self.runs_dir.glob("*")) if self.runs_dir.is_dir() else []:
             if path.name.startswith("."):  # a temporary file left by a killed writer
                 path.unlink(missing_ok=True)
@@ -110,11 +112,18 @@ class Store:
                 path.rename(path.with_name(path.name + ".corrupt"))
                 dropped.append(path.name)
                 continue
-            frame = frame[~frame["run_id"].isin(part_of)]
-            part_of.update(dict.fromkeys(frame["run_id"].tolist(), path.name))
-            frames.append(frame)
-        self._remove_orphan_series(set(part_of.values()))
-        runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"run_id": pd.Series(dtype="int64")})
+            readable.add(path.name)
+            frames.append(frame.assign(_part=path.name))
+        if frames:
+            runs = pd.concat(frames, ignore_index=True)
+            failed = runs["status"].ne("ok") if "status" in runs else pd.Series(False, index=runs.index)
+            runs = (runs.assign(_failed=failed).sort_values(["run_id", "_failed", "_part"], kind="stable")
+                    .drop_duplicates("run_id", keep="first"))
+            part_of = dict(zip(runs["run_id"].tolist(), runs["_part"].tolist()))
+            runs = runs.drop(columns=["_part", "_failed"])
+        else:
+            runs = pd.DataFrame({"run_id": pd.Series(dtype="int64")})
+        self._remove_orphan_series(readable)
         return Stored(runs.sort_values("run_id", ignore_index=True), part_of, dropped)
 
     def _remove_orphan_series(self, parts: set[str]) -> None:
