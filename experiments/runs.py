@@ -30,7 +30,7 @@ from partnerships.experiments.errors import SweepInterrupted, UserError
 from partnerships.experiments.output import check_writable
 from partnerships.experiments.provenance import git_commit, model_fingerprint, versions
 from partnerships.experiments.spec import SEED_RULE, TABLES, RunSpec
-from partnerships.experiments.store import Store
+from partnerships.experiments.store import LOCK, Store
 from partnerships.model.outcomes import SUMMARY_FIELDS
 
 FLUSH_SECONDS = 2.0  # a part file at least this often while runs finish
@@ -109,11 +109,33 @@ def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, 
         raise ValueError("run_ids must be unique within a study")
     tables = tuple(t for t in TABLES if any(t in s.tables for s in specs))
     manifest = _full_manifest(manifest, len(specs), tables)
-    store = _open(Store(Path(out)), manifest, resume)
-    stored = store.scan()
+    store = Store(Path(out))
+    check_writable(store.root)
+    cluster = _dask_executor(scheduler) if scheduler is not None else None  # it answers before anything is written
+    try:
+        with store.writing():
+            return _execute(store, specs, tables, manifest, resume=resume, workers=workers, cluster=cluster,
+                            label=label, retry_failed=retry_failed)
+    finally:
+        if cluster is not None:
+            cluster[2]()
+
+
+def _execute(store: Store, specs: list[RunSpec], tables: tuple[str, ...], manifest: dict, *, resume: bool,
+             workers: int | None, cluster, label: str, retry_failed: bool) -> pd.DataFrame:
+    """:func:`execute` once the folder's lock is held (and the cluster, if any, has answered)."""
+    old = _check_study(store, manifest, resume)
+    stored = store.scan(repair=False)
+    _check_same_inputs(store, stored.runs, specs)  # refused before anything is written
+    if old is None:
+        store.write_manifest(manifest)
+    else:
+        old.setdefault("resumed", []).append(manifest["started"])
+        store.write_manifest(old)
+    stored = store.scan(repair=True)
     for name in stored.dropped:
-        _console().print(f"[yellow]{name}: unreadable or incomplete part file set aside; its runs are redone")
-    _check_same_inputs(store, stored.runs, specs)
+        _console().print(f"[yellow]{name}: a part file that does not verify (checksum, unreadable or incomplete) "
+                         "set aside as *.corrupt; its runs are redone")
     ok = stored.runs["status"].eq("ok") if "status" in stored.runs else pd.Series(True, index=stored.runs.index)
     done = set(stored.runs["run_id"][ok if retry_failed else slice(None)].tolist())
     todo = [s for s in specs if s.run_id not in done]  # in run-id order: replication-major, so interleaved
@@ -122,7 +144,7 @@ def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, 
     if todo:
         writer = _Writer(store, part_of)
         lost: list[tuple[int, str]] = []
-        results = _results(todo, workers, scheduler, lost)
+        results = _results(todo, workers, cluster, lost)
         with progress.runs(label, len(specs), len(specs) - len(todo)) as advance:
             try:
                 for finished in results:
@@ -141,7 +163,7 @@ def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, 
             n_lost = sum(n for n, _ in lost)
             raise SweepInterrupted(_stopped(f"{n_lost} runs were lost with their worker or cluster ({lost[0][1]})", store,
                                             writer.part_of, len(specs)))
-    final = store.scan()
+    final = store.scan(repair=True)
     runs = _run_table(final.runs, {s.run_id for s in specs})
     store.consolidate(runs, final.part_of, tables)
     return runs
@@ -173,11 +195,13 @@ def _stopped(why: str, store: Store, part_of: dict, total: int) -> str:
             "run the same command again (or add --resume) to finish the rest")
 
 
-def _open(store: Store, manifest: dict, resume: bool) -> Store:
-    """Check the folder and write the manifest (first start) or check it matches (resume)."""
-    check_writable(store.root)
+def _check_study(store: Store, manifest: dict, resume: bool) -> dict | None:
+    """The folder's manifest if it holds this study on this model code (resume), None if it is new or empty."""
     if store.has_study():
         old = store.read_manifest()
+        if not isinstance(old, dict):
+            raise UserError(f"'{store.manifest_path}' is not a JSON object: allowed a results folder made by "
+                            "'partnerships sweep' (or an empty folder)")
         if not resume:
             raise UserError(f"'{store.root}' already holds a study: resume it, or choose a new --out folder")
         if old.get("sha256") != manifest["sha256"]:
@@ -188,13 +212,10 @@ def _open(store: Store, manifest: dict, resume: bool) -> Store:
             raise UserError(f"'{store.root}' holds results of different model code (model sha256 "
                             f"{str(old.get('model_sha256'))[:12]}, now {manifest['model_sha256'][:12]}): resuming "
                             "would mix model versions; choose a new --out folder")
-        old.setdefault("resumed", []).append(manifest["started"])
-        store.write_manifest(old)
-    else:
-        if store.root.is_dir() and any(store.root.iterdir()):
-            raise UserError(f"'{store.root}' is not empty and holds no study: allowed a new or empty --out folder")
-        store.write_manifest(manifest)
-    return store
+        return old
+    if any(p.name != LOCK for p in store.root.iterdir()):
+        raise UserError(f"'{store.root}' is not empty and holds no study: allowed a new or empty --out folder")
+    return None
 
 
 def _full_manifest(manifest: dict, n_runs: int, tables: tuple[str, ...]) -> dict:
@@ -235,19 +256,20 @@ def _describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {text}".replace("\n", " ")[:200]
 
 
-def _results(todo: list[RunSpec], workers: int | None, scheduler: str | None,
+def _results(todo: list[RunSpec], workers: int | None, cluster,
              lost: list[tuple[int, str]] | None = None) -> Generator[list[tuple[dict, dict]], None, None]:
     """Yield finished batches as they complete, from this process, a process pool or a Dask cluster.
 
     A batch whose worker, pool or cluster went away (:func:`is_lost`) is not yielded: ``(runs, error)``
     is appended to ``lost`` instead, so its runs stay undone and a resume redoes them.
     """
-    if scheduler is None and (workers or os.cpu_count() or 1) <= 1:
+    if cluster is None and (workers or os.cpu_count() or 1) <= 1:
         for chunk in _chunks(todo, 1):
             yield run_batch(chunk)
         return
-    if scheduler is not None:
-        executor, n_workers, close = _dask_executor(scheduler)
+    if cluster is not None:
+        executor, n_workers, _ = cluster
+        close = _cancel_all
     else:
         import multiprocessing
 
@@ -274,13 +296,17 @@ def _results(todo: list[RunSpec], workers: int | None, scheduler: str | None,
         close()
 
 
+def _cancel_all() -> None:
+    """Closing a cluster's executor is left to :func:`execute` (which made it); its futures are cancelled."""
+
+
 def _dask_executor(address: str):
     from dask.distributed import Client
 
     try:
         client = Client(address, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as err:
-        raise UserError(f"--scheduler '{address}' cannot be reached ({err}): allowed the address of a running "
+    except Exception as err:  # noqa: BLE001 - OSError, TimeoutError, ValueError, or a malformed address's own error
+        raise UserError(f"--scheduler '{address}' cannot be reached ({_describe(err)}): allowed the address of a running "
                         "Dask scheduler, such as tcp://127.0.0.1:8786") from None
     n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
     return client.get_executor(pure=False, retries=DASK_RETRIES), n_workers, client.close
