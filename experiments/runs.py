@@ -71,10 +71,37 @@ def run_batch(specs: Sequence[RunSpec]) -> list[tuple[dict, dict]]:
     return [run_spec(spec) for spec in specs]
 
 
-def _worker_start() -> None:
-    """Pool worker set-up: leave Ctrl-C to the driver, and load the compiled kernels once."""
+def _worker_start(parent: int | None = None) -> None:
+    """Pool worker set-up: leave Ctrl-C to the driver, die with the driver, load the compiled kernels once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent if parent is not None else os.getppid())
     import partnerships.model.run  # noqa: F401 - compiles or loads the Numba cache
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the driver process ``parent`` ends, even by SIGKILL (which it cannot catch).
+
+    On Linux the kernel sends SIGKILL on the parent's death (``prctl(PR_SET_PDEATHSIG)``); everywhere a
+    daemon thread also checks once a second that the parent is still this process's parent.
+    """
+    import ctypes
+    import threading
+
+    if os.getppid() != parent:  # the driver is already gone
+        os._exit(1)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 # --- the driver ------------------------------------------------------------------------------------
@@ -275,7 +302,7 @@ def _results(todo: list[RunSpec], workers: int | None, cluster,
 
         n_workers = workers or os.cpu_count() or 1
         executor = cf.ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
-                                          initializer=_worker_start)
+                                          initializer=_worker_start, initargs=(os.getpid(),))
         close = functools.partial(executor.shutdown, wait=True, cancel_futures=True)
     futures = {executor.submit(run_batch, chunk): chunk for chunk in _chunks(todo, n_workers)}
     try:

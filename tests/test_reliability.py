@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -220,3 +221,215 @@ def test_model_failures_are_stored_exit_1_and_are_redone_with_retry_failed(tmp_p
     retried = sweep(str(experiment), "--out", str(out), "--workers", "1", "--retry-failed")
     assert retried.exit_code == 0, retried.output
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), pd.read_parquet(reference / "runs.parquet"))
+
+
+# --- 3. checksums -----------------------------------------------------------------------------------
+from partnerships.experiments.report import load_results  # noqa: E402
+from partnerships.experiments.store import Store  # noqa: E402
+from partnerships.model.errors import InputError  # noqa: E402
+
+
+@pytest.fixture()
+def swept(tmp_path, monkeypatch):
+    """A finished tiny sweep (4 runs, one batch per run) and a copy of its folder."""
+    monkeypatch.setattr(runs_module, "FLUSH_RUNS", 1)
+    write(tmp_path, "mine.toml", SCENARIO)
+    experiment = write(tmp_path, "exp.toml", EXPERIMENT.replace('scenario = "mine.toml"', 'scenario = "mine.toml"\n'
+                                                                'outputs = ["runs", "model_weekly"]'))
+    out = tmp_path / "out"
+    result = sweep(str(experiment), "--out", str(out), "--workers", "1")
+    assert result.exit_code == 0, result.output
+    shutil.copytree(out, tmp_path / "pristine")
+    return experiment, out, tmp_path / "pristine"
+
+
+def _flip(path: Path, position: int) -> bytes:
+    data = path.read_bytes()
+    flipped = bytearray(data)
+    flipped[position % len(data)] ^= 1 << (position % 8)
+    path.write_bytes(bytes(flipped))
+    return data
+
+
+def _positions(size: int, n: int = 24) -> list[int]:
+    return sorted({0, 1, 4, size // 2, size - 9, size - 5, size - 1, *range(7, size, max(1, size // n))})
+
+
+def test_a_bit_flipped_anywhere_in_a_run_or_series_part_is_detected_by_a_reader_that_changes_nothing(swept):
+    _, out, _ = swept
+    store = Store(out)
+    clean = store.scan()
+    assert clean.dropped == [] and len(clean.runs) == 4
+    victims = [sorted((out / "runs").glob("part-*.parquet"))[1],
+               sorted((out / "series" / "model_weekly").glob("part-*.parquet"))[2]]
+    tried = 0
+    for victim in victims:
+        batch = victim.name
+        for position in _positions(victim.stat().st_size):
+            before = sorted(p.name for p in out.rglob("*"))
+            original = _flip(victim, position)
+            stored = store.scan()
+            assert stored.dropped == [batch], (victim, position)
+            assert len(stored.runs) == 3 and batch not in stored.part_of.values()
+            assert sorted(p.name for p in out.rglob("*")) == before  # a reader renames and removes nothing
+            with pytest.raises(InputError, match="part files do not verify"):
+                load_results(out)
+            victim.write_bytes(original)
+            tried += 1
+    assert tried >= 40
+    assert store.scan().dropped == []
+
+
+def test_a_flipped_part_is_redone_on_resume_to_the_identical_table(swept):
+    experiment, out, pristine = swept
+    runs_part = sorted((out / "runs").glob("part-*.parquet"))[0]
+    series_part = sorted((out / "series" / "model_weekly").glob("part-*.parquet"))[3]
+    _flip(runs_part, runs_part.stat().st_size // 3)
+    _flip(series_part, 100)
+    report = runner.invoke(app, ["report", str(out), "--no-pdf"])
+    assert report.exit_code == 2 and "do not verify" in one_line(report)
+    again = sweep(str(experiment), "--out", str(out), "--workers", "1")
+    assert again.exit_code == 0, again.output
+    for name in ("runs.parquet", "model_weekly.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(pristine / name))
+    assert len(list((out / "runs").glob("*.parquet.corrupt"))) == 2
+    assert Store(out).scan().dropped == []
+
+
+def test_a_flipped_consolidated_table_makes_the_report_refuse_the_folder(swept):
+    _, out, _ = swept
+    for position in (10, 2000, -20):
+        path = out / "model_weekly.parquet"
+        original = _flip(path, position if position >= 0 else path.stat().st_size + position)
+        with pytest.raises(InputError, match=r"model_weekly.parquet do not match checksums.json"):
+            load_results(out)
+        path.write_bytes(original)
+    assert len(load_results(out).runs) == 4
+
+
+# --- 4. one writer; readers disturb nothing ---------------------------------------------------------
+def test_a_second_writer_is_refused_with_one_line_and_writes_nothing(tmp_path):
+    write(tmp_path, "mine.toml", SCENARIO)
+    experiment = write(tmp_path, "exp.toml", EXPERIMENT)
+    out = tmp_path / "out"
+    with Store(out).writing():
+        result = sweep(str(experiment), "--out", str(out), "--workers", "1")
+        assert result.exit_code == 2
+        assert "is being written by another process" in one_line(result)
+        assert sorted(p.name for p in out.iterdir()) == [".lock"]  # no manifest, no parts
+    assert not out.exists()  # the first writer wrote nothing either: its folder is gone
+    assert sweep(str(experiment), "--out", str(out), "--workers", "1").exit_code == 0
+
+
+def test_readers_during_a_sweep_neither_disturb_it_nor_see_incomplete_parts(tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(runs_module, "FLUSH_RUNS", 1)
+    specs = tiny_specs(replications=6)
+    reference = execute(specs, tmp_path / "reference", workers=1, manifest=MANIFEST)
+    out = tmp_path / "out"
+    done = threading.Event()
+    seen: list[int] = []
+    problems: list[BaseException] = []
+    foreign = [out / "runs" / ".part-0-1-someone-else.parquet.tmp-0", out / "series" / "model_weekly" / ".x.tmp-1"]
+
+    def read_constantly():
+        store = Store(out)
+        while not done.is_set():
+            try:
+                for path in foreign:
+                    if path.parent.is_dir() and not path.exists():
+                        path.write_bytes(b"another process's temporary file")
+                stored = store.scan()
+                assert stored.dropped == []
+                if len(stored.runs):
+                    assert set(stored.part_of) == set(stored.runs["run_id"])
+                    weekly = store.read_table("model_weekly", stored.part_of)
+                    assert set(weekly["run_id"]) == set(stored.runs["run_id"])  # every listed run has its series
+                seen.append(len(stored.runs))
+            except FileNotFoundError:
+                pass  # a part renamed into place between listing and reading: read again
+            except BaseException as err:  # noqa: BLE001
+                problems.append(err)
+                return
+
+    reader = threading.Thread(target=read_constantly)
+    reader.start()
+    try:
+        table = execute(specs, out, workers=1, manifest=MANIFEST)
+    finally:
+        done.set()
+        reader.join()
+    assert not problems, problems
+    assert len(seen) > 3 and max(seen) <= 12
+    pd.testing.assert_frame_equal(table, reference)
+    assert all(path.exists() for path in foreign)  # the readers removed nothing of anyone's
+
+
+# --- 8. cleanup -------------------------------------------------------------------------------------
+def test_a_bad_scheduler_address_is_one_line_and_writes_nothing(tmp_path):
+    write(tmp_path, "mine.toml", SCENARIO)
+    experiment = write(tmp_path, "exp.toml", EXPERIMENT)
+    for address in ("tcp://127.0.0.1:1", "not an address"):
+        out = tmp_path / "out"
+        result = sweep(str(experiment), "--out", str(out), "--scheduler", address)
+        assert result.exit_code == 2, result.output
+        assert f"--scheduler '{address}' cannot be reached" in one_line(result)
+        assert not out.exists()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_killing_the_sweep_parent_takes_its_pool_workers_with_it(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    write(tmp_path, "mine.toml", SCENARIO)
+    experiment = write(tmp_path, "exp.toml", EXPERIMENT.replace("weeks = 12", "weeks = 2000")
+                       .replace("replications = 2", "replications = 20"))
+    script = "import sys; from partnerships.experiments.cli import app; sys.argv[0] = 'partnerships'; app()"
+    parent = subprocess.Popen([sys.executable, "-c", script, "sweep", str(experiment), "--out",
+                               str(tmp_path / "out"), "--workers", "2"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        workers: list[int] = []
+        while time.monotonic() < deadline and len(workers) < 2:
+            time.sleep(0.5)
+            workers = [p for p in _children(parent.pid)
+                       if "spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")]
+        assert len(workers) >= 2, "the pool's workers never started"
+        time.sleep(2)  # the workers are running (importing the model, or running)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_alive(p) for p in workers):
+            time.sleep(0.2)
+        assert not any(_alive(p) for p in workers), "pool workers outlived the killed sweep"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        for pid in _children(parent.pid):
+            with __import__("contextlib").suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
