@@ -412,9 +412,9 @@ def test_killing_the_sweep_parent_takes_its_pool_workers_with_it(tmp_path):
     parent = subprocess.Popen([sys.executable, "-c", script, "sweep", str(experiment), "--out",
                                str(tmp_path / "out"), "--workers", "2"], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
+    workers: list[int] = []
     try:
         deadline = time.monotonic() + 120
-        workers: list[int] = []
         while time.monotonic() < deadline and len(workers) < 2:
             time.sleep(0.5)
             workers = [p for p in _children(parent.pid)
@@ -430,6 +430,7 @@ def test_killing_the_sweep_parent_takes_its_pool_workers_with_it(tmp_path):
     finally:
         if parent.poll() is None:
             parent.kill()
-        for pid in _children(parent.pid):
-            with __import__("contextlib").suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+        for pid in workers:  # only the workers this test started, by their ids
+            if _alive(pid):
+                with __import__("contextlib").suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
