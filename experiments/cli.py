@@ -25,6 +25,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Agent-based simulation of collaborative partnerships between public bodies.")
 
 USER_ERROR_EXIT = 2
+RUNS_FAILED_EXIT = 1  # a sweep finished but some runs failed in the model
 SWEEP_INTERRUPTED_EXIT = 130  # a study stopped by Ctrl-C or a lost pool: its finished runs are kept
 
 
@@ -158,14 +159,23 @@ def sweep(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (runs go to its workers).")] = None,
     resume: Annotated[bool, typer.Option(help="Insist on resuming an existing results folder (running again resumes anyway).")] = False,
     replications: Annotated[int | None, typer.Option(help="Override the file's replications (a pilot; recorded as a different study).", min=1)] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Run again the stored runs that failed in the model (after fixing the cause).")] = False,
 ) -> None:
-    """Run every run of an experiment file, streaming results to OUT; run again to resume."""
-    from partnerships.experiments.sweep import run_sweep
+    """Run every run of an experiment file, streaming results to OUT; run again to resume.
 
-    result = run_sweep(file, out, workers=workers, scheduler=scheduler, resume=resume, replications=replications)
+    Exits 1 if any run failed in the model (they are stored with their error; --retry-failed redoes them).
+    """
+    from partnerships.experiments.sweep import failure_summary, run_sweep
+
+    result = run_sweep(file, out, workers=workers, scheduler=scheduler, resume=resume, replications=replications,
+                       retry_failed=retry_failed)
     failed = int((result.runs["status"] != "ok").sum())
     typer.echo(f"{len(result.runs)} runs ({failed} failed) in {result.out}/runs.parquet; "
                f"next: partnerships report {result.out}")
+    summary = failure_summary(result.runs)
+    if summary is not None:
+        typer.echo(f"error: {summary}", err=True)
+        raise typer.Exit(RUNS_FAILED_EXIT)
 
 
 @app.command()

@@ -18,15 +18,26 @@ PACKAGES = ("partnerships", "mesa", "numpy", "numba", "pandas", "pyarrow", "pyda
             "SALib", "scipy")
 
 
-def model_fingerprint() -> str:
-    """sha256 of the model's source (every ``.py`` file of ``model/`` and ``agents/``, with its path).
+#: The source a run's result depends on: the model, its agents, and the experiment code that turns a
+#: run spec into a run-table row and stores it (reports and the live view are left out: changing them
+#: changes no stored result).
+FINGERPRINTED = ("model/**/*.py", "agents/**/*.py", "experiments/spec.py", "experiments/runs.py",
+                 "experiments/store.py")
+
+
+def model_fingerprint(root: Path | None = None) -> str:
+    """sha256 of the source a run depends on (every file of :data:`FINGERPRINTED`, with its path).
 
     Results made by different model code differ in it; the parameter defaults are part of that code.
+    ``root`` is the package folder (default: this installation's).
     """
+    root = PACKAGE_ROOT if root is None else Path(root)
     digest = hashlib.sha256()
-    for path in sorted([*PACKAGE_ROOT.glob("model/**/*.py"), *PACKAGE_ROOT.glob("agents/**/*.py")]):
-        digest.update(path.relative_to(PACKAGE_ROOT).as_posix().encode())
-        digest.update(path.read_bytes())
+    paths = sorted({path for pattern in FINGERPRINTED for path in root.glob(pattern)})
+    for path in paths:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        data = path.read_bytes()
+        digest.update(len(data).to_bytes(8, "little") + data)
     return digest.hexdigest()
 
 

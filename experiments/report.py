@@ -88,7 +88,15 @@ def load_results(folder: Path) -> Results:
     if manifest.get("kind") != "experiment":
         raise UserError(f"'{folder}' holds a {manifest.get('kind')} study, not a sweep: allowed a folder written by "
                         "'partnerships sweep'")
-    stored = store.scan()
+    stored = store.scan()  # a reader: changes nothing on disk, sees only complete batches
+    if stored.dropped:
+        raise UserError(f"'{folder}': {len(stored.dropped)} part files do not verify (checksum, unreadable or incomplete; "
+                        f"first {stored.dropped[0]}): run the same 'partnerships sweep' again to redo their runs")
+    writing = store.is_being_written()
+    bad = [] if writing else [n for n in store.verify_tables() if n.removesuffix(".parquet") in manifest.get("tables", [])]
+    if bad:
+        raise UserError(f"'{folder}': {', '.join(bad)} do not match checksums.json: run the same 'partnerships sweep' "
+                        "again to rewrite them")
     if stored.runs.empty:
         raise UserError(f"'{folder}' has no finished runs yet: run 'partnerships sweep' to fill it")
     runs = stored.runs.sort_values("run_id", ignore_index=True)
@@ -97,7 +105,8 @@ def load_results(folder: Path) -> Results:
     for table in ("model_weekly", "projects"):
         if table in manifest.get("tables", []):
             path = folder / f"{table}.parquet"
-            kept[table] = pd.read_parquet(path) if path.is_file() else store.read_table(table, stored.part_of)
+            consolidated = path.is_file() and not writing  # during a sweep, the parts (complete ones only)
+            kept[table] = pd.read_parquet(path) if consolidated else store.read_table(table, stored.part_of)
     factors = [Factor.from_dict(f) for f in manifest["factors"]]
     return Results(folder, manifest, ok, int((runs["status"] != "ok").sum()), kept.get("model_weekly"), factors,
                    kept.get("projects"))

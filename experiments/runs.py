@@ -30,7 +30,7 @@ from partnerships.experiments.errors import SweepInterrupted, UserError
 from partnerships.experiments.output import check_writable
 from partnerships.experiments.provenance import git_commit, model_fingerprint, versions
 from partnerships.experiments.spec import SEED_RULE, TABLES, RunSpec
-from partnerships.experiments.store import Store
+from partnerships.experiments.store import LOCK, Store
 from partnerships.model.outcomes import SUMMARY_FIELDS
 
 FLUSH_SECONDS = 2.0  # a part file at least this often while runs finish
@@ -71,15 +71,42 @@ def run_batch(specs: Sequence[RunSpec]) -> list[tuple[dict, dict]]:
     return [run_spec(spec) for spec in specs]
 
 
-def _worker_start() -> None:
-    """Pool worker set-up: leave Ctrl-C to the driver, and load the compiled kernels once."""
+def _worker_start(parent: int | None = None) -> None:
+    """Pool worker set-up: leave Ctrl-C to the driver, die with the driver, load the compiled kernels once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent if parent is not None else os.getppid())
     import partnerships.model.run  # noqa: F401 - compiles or loads the Numba cache
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the driver process ``parent`` ends, even by SIGKILL (which it cannot catch).
+
+    On Linux the kernel sends SIGKILL on the parent's death (``prctl(PR_SET_PDEATHSIG)``); everywhere a
+    daemon thread also checks once a second that the parent is still this process's parent.
+    """
+    import ctypes
+    import threading
+
+    if os.getppid() != parent:  # the driver is already gone
+        os._exit(1)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 # --- the driver ------------------------------------------------------------------------------------
 def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, scheduler: str | None = None,
-            resume: bool = False, manifest: dict, label: str = "runs") -> pd.DataFrame:
+            resume: bool = False, manifest: dict, label: str = "runs", retry_failed: bool = False) -> pd.DataFrame:
     """Run every spec not already stored in ``out`` and return the full run table sorted by run_id.
 
     Args:
@@ -93,6 +120,7 @@ def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, 
         manifest: at least ``text`` (the study file) and ``kind``; ``sha256`` is computed from the text
             if absent. Versions, git commit, start time, host and the seed rule are added.
         label: what the progress display calls the runs (:mod:`experiments.progress`).
+        retry_failed: run again the stored runs that failed in the model (their new rows replace the old).
 
     Returns:
         columns run_id, point, replication, seed, every overridden parameter, every
@@ -108,17 +136,42 @@ def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, 
         raise ValueError("run_ids must be unique within a study")
     tables = tuple(t for t in TABLES if any(t in s.tables for s in specs))
     manifest = _full_manifest(manifest, len(specs), tables)
-    store = _open(Store(Path(out)), manifest, resume)
-    stored = store.scan()
+    store = Store(Path(out))
+    check_writable(store.root)
+    cluster = _dask_executor(scheduler) if scheduler is not None else None  # it answers before anything is written
+    try:
+        with store.writing():
+            return _execute(store, specs, tables, manifest, resume=resume, workers=workers, cluster=cluster,
+                            label=label, retry_failed=retry_failed)
+    finally:
+        if cluster is not None:
+            cluster[2]()
+
+
+def _execute(store: Store, specs: list[RunSpec], tables: tuple[str, ...], manifest: dict, *, resume: bool,
+             workers: int | None, cluster, label: str, retry_failed: bool) -> pd.DataFrame:
+    """:func:`execute` once the folder's lock is held (and the cluster, if any, has answered)."""
+    old = _check_study(store, manifest, resume)
+    stored = store.scan(repair=False)
+    _check_same_inputs(store, stored.runs, specs)  # refused before anything is written
+    if old is None:
+        store.write_manifest(manifest)
+    else:
+        old.setdefault("resumed", []).append(manifest["started"])
+        store.write_manifest(old)
+    stored = store.scan(repair=True)
     for name in stored.dropped:
-        _console().print(f"[yellow]{name}: unreadable or incomplete part file set aside; its runs are redone")
-    done = set(stored.runs["run_id"].tolist())
+        _console().print(f"[yellow]{name}: a part file that does not verify (checksum, unreadable or incomplete) "
+                         "set aside as *.corrupt; its runs are redone")
+    ok = stored.runs["status"].eq("ok") if "status" in stored.runs else pd.Series(True, index=stored.runs.index)
+    done = set(stored.runs["run_id"][ok if retry_failed else slice(None)].tolist())
     todo = [s for s in specs if s.run_id not in done]  # in run-id order: replication-major, so interleaved
     part_of = dict(stored.part_of)
     progress.register(label, len(specs), len(specs) - len(todo))
     if todo:
         writer = _Writer(store, part_of)
-        results = _results(todo, workers, scheduler)
+        lost: list[tuple[int, str]] = []
+        results = _results(todo, workers, cluster, lost)
         with progress.runs(label, len(specs), len(specs) - len(todo)) as advance:
             try:
                 for finished in results:
@@ -133,10 +186,35 @@ def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, 
                 writer.flush()
                 raise SweepInterrupted(_stopped("a worker process died", store, part_of, len(specs))) from None
             writer.flush()
-    final = store.scan()
+        if lost:
+            n_lost = sum(n for n, _ in lost)
+            raise SweepInterrupted(_stopped(f"{n_lost} runs were lost with their worker or cluster ({lost[0][1]})", store,
+                                            writer.part_of, len(specs)))
+    final = store.scan(repair=True)
     runs = _run_table(final.runs, {s.run_id for s in specs})
     store.consolidate(runs, final.part_of, tables)
     return runs
+
+
+def _check_same_inputs(store: Store, runs: pd.DataFrame, specs: Sequence[RunSpec]) -> None:
+    """Refuse to resume if a stored run was made from other inputs than the spec of the same run_id now.
+
+    Every run row records ``spec_sha256``: the hash of everything the run depends on (the resolved
+    scenario, parameters, interventions, weeks, seed), so a scenario, posterior or data file changed
+    since the first start is caught even though the study file's text is the same. A study may grow
+    (new run ids); a stored run id that the study no longer has is left out of its tables.
+    """
+    if runs.empty:
+        return
+    now = {s.run_id: s for s in specs}
+    have = runs[runs["run_id"].isin(now)]
+    stored = have["spec_sha256"] if "spec_sha256" in have else pd.Series([""] * len(have), index=have.index)
+    for run_id, old in zip(have["run_id"].tolist(), stored.tolist()):
+        new = now[run_id].digest()
+        if old != new:
+            raise UserError(f"'{store.root}' holds run {run_id} made from other inputs (spec sha256 {str(old)[:12]}, "
+                            f"now {new[:12]}): a scenario, posterior or data file the study names has changed since "
+                            "it started; restore it, or choose a new --out folder")
 
 
 def _stopped(why: str, store: Store, part_of: dict, total: int) -> str:
@@ -144,11 +222,13 @@ def _stopped(why: str, store: Store, part_of: dict, total: int) -> str:
             "run the same command again (or add --resume) to finish the rest")
 
 
-def _open(store: Store, manifest: dict, resume: bool) -> Store:
-    """Check the folder and write the manifest (first start) or check it matches (resume)."""
-    check_writable(store.root)
+def _check_study(store: Store, manifest: dict, resume: bool) -> dict | None:
+    """The folder's manifest if it holds this study on this model code (resume), None if it is new or empty."""
     if store.has_study():
         old = store.read_manifest()
+        if not isinstance(old, dict):
+            raise UserError(f"'{store.manifest_path}' is not a JSON object: allowed a results folder made by "
+                            "'partnerships sweep' (or an empty folder)")
         if not resume:
             raise UserError(f"'{store.root}' already holds a study: resume it, or choose a new --out folder")
         if old.get("sha256") != manifest["sha256"]:
@@ -159,13 +239,10 @@ def _open(store: Store, manifest: dict, resume: bool) -> Store:
             raise UserError(f"'{store.root}' holds results of different model code (model sha256 "
                             f"{str(old.get('model_sha256'))[:12]}, now {manifest['model_sha256'][:12]}): resuming "
                             "would mix model versions; choose a new --out folder")
-        old.setdefault("resumed", []).append(manifest["started"])
-        store.write_manifest(old)
-    else:
-        if store.root.is_dir() and any(store.root.iterdir()):
-            raise UserError(f"'{store.root}' is not empty and holds no study: allowed a new or empty --out folder")
-        store.write_manifest(manifest)
-    return store
+        return old
+    if any(p.name != LOCK for p in store.root.iterdir()):
+        raise UserError(f"'{store.root}' is not empty and holds no study: allowed a new or empty --out folder")
+    return None
 
 
 def _full_manifest(manifest: dict, n_runs: int, tables: tuple[str, ...]) -> dict:
@@ -184,30 +261,61 @@ def _chunks(specs: list[RunSpec], workers: int) -> Iterator[list[RunSpec]]:
         yield specs[start:start + size]
 
 
-def _results(todo: list[RunSpec], workers: int | None,
-             scheduler: str | None) -> Generator[list[tuple[dict, dict]], None, None]:
-    """Yield finished batches as they complete, from this process, a process pool or a Dask cluster."""
-    if scheduler is None and (workers or os.cpu_count() or 1) <= 1:
+#: Errors that mean the place a run executes went away (a worker, the pool, the cluster, the connection to
+#: it), not that the model failed: such runs are not stored, so a resume redoes them. Matched by class name
+#: along the error's class hierarchy, so Dask need not be imported to recognise its errors.
+LOST = frozenset({"CancelledError", "FutureCancelledError", "BrokenProcessPool", "BrokenExecutor", "KilledWorker",
+                  "CommClosedError", "StreamClosedError", "ConnectionError", "TimeoutError", "FutureLostError",
+                  "WorkerDied", "SchedulerDied"})
+
+
+def is_lost(err: BaseException) -> bool:
+    """Whether ``err`` says the worker, pool or cluster went away (see :data:`LOST`)."""
+    return any(cls.__name__ in LOST for cls in type(err).__mro__)
+
+
+def _describe(err: BaseException) -> str:
+    """``Type: message`` on one line, short (an error whose ``str`` itself fails is named by its type)."""
+    try:
+        text = str(err)
+    except Exception:  # noqa: BLE001 - e.g. a KilledWorker built without a worker
+        text = ""
+    return f"{type(err).__name__}: {text}".replace("\n", " ")[:200]
+
+
+def _results(todo: list[RunSpec], workers: int | None, cluster,
+             lost: list[tuple[int, str]] | None = None) -> Generator[list[tuple[dict, dict]], None, None]:
+    """Yield finished batches as they complete, from this process, a process pool or a Dask cluster.
+
+    A batch whose worker, pool or cluster went away (:func:`is_lost`) is not yielded: ``(runs, error)``
+    is appended to ``lost`` instead, so its runs stay undone and a resume redoes them.
+    """
+    if cluster is None and (workers or os.cpu_count() or 1) <= 1:
         for chunk in _chunks(todo, 1):
             yield run_batch(chunk)
         return
-    if scheduler is not None:
-        executor, n_workers, close = _dask_executor(scheduler)
+    if cluster is not None:
+        executor, n_workers, _ = cluster
+        close = _cancel_all
     else:
         import multiprocessing
 
         n_workers = workers or os.cpu_count() or 1
         executor = cf.ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
-                                          initializer=_worker_start)
+                                          initializer=_worker_start, initargs=(os.getpid(),))
         close = functools.partial(executor.shutdown, wait=True, cancel_futures=True)
     futures = {executor.submit(run_batch, chunk): chunk for chunk in _chunks(todo, n_workers)}
     try:
         for future in cf.as_completed(futures):
             try:
                 yield future.result()
-            except (cf.process.BrokenProcessPool, KeyboardInterrupt):
+            except (cf.process.BrokenProcessPool, KeyboardInterrupt, SystemExit, GeneratorExit):
                 raise
-            except Exception as err:  # noqa: BLE001 - e.g. Dask's KilledWorker after repeated worker deaths
+            except BaseException as err:  # noqa: BLE001 - asyncio's CancelledError is a BaseException
+                if is_lost(err):
+                    if lost is not None:
+                        lost.append((len(futures[future]), _describe(err)))
+                    continue
                 yield [(_failed(s.row(), err), {}) for s in futures[future]]
     finally:
         for future in futures:
@@ -215,13 +323,17 @@ def _results(todo: list[RunSpec], workers: int | None,
         close()
 
 
+def _cancel_all() -> None:
+    """Closing a cluster's executor is left to :func:`execute` (which made it); its futures are cancelled."""
+
+
 def _dask_executor(address: str):
     from dask.distributed import Client
 
     try:
         client = Client(address, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as err:
-        raise UserError(f"--scheduler '{address}' cannot be reached ({err}): allowed the address of a running "
+    except Exception as err:  # noqa: BLE001 - OSError, TimeoutError, ValueError, or a malformed address's own error
+        raise UserError(f"--scheduler '{address}' cannot be reached ({_describe(err)}): allowed the address of a running "
                         "Dask scheduler, such as tcp://127.0.0.1:8786") from None
     n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
     return client.get_executor(pure=False, retries=DASK_RETRIES), n_workers, client.close
@@ -268,7 +380,8 @@ def _typed(runs: pd.DataFrame) -> pd.DataFrame:
 def _run_table(runs: pd.DataFrame, ids: set[int]) -> pd.DataFrame:
     """The study's rows in a fixed column order: ids and seed, parameters, outcomes, status."""
     runs = runs[runs["run_id"].isin(ids)]
-    fixed = ["run_id", "point", "replication", "seed"]
+    fixed = ["run_id", "point", "replication", "seed",
+             *(c for c in ("scenario", "scenario_sha256", "spec_sha256") if c in runs)]
     tail = [*SUMMARY_FIELDS, "status", "error"]
     middle = [c for c in runs.columns if c not in fixed and c not in tail]
     return runs[fixed + middle + tail].sort_values("run_id", ignore_index=True)

@@ -67,7 +67,13 @@ class RunSpec:
     def row(self) -> dict[str, Any]:
         """The run's identity in the run table: ids, seed and every overridden parameter."""
         return {"run_id": self.run_id, "point": self.point, "replication": self.replication, "seed": self.seed,
-                **self.parameters}
+                "scenario": self.region.name, "scenario_sha256": region_digest(self.region),
+                "spec_sha256": self.digest(), **self.parameters}
+
+    def digest(self) -> str:
+        """sha256 (16 hex digits) of :meth:`record`: a stored run whose digest differs was made from other inputs."""
+        record = self.record() | {"region": region_digest(self.region)}
+        return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def record(self) -> dict[str, Any]:
         """Everything the run depends on, as plain data (what :func:`digest` hashes)."""
@@ -79,6 +85,24 @@ class RunSpec:
 def region_record(region: RegionSpec) -> dict[str, Any]:
     """A region spec as plain data (organisation kinds by name)."""
     return asdict(region) | {"composition": {kind.name: n for kind, n in region.composition.items()}}
+
+
+def region_digest(region: RegionSpec) -> str:
+    """sha256 (first 16 hex digits) of everything a region spec holds: its areas, composition, projects,
+    parameters and interventions. The run table records it beside the scenario's name."""
+    key = id(region)
+    cached = _REGION_DIGESTS.get(key)
+    if cached is not None and cached[0] is region:
+        return cached[1]
+    text = json.dumps(region_record(region), sort_keys=True, default=str)
+    value = hashlib.sha256(text.encode()).hexdigest()[:16]
+    if len(_REGION_DIGESTS) > 64:
+        _REGION_DIGESTS.clear()
+    _REGION_DIGESTS[key] = (region, value)
+    return value
+
+
+_REGION_DIGESTS: dict[int, tuple[RegionSpec, str]] = {}  # a study's specs share one region object
 
 
 def run_seed(base_seed: int, key: int) -> int:

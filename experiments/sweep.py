@@ -34,12 +34,14 @@ class SweepResult:
 
 
 def run_sweep(source: str | Path, out: Path | None = None, *, workers: int | None = None,
-              scheduler: str | None = None, resume: bool = False, replications: int | None = None) -> SweepResult:
+              scheduler: str | None = None, resume: bool = False, replications: int | None = None,
+              retry_failed: bool = False) -> SweepResult:
     """Run the experiment file ``source`` into ``out`` (default ``results/<name>``), resuming if it exists.
 
     ``resume=True`` insists that ``out`` already holds this experiment; without it an existing
     results folder of the same experiment is resumed anyway. ``replications`` overrides the file's
-    (for pilots; it changes the recorded experiment text, so it is a different study).
+    (for pilots; it changes the recorded experiment text, so it is a different study). ``retry_failed``
+    runs again the stored runs that failed in the model.
     """
     experiment = load_experiment(source)
     if replications is not None:
@@ -49,8 +51,22 @@ def run_sweep(source: str | Path, out: Path | None = None, *, workers: int | Non
     if resume and not Store(out).has_study():
         raise UserError(f"--resume: '{out}' holds no sweep to resume: allowed a folder written by 'partnerships sweep'")
     runs = execute(experiment.specs(), out, workers=workers, scheduler=scheduler, resume=True,
-                   manifest=experiment.manifest(), label=experiment.name)
+                   manifest=experiment.manifest(), label=experiment.name, retry_failed=retry_failed)
     return SweepResult(experiment, out, runs)
+
+
+def failure_summary(runs: pd.DataFrame) -> str | None:
+    """One line saying how many runs failed and the commonest error, or None if every run is 'ok'."""
+    failed = runs[runs["status"] != "ok"]
+    if failed.empty:
+        return None
+    counts = failed["error"].fillna("").value_counts()
+    top, n = str(counts.index[0]), int(counts.iloc[0])
+    if len(top) > 160:
+        top = top[:157] + "..."
+    others = f"; {len(counts) - 1} other errors" if len(counts) > 1 else ""
+    return (f"{len(failed)} of {len(runs)} runs failed in the model ({n} with {top}{others}); they are stored with "
+            "their error in runs.parquet: fix the cause, then run again with --retry-failed")
 
 
 def _with_replications(experiment: Experiment, replications: int) -> Experiment:

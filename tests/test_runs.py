@@ -189,7 +189,7 @@ def test_corrupt_and_half_written_parts_are_detected_and_their_runs_redone(refer
     assert len(redone) == 6
     pd.testing.assert_frame_equal(table, reference[0])
     pd.testing.assert_frame_equal(pd.read_parquet(out / "model_weekly.parquet"), reference[1])
-    assert len(list((out / "runs").glob("*.corrupt"))) == 2 and not list((out / "runs").glob(".*"))
+    assert len(list((out / "runs").glob("*.parquet.corrupt"))) == 2 and not list((out / "runs").glob(".*"))
 
 
 def test_a_different_study_is_refused_on_resume_and_an_existing_one_without_resume(reference, tmp_path, base_seed):

@@ -1,0 +1,436 @@
+"""Reliability of studies (issue 15): what guards a resume, failures, checksums, the folder lock, bad input."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from partnerships.experiments.cli import app
+from partnerships.experiments.provenance import PACKAGE_ROOT, model_fingerprint
+from partnerships.experiments.spec import build_specs, region_digest
+from partnerships.model.scenarios import RegionSpec
+
+runner = CliRunner()
+
+SCENARIO = """
+[scenario]
+name = "mine"
+areas = 1
+projects_per_area = 4
+
+[parameters]
+meeting_interval = 4
+"""
+
+EXPERIMENT = """
+[experiment]
+name = "tiny"
+weeks = 12
+replications = 2
+base_seed = 5
+scenario = "mine.toml"
+
+[vary.meeting_discipline]
+levels = [0.2, 0.8]
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def sweep(*args: str):
+    return runner.invoke(app, ["sweep", *args])
+
+
+def one_line(result) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+# --- 1. what guards a resume ------------------------------------------------------------------------
+def test_a_changed_scenario_file_is_refused_on_resume_with_one_line(tmp_path):
+    write(tmp_path, "mine.toml", SCENARIO)
+    experiment = write(tmp_path, "exp.toml", EXPERIMENT)
+    out = tmp_path / "out"
+    first = sweep(str(experiment), "--out", str(out), "--workers", "1")
+    assert first.exit_code == 0, first.output
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert set(runs["scenario"]) == {"mine"} and runs["scenario_sha256"].nunique() == 1
+    before = (out / "runs.parquet").read_bytes()
+    (out / "runs.parquet").unlink()  # as if the first sweep had been stopped before it ended
+    write(tmp_path, "mine.toml", SCENARIO.replace("meeting_interval = 4", "meeting_interval = 13"))
+    again = sweep(str(experiment), "--out", str(out), "--workers", "1")
+    assert again.exit_code == 2
+    line = one_line(again)
+    assert "made from other inputs" in line and "scenario" in line
+    assert not (out / "runs.parquet").exists()
+    write(tmp_path, "mine.toml", SCENARIO)  # restored: resumes to the same table
+    restored = sweep(str(experiment), "--out", str(out), "--workers", "1")
+    assert restored.exit_code == 0, restored.output
+    assert (out / "runs.parquet").read_bytes() == before
+
+
+def test_different_inputs_give_different_spec_and_region_digests():
+    base = RegionSpec()
+    variants = [base, RegionSpec(areas=2), RegionSpec(projects_per_area=9), RegionSpec(parameters={"meeting_interval": 4}),
+                RegionSpec(parameters={"meeting_interval": 13}), RegionSpec(name="other")]
+    assert len({region_digest(r) for r in variants}) == len(variants)
+    specs = [build_specs([{"meeting_discipline": d}], 1, base_seed=s, region=r, weeks=w)[0]
+             for d in (0.2, 0.8) for s in (1, 2) for r in variants[:3] for w in (10, 11)]
+    assert len({s.digest() for s in specs}) == len(specs)
+
+
+def test_the_model_fingerprint_changes_with_any_byte_of_the_code_it_covers(tmp_path):
+    root = tmp_path / "pkg"
+    for folder in ("model", "agents"):
+        if (PACKAGE_ROOT / folder).is_dir():
+            shutil.copytree(PACKAGE_ROOT / folder, root / folder)
+    (root / "experiments").mkdir()
+    for name in ("spec.py", "runs.py", "store.py"):
+        shutil.copy(PACKAGE_ROOT / "experiments" / name, root / "experiments" / name)
+    original = model_fingerprint(root)
+    assert original == model_fingerprint()  # the copy is the installed code
+    seen = {original}
+    for relative in ("model/parameters.py", "model/kernels/meetings.py", "experiments/runs.py", "experiments/spec.py"):
+        path = root / relative
+        data = path.read_bytes()
+        path.write_bytes(data + b"\n")
+        seen.add(model_fingerprint(root))
+        path.write_bytes(data)
+        assert model_fingerprint(root) == original
+    (root / "model" / "new_module.py").write_text("x = 1\n")
+    seen.add(model_fingerprint(root))
+    assert len(seen) == 6
+    (root / "experiments" / "report_only.py").write_text("x = 1\n")  # not a run's code: no change
+    (root / "model" / "new_module.py").unlink()
+    assert model_fingerprint(root) == original
+
+
+# --- 2. failures classified -------------------------------------------------------------------------
+from partnerships.experiments import runs as runs_module  # noqa: E402
+from partnerships.experiments.errors import SweepInterrupted  # noqa: E402
+from partnerships.experiments.runs import execute, is_lost  # noqa: E402
+from partnerships.model.scenarios import county_region  # noqa: E402
+
+MANIFEST = {"text": "reliability test study", "kind": "test"}
+
+
+def tiny_specs(replications: int = 3, weeks: int = 12):
+    return build_specs([{"meeting_discipline": d} for d in (0.2, 0.8)], replications, base_seed=11,
+                       region=county_region(), weeks=weeks, tables=("model_weekly",))
+
+
+class _Lost(Exception):
+    pass
+
+
+def _errors():
+    import asyncio
+    import concurrent.futures as cf
+
+    from distributed.comm.core import CommClosedError
+    from distributed.scheduler import KilledWorker
+
+    return [cf.CancelledError(), asyncio.CancelledError(), KilledWorker("task", type("W", (), {"address": "tcp://w:1"})(), 2),
+            CommClosedError("scheduler went away"), cf.process.BrokenProcessPool("pool died")]
+
+
+def test_errors_of_a_lost_worker_or_cluster_are_told_apart_from_model_errors():
+    assert all(is_lost(err) for err in _errors())
+    assert not any(is_lost(err) for err in (ValueError("x"), KeyError("x"), ZeroDivisionError(), MemoryError()))
+
+
+class _FlakyCluster:
+    """A stand-in for a Dask executor whose tasks after the first ``ok`` are lost with ``error``."""
+
+    def __init__(self, ok: int, error: BaseException) -> None:
+        import concurrent.futures as cf
+
+        self.cf, self.ok, self.error, self.n = cf, ok, error, 0
+
+    def submit(self, fn, chunk):
+        future = self.cf.Future()
+        self.n += 1
+        if self.n <= self.ok:
+            future.set_result(fn(chunk))
+        else:
+            future.set_exception(self.error)
+        return future
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    out = tmp_path_factory.mktemp("clean") / "out"
+    table = execute(tiny_specs(), out, workers=1, manifest=MANIFEST)
+    return table, pd.read_parquet(out / "model_weekly.parquet")
+
+
+@pytest.mark.parametrize("which", range(5))
+def test_runs_lost_with_the_cluster_are_not_stored_and_are_redone_on_resume(clean, tmp_path, monkeypatch, which):
+    error = _errors()[which]
+    out = tmp_path / "out"
+    monkeypatch.setattr(runs_module, "_dask_executor", lambda address: (_FlakyCluster(2, error), 1, lambda: None))
+    monkeypatch.setattr(runs_module, "_chunks", lambda specs, workers: ([s] for s in specs))
+    expected = "a worker process died" if which == 4 else "4 runs were lost with their worker or cluster"
+    with pytest.raises(SweepInterrupted, match=expected):
+        execute(tiny_specs(), out, scheduler="tcp://fake:1", manifest=MANIFEST, resume=True)
+    stored = runs_module.Store(out).scan().runs
+    assert len(stored) <= 2 and (stored.get("status", pd.Series(dtype=str)) == "ok").all()  # nothing stored as 'failed'
+    monkeypatch.undo()
+    table = execute(tiny_specs(), out, workers=1, manifest=MANIFEST, resume=True)
+    pd.testing.assert_frame_equal(table, clean[0])
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "model_weekly.parquet"), clean[1])
+
+
+def test_model_failures_are_stored_exit_1_and_are_redone_with_retry_failed(tmp_path, monkeypatch):
+    import partnerships.model.run as model_run
+
+    write(tmp_path, "mine.toml", SCENARIO)
+    experiment = write(tmp_path, "exp.toml", EXPERIMENT)
+    out, reference = tmp_path / "out", tmp_path / "reference"
+    clean_run = sweep(str(experiment), "--out", str(reference), "--workers", "1")
+    assert clean_run.exit_code == 0, clean_run.output
+    real = model_run.run_one
+
+    def broken(parameters, **kwargs):
+        if parameters.get("meeting_discipline") == 0.8:
+            raise ZeroDivisionError("a bug in the model")
+        return real(parameters, **kwargs)
+
+    monkeypatch.setattr(model_run, "run_one", broken)
+    first = sweep(str(experiment), "--out", str(out), "--workers", "1")
+    assert first.exit_code == 1
+    errors = [x for x in first.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in first.stderr
+    line = errors[0]
+    assert line.startswith("error: 2 of 4 runs failed in the model (2 with ZeroDivisionError: a bug in the model")
+    assert "--retry-failed" in line
+    monkeypatch.setattr(model_run, "run_one", real)  # the cause fixed
+    again = sweep(str(experiment), "--out", str(out), "--workers", "1")
+    assert again.exit_code == 1  # failed runs are not redone unless asked
+    retried = sweep(str(experiment), "--out", str(out), "--workers", "1", "--retry-failed")
+    assert retried.exit_code == 0, retried.output
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), pd.read_parquet(reference / "runs.parquet"))
+
+
+# --- 3. checksums -----------------------------------------------------------------------------------
+from partnerships.experiments.report import load_results  # noqa: E402
+from partnerships.experiments.store import Store  # noqa: E402
+from partnerships.model.errors import InputError  # noqa: E402
+
+
+@pytest.fixture()
+def swept(tmp_path, monkeypatch):
+    """A finished tiny sweep (4 runs, one batch per run) and a copy of its folder."""
+    monkeypatch.setattr(runs_module, "FLUSH_RUNS", 1)
+    write(tmp_path, "mine.toml", SCENARIO)
+    experiment = write(tmp_path, "exp.toml", EXPERIMENT.replace('scenario = "mine.toml"', 'scenario = "mine.toml"\n'
+                                                                'outputs = ["runs", "model_weekly"]'))
+    out = tmp_path / "out"
+    result = sweep(str(experiment), "--out", str(out), "--workers", "1")
+    assert result.exit_code == 0, result.output
+    shutil.copytree(out, tmp_path / "pristine")
+    return experiment, out, tmp_path / "pristine"
+
+
+def _flip(path: Path, position: int) -> bytes:
+    data = path.read_bytes()
+    flipped = bytearray(data)
+    flipped[position % len(data)] ^= 1 << (position % 8)
+    path.write_bytes(bytes(flipped))
+    return data
+
+
+def _positions(size: int, n: int = 24) -> list[int]:
+    return sorted({0, 1, 4, size // 2, size - 9, size - 5, size - 1, *range(7, size, max(1, size // n))})
+
+
+def test_a_bit_flipped_anywhere_in_a_run_or_series_part_is_detected_by_a_reader_that_changes_nothing(swept):
+    _, out, _ = swept
+    store = Store(out)
+    clean = store.scan()
+    assert clean.dropped == [] and len(clean.runs) == 4
+    victims = [sorted((out / "runs").glob("part-*.parquet"))[1],
+               sorted((out / "series" / "model_weekly").glob("part-*.parquet"))[2]]
+    tried = 0
+    for victim in victims:
+        batch = victim.name
+        for position in _positions(victim.stat().st_size):
+            before = sorted(p.name for p in out.rglob("*"))
+            original = _flip(victim, position)
+            stored = store.scan()
+            assert stored.dropped == [batch], (victim, position)
+            assert len(stored.runs) == 3 and batch not in stored.part_of.values()
+            assert sorted(p.name for p in out.rglob("*")) == before  # a reader renames and removes nothing
+            with pytest.raises(InputError, match="part files do not verify"):
+                load_results(out)
+            victim.write_bytes(original)
+            tried += 1
+    assert tried >= 40
+    assert store.scan().dropped == []
+
+
+def test_a_flipped_part_is_redone_on_resume_to_the_identical_table(swept):
+    experiment, out, pristine = swept
+    runs_part = sorted((out / "runs").glob("part-*.parquet"))[0]
+    series_part = sorted((out / "series" / "model_weekly").glob("part-*.parquet"))[3]
+    _flip(runs_part, runs_part.stat().st_size // 3)
+    _flip(series_part, 100)
+    report = runner.invoke(app, ["report", str(out), "--no-pdf"])
+    assert report.exit_code == 2 and "do not verify" in one_line(report)
+    again = sweep(str(experiment), "--out", str(out), "--workers", "1")
+    assert again.exit_code == 0, again.output
+    for name in ("runs.parquet", "model_weekly.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(pristine / name))
+    assert len(list((out / "runs").glob("*.parquet.corrupt"))) == 2
+    assert Store(out).scan().dropped == []
+
+
+def test_a_flipped_consolidated_table_makes_the_report_refuse_the_folder(swept):
+    _, out, _ = swept
+    for position in (10, 2000, -20):
+        path = out / "model_weekly.parquet"
+        original = _flip(path, position if position >= 0 else path.stat().st_size + position)
+        with pytest.raises(InputError, match=r"model_weekly.parquet do not match checksums.json"):
+            load_results(out)
+        path.write_bytes(original)
+    assert len(load_results(out).runs) == 4
+
+
+# --- 4. one writer; readers disturb nothing ---------------------------------------------------------
+def test_a_second_writer_is_refused_with_one_line_and_writes_nothing(tmp_path):
+    write(tmp_path, "mine.toml", SCENARIO)
+    experiment = write(tmp_path, "exp.toml", EXPERIMENT)
+    out = tmp_path / "out"
+    with Store(out).writing():
+        result = sweep(str(experiment), "--out", str(out), "--workers", "1")
+        assert result.exit_code == 2
+        assert "is being written by another process" in one_line(result)
+        assert sorted(p.name for p in out.iterdir()) == [".lock"]  # no manifest, no parts
+    assert not out.exists()  # the first writer wrote nothing either: its folder is gone
+    assert sweep(str(experiment), "--out", str(out), "--workers", "1").exit_code == 0
+
+
+def test_readers_during_a_sweep_neither_disturb_it_nor_see_incomplete_parts(tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(runs_module, "FLUSH_RUNS", 1)
+    specs = tiny_specs(replications=6)
+    reference = execute(specs, tmp_path / "reference", workers=1, manifest=MANIFEST)
+    out = tmp_path / "out"
+    done = threading.Event()
+    seen: list[int] = []
+    problems: list[BaseException] = []
+    foreign = [out / "runs" / ".part-0-1-someone-else.parquet.tmp-0", out / "series" / "model_weekly" / ".x.tmp-1"]
+
+    def read_constantly():
+        store = Store(out)
+        while not done.is_set():
+            try:
+                for path in foreign:
+                    if path.parent.is_dir() and not path.exists():
+                        path.write_bytes(b"another process's temporary file")
+                stored = store.scan()
+                assert stored.dropped == []
+                if len(stored.runs):
+                    assert set(stored.part_of) == set(stored.runs["run_id"])
+                    weekly = store.read_table("model_weekly", stored.part_of)
+                    assert set(weekly["run_id"]) == set(stored.runs["run_id"])  # every listed run has its series
+                seen.append(len(stored.runs))
+            except FileNotFoundError:
+                pass  # a part renamed into place between listing and reading: read again
+            except BaseException as err:  # noqa: BLE001
+                problems.append(err)
+                return
+
+    reader = threading.Thread(target=read_constantly)
+    reader.start()
+    try:
+        table = execute(specs, out, workers=1, manifest=MANIFEST)
+    finally:
+        done.set()
+        reader.join()
+    assert not problems, problems
+    assert len(seen) > 3 and max(seen) <= 12
+    pd.testing.assert_frame_equal(table, reference)
+    assert all(path.exists() for path in foreign)  # the readers removed nothing of anyone's
+
+
+# --- 8. cleanup -------------------------------------------------------------------------------------
+def test_a_bad_scheduler_address_is_one_line_and_writes_nothing(tmp_path):
+    write(tmp_path, "mine.toml", SCENARIO)
+    experiment = write(tmp_path, "exp.toml", EXPERIMENT)
+    for address in ("tcp://127.0.0.1:1", "not an address"):
+        out = tmp_path / "out"
+        result = sweep(str(experiment), "--out", str(out), "--scheduler", address)
+        assert result.exit_code == 2, result.output
+        assert f"--scheduler '{address}' cannot be reached" in one_line(result)
+        assert not out.exists()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_killing_the_sweep_parent_takes_its_pool_workers_with_it(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    write(tmp_path, "mine.toml", SCENARIO)
+    experiment = write(tmp_path, "exp.toml", EXPERIMENT.replace("weeks = 12", "weeks = 2000")
+                       .replace("replications = 2", "replications = 20"))
+    script = "import sys; from partnerships.experiments.cli import app; sys.argv[0] = 'partnerships'; app()"
+    parent = subprocess.Popen([sys.executable, "-c", script, "sweep", str(experiment), "--out",
+                               str(tmp_path / "out"), "--workers", "2"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(workers) < 2:
+            time.sleep(0.5)
+            workers = [p for p in _children(parent.pid)
+                       if "spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")]
+        assert len(workers) >= 2, "the pool's workers never started"
+        time.sleep(2)  # the workers are running (importing the model, or running)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_alive(p) for p in workers):
+            time.sleep(0.2)
+        assert not any(_alive(p) for p in workers), "pool workers outlived the killed sweep"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        for pid in workers:  # only the workers this test started, by their ids
+            if _alive(pid):
+                with __import__("contextlib").suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
