@@ -190,7 +190,6 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
-
 def path_text(loc: Iterable[Any]) -> str:
     """``('vary', 'trust_gain', 'levels', 1)`` as ``vary.trust_gain.levels[2]`` (positions count from 1)."""
     text = ""
