@@ -30,7 +30,9 @@ SWEEP_INTERRUPTED_EXIT = 130  # a study stopped by Ctrl-C or a lost pool: its fi
 
 
 def fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    from partnerships.model.schema import one_line
+
+    typer.echo(f"error: {one_line(message)}", err=True)
     raise typer.Exit(USER_ERROR_EXIT)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import functools
 import hashlib
+import math
 import os
 import signal
 import socket
@@ -134,6 +135,7 @@ def execute(specs: Sequence[RunSpec], out: Path, *, workers: int | None = None, 
     specs = sorted(specs, key=lambda s: s.run_id)
     if len({s.run_id for s in specs}) != len(specs):
         raise ValueError("run_ids must be unique within a study")
+    check_specs(specs)
     tables = tuple(t for t in TABLES if any(t in s.tables for s in specs))
     manifest = _full_manifest(manifest, len(specs), tables)
     store = Store(Path(out))
@@ -194,6 +196,33 @@ def _execute(store: Store, specs: list[RunSpec], tables: tuple[str, ...], manife
     runs = _run_table(final.runs, {s.run_id for s in specs})
     store.consolidate(runs, final.part_of, tables)
     return runs
+
+
+def check_specs(specs: Sequence[RunSpec]) -> None:
+    """Refuse, before anything runs or is written, a spec that ``partnerships run`` would refuse: an
+    intervention naming a project or organisation the region does not have, an unknown action or
+    condition, an amount that is not a finite number (each distinct region and interventions once)."""
+    from partnerships.model.interventions import ACTIONS, CONDITIONS
+
+    seen: set[tuple[int, tuple]] = set()
+    for spec in specs:
+        key = (id(spec.region), spec.interventions)
+        if key in seen:
+            continue
+        seen.add(key)
+        region = spec.region
+        for i in (*region.interventions, *spec.interventions):
+            where = f"run {spec.run_id} (scenario {region.name!r}): intervention {i.action!r}"
+            if i.action not in ACTIONS:
+                raise UserError(f"{where}: unknown action: allowed one of {', '.join(ACTIONS)}")
+            if i.when is not None and i.when not in CONDITIONS:
+                raise UserError(f"{where}: when = {i.when!r}: allowed one of {', '.join(CONDITIONS)}")
+            if i.project is not None and not 0 <= i.project < region.n_projects:
+                raise UserError(f"{where}: project = {i.project}: allowed 0 to {region.n_projects - 1}")
+            if i.organisation is not None and not 0 <= i.organisation < region.n_organisations:
+                raise UserError(f"{where}: organisation = {i.organisation}: allowed 0 to {region.n_organisations - 1}")
+            if i.amount is not None and not (isinstance(i.amount, int | float) and math.isfinite(i.amount)):
+                raise UserError(f"{where}: amount = {i.amount}: allowed a finite number")
 
 
 def _check_same_inputs(store: Store, runs: pd.DataFrame, specs: Sequence[RunSpec]) -> None:

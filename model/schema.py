@@ -171,8 +171,7 @@ class FileCheck:
     # --- wording ---------------------------------------------------------------------------------
     def _error(self, message: str, path: str = "") -> InputError:
         where = f"{self.origin}: {path}: " if path else f"{self.origin}: "
-        text = where + message
-        return self.error(text.replace("\r", "\\r").replace("\n", "\\n"))
+        return self.error(one_line(where + message))
 
     def _worded(self, schema: type[Table], error: Any) -> InputError:
         loc, kind, value = tuple(error["loc"]), error["type"], error.get("input")
@@ -197,6 +196,12 @@ class FileCheck:
 
 
 # --- the parts of an error ---------------------------------------------------------------------------
+def one_line(text: str) -> str:
+    """``text`` with every character that could break a line or hide (newlines, U+0085, U+2028, other
+    control and format characters) written as its escape, so an error is one line whatever a file holds."""
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def path_text(loc: Iterable[Any]) -> str:
     """``('vary', 'trust_gain', 'levels', 1)`` as ``vary.trust_gain.levels[2]`` (positions count from 1)."""
     text = ""

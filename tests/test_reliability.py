@@ -337,9 +337,6 @@ def test_readers_during_a_sweep_neither_disturb_it_nor_see_incomplete_parts(tmp_
         store = Store(out)
         while not done.is_set():
             try:
-                for path in foreign:
-                    if path.parent.is_dir() and not path.exists():
-                        path.write_bytes(b"another process's temporary file")
                 stored = store.scan()
                 assert stored.dropped == []
                 if len(stored.runs):
@@ -363,7 +360,12 @@ def test_readers_during_a_sweep_neither_disturb_it_nor_see_incomplete_parts(tmp_
     assert not problems, problems
     assert len(seen) > 3 and max(seen) <= 12
     pd.testing.assert_frame_equal(table, reference)
-    assert all(path.exists() for path in foreign)  # the readers removed nothing of anyone's
+    for path in foreign:  # a writer's temporary files, as a reader finds them mid-write
+        path.write_bytes(b"another process's temporary file")
+    (out / "runs" / "part-0-1-0123456789abcdef0123456789abcdef.parquet").write_bytes(b"being renamed")
+    assert Store(out).scan().dropped == ["part-0-1-0123456789abcdef0123456789abcdef.parquet"]
+    assert all(path.exists() for path in foreign)  # a reader removes nothing of anyone's
+    assert (out / "runs" / "part-0-1-0123456789abcdef0123456789abcdef.parquet").exists()
 
 
 # --- 8. cleanup -------------------------------------------------------------------------------------

@@ -213,13 +213,33 @@ def test_resuming_after_the_model_code_changed_is_refused(tmp_path, base_seed):
         execute(tiny_specs(base_seed, replications=1), out, workers=1, resume=True, manifest=MANIFEST)
 
 
-def test_a_failed_run_is_recorded_not_raised(tmp_path, base_seed):
+def test_a_failed_run_is_recorded_not_raised(tmp_path, base_seed, monkeypatch):
+    import partnerships.model.run as model_run
+
     good, bad = tiny_specs(base_seed, replications=1)[:2]
-    bad = replace(bad, interventions=(Intervention("obstacle", week=3, project=999),))
+    real = model_run.run_one
+
+    def fails_on(parameters, **kwargs):
+        if parameters["meeting_discipline"] == bad.parameters["meeting_discipline"]:
+            raise ValueError("intervention project = 999: allowed 0 to 9")
+        return real(parameters, **kwargs)
+
+    monkeypatch.setattr(model_run, "run_one", fails_on)
     table = execute([good, bad], tmp_path / "out", workers=1, manifest=MANIFEST)
     assert table["status"].tolist() == ["ok", "failed"]
     assert "project = 999" in table.loc[1, "error"] and table.loc[1, list(SUMMARY_FIELDS)].isna().all()
     assert table.loc[0, "error"] == ""
+
+
+def test_a_spec_that_run_refuses_is_refused_before_anything_is_written(tmp_path, base_seed):
+    good, bad = tiny_specs(base_seed, replications=1)[:2]
+    for intervention, message in ((Intervention("obstacle", week=3, project=999), "project = 999: allowed 0 to 9"),
+                                  (Intervention("obstacle", week=3, organisation=10**6), "organisation = 1000000"),
+                                  (Intervention("funding_award", week=3, project=0, amount=float("nan")), "amount = nan"),
+                                  (Intervention("no_such_action", week=3), "unknown action")):
+        with pytest.raises(UserError, match=message):
+            execute([good, replace(bad, interventions=(intervention,))], tmp_path / "out", workers=1, manifest=MANIFEST)
+        assert not (tmp_path / "out").exists()
 
 
 def test_manifest_records_provenance(reference, tmp_path, base_seed):
