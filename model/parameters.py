@@ -154,6 +154,10 @@ _ALL = [
     _p("work_cost", "float", 100.0, 10.0, 500.0, "£ thousand per stage",
        "Cost of buying one whole stage of project work with money.", "assumption (a year of a project officer)",
        "funding", "Cost of a stage of work (£k)"),
+    _p("manager_cost", "float", 50.0, 20.0, 100.0, "£ thousand per year",
+       "Cost of a project manager that a project without its own pays from award money.",
+       "PAS 2007, 'managing time', p. 16: PAS funding paid for a project manager; assumption for the salary",
+       "funding", "Project manager cost (£k/yr)"),
     # --- meetings and work ------------------------------------------------------------------------
     _p("coordination_cost", "float", 0.04, 0.0, 0.2, "fraction per member pair",
        "Productivity lost for each extra pair of members to keep in step.",
@@ -166,6 +170,9 @@ _ALL = [
        "Share of the gap between momentum and what the week's work supports that closes each week.",
        "INLOGOV 2015, §3 'Momentum'; PAS 2007, 'managing time', p. 16: undone actions bleed momentum", "meetings",
        "Momentum response rate"),
+    _p("meeting_days", "float", 0.25, 0.0, 0.5, "officer-days per meeting",
+       "Officer time each attendee spends on a partnership meeting, taken from its partnership work that week.",
+       "PAS 2007, 'managing time', p. 16; assumption for size", "meetings", "Meeting time (days)"),
     # --- trust ------------------------------------------------------------------------------------
     _p("trust_gain", "float", 0.03, 0.0, 0.2, "trust per meeting",
        "Interpersonal trust gained by two representatives who meet together (scaled by room to grow).",
@@ -220,6 +227,14 @@ _ALL = [
        "Share of partnership capacity squeezed out by the day job and budget pressure.",
        "PAS 2007, 'resourcing collaboration', p. 25: \"it does distract from the day job\"; Centre for Cities 2017, "
        "'What are the major challenges of collaboration?': capacity limits", "partners", "Financial pressure"),
+    _p("reorganisation_rate", "float", 0.4, 0.0, 1.0, "probability per year",
+       "Yearly chance that a health body or government agency is reorganised (new representative, shock).",
+       "INLOGOV 2015, §2: health administration \"seems to change with every incoming Secretary of State\"; "
+       "assumption for rate", "partners", "Health/agency reorganisation rate"),
+    _p("reorganisation_shock", "float", 0.3, 0.0, 1.0, "shock size",
+       "Size of the shock a reorganised partner's projects absorb (momentum lost is size x (1 - resilience)).",
+       "Centre for Cities 2017, 'What are the major challenges of collaboration?': brittleness; assumption for size",
+       "partners", "Reorganisation shock"),
     # --- obstacles --------------------------------------------------------------------------------
     _p("obstacle_rate", "float", 2.45, 0.0, 12.0, "obstacles per project per year",
        "Expected number of obstacles that hit an active project in a year.",
@@ -265,22 +280,6 @@ _ALL = [
     _p("fairness_tolerance", "float", 0.3, 0.0, 1.0, "fraction",
        "Shortfall of benefit share below contribution share that a partner tolerates.",
        "PAS 2007, 'realising benefits', p. 27; Adams (1965) equity theory", "benefits", "Fairness tolerance"),
-    # --- model 2 (issue 10): what award money buys, meeting time, reorganisations and shocks -----------------
-    _p("manager_cost", "float", 50.0, 20.0, 100.0, "£ thousand per year",
-       "Cost of a project manager that a project without its own pays from award money.",
-       "PAS 2007, 'managing time', p. 16: PAS funding paid for a project manager; assumption for the salary",
-       "funding", "Project manager cost (£k/yr)"),
-    _p("meeting_days", "float", 0.25, 0.0, 0.5, "officer-days per meeting",
-       "Officer time each attendee spends on a partnership meeting, taken from its partnership work that week.",
-       "PAS 2007, 'managing time', p. 16; assumption for size", "meetings", "Meeting time (days)"),
-    _p("reorganisation_rate", "float", 0.4, 0.0, 1.0, "probability per year",
-       "Yearly chance that a health body or government agency is reorganised (new representative, shock).",
-       "INLOGOV 2015, §2: health administration \"seems to change with every incoming Secretary of State\"; "
-       "assumption for rate", "partners", "Health/agency reorganisation rate"),
-    _p("reorganisation_shock", "float", 0.3, 0.0, 1.0, "shock size",
-       "Size of the shock a reorganised partner's projects absorb (momentum lost is size x (1 - resilience)).",
-       "Centre for Cities 2017, 'What are the major challenges of collaboration?': brittleness; assumption for size",
-       "partners", "Reorganisation shock"),
 ]
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _ALL}
