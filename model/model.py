@@ -183,7 +183,7 @@ class PartnershipModel(mesa.Model):
         embedded = self._embeddedness()  # institutional trust changes only at the end of the step
         left = self._turnover(draw(Stream.LEAVE, len(orgs)), 1.0 - (1.0 - p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR),
                               Stream.REPLACEMENT, embedded)
-        self._reorganise(embedded)
+        reorganised = self._reorganise(embedded)  # their representatives are replaced too
         k.champions_emerge(u_emerge=draw(Stream.CHAMPION, len(proj)), emergence_rate=p["champion_emergence"],
                            stage=proj.stage, champion=proj.champion, mem_project=mem.project, mem_org=mem.org,
                            mem_active=mem.active, rep_skill=orgs.rep_skill)
@@ -279,7 +279,7 @@ class PartnershipModel(mesa.Model):
                                     pair_rel=pairs.rel, pair_ma=pairs.ma, pair_mb=pairs.mb, mem_active=mem.active,
                                     interpersonal=rel.interpersonal, institutional=rel.institutional)
         self._refresh_trust()
-        self._record(left=int(left.sum()), awards=awards)
+        self._record(left=int(left.sum()) + reorganised, awards=awards)
 
     # --- processes that change the structure (rare, in Python) -----------------------------------
     def _draw(self, stream: Stream, n: int, normal: bool = False) -> np.ndarray:

@@ -49,7 +49,7 @@ def reference_week(model: PartnershipModel) -> None:
     squeeze_capacity(model)  # 2
     embedded = embeddedness(model)  # institutional trust changes only at step 14
     left = weekly_turnover(model, embedded)  # 3
-    reorganisations(model, embedded)
+    reorganised = reorganisations(model, embedded)  # their representatives are replaced too
     emerge_champions(model)
     awards = funding_call_if_due(model, week)  # 4
     cap_share, held = meetings(model, week)  # 5
@@ -64,7 +64,7 @@ def reference_week(model: PartnershipModel) -> None:
     model._follow_ons(week)  # 13
     embedding(model)  # 14
     refresh_trust(model)
-    model._record(left=left, awards=awards)  # 15
+    model._record(left=left + reorganised, awards=awards)  # 15
 
 
 class ReferenceWeekModel(PartnershipModel):
@@ -220,18 +220,18 @@ def representatives_leave(model: PartnershipModel, u_leave: np.ndarray, hazard: 
     return n_left
 
 
-def reorganisations(model: PartnershipModel, embedded: np.ndarray) -> None:
+def reorganisations(model: PartnershipModel, embedded: np.ndarray) -> int:
     """Health bodies and government agencies reorganise at ``reorganisation_rate`` a year: their representative
     goes as in turnover (successors from their own stream) and each open project they are active in absorbs
-    ``reorganisation_shock`` per reorganised member."""
+    ``reorganisation_shock`` per reorganised member. Returns how many were reorganised."""
     p, orgs, mem = model.params, model.orgs, model.memberships
     if p["reorganisation_rate"] <= 0:
-        return
+        return 0
     hazard = 1.0 - (1.0 - p["reorganisation_rate"]) ** (1.0 / WEEKS_PER_YEAR)
     u = uniforms(model, Stream.REORGANISE, len(orgs))
     hit = [bool(u[o] < hazard and int(orgs.kind[o]) in REORGANISING_KINDS) for o in range(len(orgs))]
     if not any(hit):
-        return
+        return 0
     tenure = orgs.rep_tenure.copy()
     representatives_leave(model, np.array([0.0 if h else 1.0 for h in hit]), 0.5, Stream.REORGANISED_SUCCESSOR,
                           embedded)
@@ -243,6 +243,7 @@ def reorganisations(model: PartnershipModel, embedded: np.ndarray) -> None:
         if mem.active[m] and hit[int(mem.org[m])]:
             shock[mem.project[m]] += p["reorganisation_shock"]
     shocks(model, shock)
+    return sum(hit)
 
 
 def shocks(model: PartnershipModel, shock: np.ndarray) -> None:
