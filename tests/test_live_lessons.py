@@ -111,7 +111,7 @@ def test_the_story_notes_stalls_abandonments_deliveries_and_follow_ons() -> None
     lesson = LESSONS["rescue-funding"]
     model = lesson.build()
     story = Story(model)
-    for _ in range(170):
+    for _ in range(lesson.weeks):
         model.step()
         story.observe()
     project = [e for e in story.events if e.project == lesson.project]

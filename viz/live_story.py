@@ -222,9 +222,12 @@ def _effect(model: LiveModel, run: LiveRun, e: StoryEvent, after: int) -> str:
         series = momentum_history(run)
         was, now = float(series[e.before][e.project]), float(series[after][e.project])
         text = f"momentum {was:.2f} -> {now:.2f} in {words}"
-        twin_now = float(momentum_history(model.baseline)[after][e.project])
+        twin_week = momentum_history(model.baseline)[after]
+        # a follow-on project that started in this run only has no counterpart in the twin
+        twin_now = float(twin_week[e.project]) if e.project < len(twin_week) else None
     if e.compare_with_twin:
-        text += f" (the twin, the same run without it: {twin_now:.2f})"
+        text += (f" (the twin, the same run without it: {twin_now:.2f})" if twin_now is not None
+                 else " (the twin has no such project)")
     return text
 
 
