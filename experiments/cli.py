@@ -21,6 +21,15 @@ if TYPE_CHECKING:
     from partnerships.model.parameters import Parameter
 
 # rich_markup_mode=None: click's plain help, which fits the terminal's width and shows no '<bool>' after flags.
+# Options that the run-making commands share (sweep, sensitivity, validate, calibrate)
+Workers = Annotated[int | None, typer.Option(help="Local worker processes (default: one per core; 1 = in this process).",
+                                             min=1)]
+Scheduler = Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (runs go to its "
+                                                    "workers).")]
+Resume = Annotated[bool, typer.Option(help="Insist on resuming an existing results folder (running again resumes anyway).")]
+RetryFailed = Annotated[bool, typer.Option("--retry-failed", help="Run again the stored runs that failed in the model "
+                                                                  "(after fixing the cause).")]
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Agent-based simulation of collaborative partnerships between public bodies.")
 
@@ -157,11 +166,12 @@ def _print_summary(summary: dict) -> None:
 def sweep(
     file: Annotated[str, typer.Argument(help="Experiment TOML file, or a built-in experiment name (headline).")],
     out: Annotated[Path | None, typer.Option(help="Results folder (default results/<experiment name>).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core; 1 = in this process).", min=1)] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (runs go to its workers).")] = None,
-    resume: Annotated[bool, typer.Option(help="Insist on resuming an existing results folder (running again resumes anyway).")] = False,
-    replications: Annotated[int | None, typer.Option(help="Override the file's replications (a pilot; recorded as a different study).", min=1)] = None,
-    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Run again the stored runs that failed in the model (after fixing the cause).")] = False,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    resume: Resume = False,
+    replications: Annotated[int | None, typer.Option(
+        help="Override the file's replications (a pilot; recorded as a different study).", min=1)] = None,
+    retry_failed: RetryFailed = False,
 ) -> None:
     """Run every run of an experiment file, streaming results to OUT; run again to resume.
 
@@ -184,7 +194,8 @@ def sweep(
 @user_errors
 def report(
     folder: Annotated[Path, typer.Argument(help="Results folder written by 'partnerships sweep'.")],
-    sensitivity: Annotated[Path | None, typer.Option(help="Folder of a sensitivity study: check that both agree on each headline lever.")] = None,
+    sensitivity: Annotated[Path | None, typer.Option(
+        help="Folder of a sensitivity study: check that both agree on each headline lever.")] = None,
     pdf: Annotated[bool, typer.Option(help="Also print FOLDER/report.pdf with headless Chromium.")] = True,
 ) -> None:
     """Write FOLDER/report.html (self-contained), report.pdf and the CSV tables the report names."""
@@ -241,10 +252,11 @@ def live(
 def sensitivity(
     file: Annotated[Path, typer.Argument(help="Sensitivity study TOML file (see experiments/sensitivity.toml).")],
     out: Annotated[Path | None, typer.Option(help="Results folder (default results/<study file name>).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core; 1 = in this process).", min=1)] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")] = None,
-    resume: Annotated[bool, typer.Option(help="Insist on resuming an existing results folder (running again resumes anyway).")] = False,
-    headline: Annotated[Path | None, typer.Option(help="Folder of the headline sweep: check that both agree on each headline lever.")] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    resume: Resume = False,
+    headline: Annotated[Path | None, typer.Option(
+        help="Folder of the headline sweep: check that both agree on each headline lever.")] = None,
     pdf: Annotated[bool, typer.Option(help="Also print OUT/report.pdf with headless Chromium.")] = True,
 ) -> None:
     """Which levers matter: Morris screening and Sobol indices (SALib), then OUT/report.html for policy teams."""
@@ -262,9 +274,11 @@ PATTERN_FAILED_EXIT = 1
 @app.command()
 @user_errors
 def validate(
-    out: Annotated[Path, typer.Option(help="Folder for report.html, validation.csv and response_curves.csv.")] = Path("results/validation"),
+    out: Annotated[Path, typer.Option(
+        help="Folder for report.html, validation.csv and response_curves.csv.")] = Path("results/validation"),
     workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).", min=1)] = None,
-    quick: Annotated[bool, typer.Option(help="Quick form: fewer replications, wider level tolerances (stated in the report).")] = False,
+    quick: Annotated[bool, typer.Option(
+        help="Quick form: fewer replications, wider level tolerances (stated in the report).")] = False,
     curves: Annotated[bool, typer.Option(help="Also run the one-factor-at-a-time response curves of every parameter.")] = True,
     pdf: Annotated[bool, typer.Option(help="Also print OUT/report.pdf with headless Chromium.")] = True,
 ) -> None:
@@ -290,11 +304,13 @@ def validate(
 @user_errors
 def calibrate(
     file: Annotated[str, typer.Argument(help="Calibration study TOML file, or the built-in 'calibration' (London 2008).")],
-    out: Annotated[Path | None, typer.Option(help="Results folder (default results/<study name>): posterior, report, runs.")] = None,
-    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core; 1 = in this process).", min=1)] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (runs go to its workers).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Results folder (default results/<study name>): posterior, report, runs.")] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
 ) -> None:
-    """Calibrate by approximate Bayesian computation (ABC-SMC) against a study file's targets; run again to resume (docs/calibration.md)."""
+    """Calibrate by approximate Bayesian computation (ABC-SMC) against a study file's targets; run again to resume
+    (docs/calibration.md)."""
     from partnerships.experiments.abc_report import write_report
     from partnerships.experiments.abc_study import load_study
     from partnerships.experiments.calibration import calibrate as run_calibration

@@ -388,7 +388,8 @@ def series_measures(weekly: pd.DataFrame, projects: pd.DataFrame, weeks: int = W
     ``weeks_to_gain_trust``/``weeks_to_lose_trust``: weeks a project's mean trust takes to rise (fall) by
     :data:`TRUST_STEP` at the run's average pace while rising (falling), over open projects.
     ``follow_on_start_trust``: mean trust of follow-on projects in the week they start;
-    ``peer_trust_at_follow_on_start``: mean trust, that same week, of the first-generation projects still under way (not yet delivered).
+    ``peer_trust_at_follow_on_start``: mean trust, that same week, of the first-generation projects still under way
+    (not yet delivered).
     Also the follow-on delivery measures of :func:`follow_on_measures` for a ``weeks``-week run.
     """
     totals = np.zeros(4)

@@ -39,7 +39,8 @@ def write_report(validation: Validation, curves: pd.DataFrame | None, out: Path,
 
 
 def finding(table: pd.DataFrame, confidence: float) -> tuple[list[str], list[str]]:
-    """Two or three sentences: how many patterns the model reproduces, which it does not, what a pass means."""
+    """Two or three sentences: how many patterns the model reproduces, which it does not (or cannot measure), what
+    a pass means."""
     status = table["status"] if "status" in table else table["passed"].map({True: "pass", False: "fail"})
     passed = table[status == "pass"]
     failed = table[status == "fail"]
@@ -49,15 +50,16 @@ def finding(table: pd.DataFrame, confidence: float) -> tuple[list[str], list[str
     sentences = [f"The simulation reproduces {len(passed)} of the {len(measured)} measured checks of the {patterns} "
                  f"patterns the model brief and issue 10 ask for, each judged on a {confidence:.0%} interval of a "
                  "paired comparison."]
-    if len(failed):
-        sentences.append("It does not reproduce " + join(f"{r.check} ({r.statement.rstrip('.')})"
-                                                         for r in failed.itertuples()) + ": a finding about the model, "
-                         "not a test to loosen.")
-    if len(unmeasured):
+    if len(failed):  # the checks by key only: the table below gives each statement and why it failed
+        sentences.append("It does not reproduce " + join(str(r.check) for r in failed.itertuples())
+                         + " (a finding about the model, not a test to loosen: see the table)"
+                         + (", and cannot yet measure " + join(str(r.check) for r in unmeasured.itertuples())
+                            if len(unmeasured) else "") + ".")
+    elif len(unmeasured):
         sentences.append(join(str(r.check) for r in unmeasured.itertuples()) + " could not be measured: the model "
                          "does not yet output what it needs.")
-    sentences.append("A pass means the pattern emerges reliably from the model's rules with its assumed parameters; "
-                     "it does not show that the mechanism is the one at work in real partnerships.")
+    sentences.append("A pass means the pattern emerges reliably from the model's rules with its assumed parameters, "
+                     "not that the mechanism is the one at work in real partnerships.")
     return sentences, list(passed["check"])
 
 

@@ -41,7 +41,7 @@ SUMMARY_FIELDS = {
     "follow_on_projects": "number of follow-on projects started",
     "health_working_well_share": "working-well share of health-and-care projects (null if none)",
     "community_safety_working_well_share": "working-well share of community-safety projects (null if none)",
-    "representatives_left": "number of representatives replaced during the run (they left, or their organisation was reorganised)",
+    "representatives_left": "representatives replaced during the run (they left, or their organisation was reorganised)",
     "awards": "number of external funding awards made",
 }
 

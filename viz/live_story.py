@@ -214,6 +214,7 @@ class Story:
 
 def _effect(model: LiveModel, run: LiveRun, e: StoryEvent, after: int) -> str:
     words = WEEKS_IN_WORDS.get(after - e.before, f"{after - e.before} weeks")
+    twin_now: float | None
     if e.project is None:
         was, now = average_momentum(run, e.before), average_momentum(run, after)
         text = f"average momentum {was:.2f} -> {now:.2f} in {words}"
