@@ -146,8 +146,8 @@ def test_funding_without_the_resource_effect_adds_no_money(base_seed):
 # --- stage gates ---------------------------------------------------------------------------------
 def gate(**overrides: Any) -> dict[str, Any]:
     """Project 0 has finished its stage's work and meets this week; organisation 0 leads."""
-    values = three_partners(
-        collaborative_advantage=1.5, catalytic_effect=False, catalytic_strength=0.5, trust_gain=0.03,
+    values = three_partners(  # advantage 3: the project's prospects (351 £k against 175 £k of work left) favour it
+        collaborative_advantage=3.0, catalytic_effect=False, catalytic_strength=0.5, trust_gain=0.03,
         trust_loss_ratio=3.0, work_cost=100.0, held=np.ones(1, dtype=np.bool_), progress=np.ones(1),
         momentum=np.full(1, 0.5), ambition=np.ones(1), deferred_until=np.full(1, -1, dtype=np.int32),
         catalyst_until=np.full(1, -1, dtype=np.int32), lead=np.zeros(1, dtype=np.int32),
@@ -199,7 +199,7 @@ def test_consensus_needs_everyone_while_a_lead_who_decides_does_not_and_dissente
 
 
 def test_a_sponsor_in_the_partnership_lowers_perceived_risk_enough_to_win_consent():
-    hesitant = np.array([3.0, 3.0, -1.2])  # organisation 2 is close to the line; risk tips it
+    hesitant = np.array([3.0, 3.0, 0.3])  # organisation 2 is close to the line; risk tips it
     risky = dict(member_trust=np.full(3, 0.1), risk_appetite=np.full(3, 0.1), consent_noise=hesitant)
     without = gate(**risky)
     with_sponsor = gate(**risky, sponsor=np.array([1], dtype=np.int32))
@@ -373,3 +373,27 @@ def test_a_delivered_project_may_spawn_a_follow_on_among_the_same_members(base_s
     never = PartnershipModel(rng=base_seed, follow_on_chance=0.0, **fast)
     never.run_for(150)
     assert (never.projects.stage == Stage.DELIVERED).any() and (never.projects.parent == -1).all()
+
+
+def test_more_selfless_partners_refuse_fewer_gates():
+    """Selflessness weighs the others' net benefit into consent: on the same noise, a project's members at
+    selflessness 0.9 consent at least as often as at 0, and strictly more often over many draws."""
+    rng = np.random.default_rng(7)
+    consents = {0.0: 0, 0.9: 0}
+    for _ in range(200):
+        noise = rng.standard_normal(3) * 1.5
+        for s in consents:
+            after = gate(selflessness=np.full(3, s), consent_noise=noise.copy(), collaborative_advantage=1.0)
+            consents[s] += int(after["consent_out"].sum())
+    assert consents[0.9] > consents[0.0] + 20
+
+
+def test_a_lead_who_decides_still_needs_partners_holding_half_the_stake():
+    """Lead decides: the lead's consent passes the gate only if the consenting members hold LEAD_QUORUM of the
+    contributions (money and sponsorship count); consensus would need everyone."""
+    dissent = np.array([3.0, -10.0, 3.0])
+    lead = np.ones(1, dtype=np.bool_)
+    small_dissenter = gate(consent_noise=dissent, lead_decides=lead, contribution=np.array([1.0, 1.0, 1.0]))
+    assert small_dissenter["counts"] == (1, 0, 0)
+    big_dissenter = gate(consent_noise=dissent, lead_decides=lead, contribution=np.array([1.0, 5.0, 1.0]))
+    assert big_dissenter["counts"] == (0, 1, 0)
