@@ -38,7 +38,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
     prospects: the prospective benefit ``BENEFIT_PER_MEMBER_WEEK * members * ambition * advantage *
     (0.5 + 0.5 momentum) * BENEFIT_PERIOD`` £k (what :func:`realise_benefits` would pay over the benefit
     period at today's momentum) times its benefit share (equal, or its contribution share if the project is
-    equitable), plus ``selflessness`` times the others' mean net benefit (if positive); the cost is the
+    equitable), plus ``selflessness`` times the others' mean expected benefit; the cost is the
     remaining stages' work ``work_cost * ambition * (DELIVERY - stage)``, less half the funded share (award
     money and pooled funds over that, at most 1), times its contribution share (at least ``0.2 / members``).
     Contributions count pooled money and sponsorship as well as officer time (they start at the member's
@@ -105,8 +105,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
         cost = remaining * (1.0 - 0.5 * funded)
         value = (BENEFIT_PER_MEMBER_WEEK * n * ambition[p] * collaborative_advantage * (0.5 + 0.5 * momentum[p])
                  * BENEFIT_PERIOD)
-        others_net = (1.0 - benefit_share) * value - (1.0 - 1.0 / n) * cost
-        others_mean = max(0.0, others_net) / max(1.0, n - 1.0)
+        others_mean = (1.0 - benefit_share) * value / max(1.0, n - 1.0)  # the others' mean benefit
         own_cost = cost / n
         ratio = (benefit_share * value + selflessness[o] * others_mean) / own_cost
         risk = (1.0 - member_trust[m]) * (1.0 - risk_appetite[o]) * (0.6 + 0.2 * stage[p])

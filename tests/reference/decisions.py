@@ -64,7 +64,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
             contribution_share = contribution[m] / total_contribution if total_contribution > 0 else 1.0 / n
             stake[m] = contribution_share
             benefit_share = contribution_share if equitable[p] else 1.0 / n
-            others_mean = max(0.0, (1.0 - benefit_share) * value - (1.0 - 1.0 / n) * cost) / max(1.0, n - 1.0)
+            others_mean = (1.0 - benefit_share) * value / max(1.0, n - 1.0)  # weight on the others' benefit
             ratio = (benefit_share * value + selflessness[o] * others_mean) / (cost / n)
             risk = (1.0 - member_trust[m]) * (1.0 - risk_appetite[o]) * (0.6 + 0.2 * stage[p])
             if sponsor_in_room:  # the sponsor instils confidence
