@@ -14,6 +14,9 @@ SPONSOR_CONFIDENCE = 0.25
 # share of the partners' contributions (money, sponsorship and officer time) that must consent with a lead who decides
 LEAD_QUORUM = 0.5  # assumption: the lead's word carries if partners holding half the stake agree
 TRUST_CONSENT_WEIGHT = 1.0  # utility per unit of trust above 0.5 (assumption; 001: trust matters more than structure)
+# utility per unit of the representative's boundary-spanning skill above 0.5 (assumption for the size; INLOGOV 2015,
+# §5 'Who makes a good boundary spanner?': a skilled representative makes the case at home and in the room)
+SKILL_CONSENT_WEIGHT = 0.5
 VALUE_FLOOR = 0.05  # smallest value ratio whose log enters the consent utility (keeps a partner with no benefit finite)
 
 
@@ -22,7 +25,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
                        trust_loss_ratio, work_cost, held, stage, progress, momentum, ambition, deferred_until,
                        catalyst_until, lead, sponsor, lead_decides, equitable, external_funds, pooled_funds,
                        gate_refusals, mem_project, mem_org, mem_active, commitment, contribution, member_trust,
-                       risk_appetite, selflessness, culture, rep_autonomy, pair_project, pair_rel, pair_ma, pair_mb,
+                       risk_appetite, selflessness, culture, rep_autonomy, rep_skill, pair_project, pair_rel, pair_ma, pair_mb,
                        interpersonal, u_refer, consent_noise, consent_out, trust_delta_out):
     """Decide the gates of projects that finished a stage's work and met this week.
 
@@ -31,7 +34,8 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
     gate waits for the slowest partner (``deferred_until``), then is decided at the first meeting from
     that week on, without a second referral. Each member consents when
 
-    ``log(max(ratio, VALUE_FLOOR)) - risk + TRUST_CONSENT_WEIGHT * (trust - 0.5) + 0.5 * (commitment - 0.5)
+    ``log(max(ratio, VALUE_FLOOR)) - risk + TRUST_CONSENT_WEIGHT * (trust - 0.5) + SKILL_CONSENT_WEIGHT * (skill - 0.5)
+    + 0.5 * (commitment - 0.5)
     + catalyst + 0.3 * noise > 0``
 
     where ``ratio`` is the member's expected benefit over its expected cost, both from the project's own
@@ -112,6 +116,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
         if sponsor_present[p]:
             risk *= 1.0 - SPONSOR_CONFIDENCE
         utility = (np.log(max(ratio, VALUE_FLOOR)) - risk + TRUST_CONSENT_WEIGHT * (member_trust[m] - 0.5)
+                   + SKILL_CONSENT_WEIGHT * (rep_skill[o] - 0.5)
                    + 0.5 * (commitment[m] - 0.5) + 0.3 * consent_noise[m])
         if catalytic_effect and catalyst_until[p] >= week:
             utility += 0.5 * catalytic_strength

@@ -6,7 +6,7 @@ import math
 
 from partnerships.model.kernels.benefits import BENEFIT_PER_MEMBER_WEEK, BENEFIT_PERIOD
 from partnerships.model.kernels.decisions import (
-    LEAD_QUORUM, MAX_REFERRAL_WEEKS, SPONSOR_CONFIDENCE, TRUST_CONSENT_WEIGHT, VALUE_FLOOR,
+    LEAD_QUORUM, MAX_REFERRAL_WEEKS, SPONSOR_CONFIDENCE, TRUST_CONSENT_WEIGHT, SKILL_CONSENT_WEIGHT, VALUE_FLOOR,
 )
 
 from ._common import DELIVERY, DESIGN_AND_FEASIBILITY, active_members
@@ -21,7 +21,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
                        trust_loss_ratio, work_cost, held, stage, progress, momentum, ambition, deferred_until,
                        catalyst_until, lead, sponsor, lead_decides, equitable, external_funds, pooled_funds,
                        gate_refusals, mem_project, mem_org, mem_active, commitment, contribution, member_trust,
-                       risk_appetite, selflessness, culture, rep_autonomy, pair_project, pair_rel, pair_ma, pair_mb,
+                       risk_appetite, selflessness, culture, rep_autonomy, rep_skill, pair_project, pair_rel, pair_ma, pair_mb,
                        interpersonal, u_refer, consent_noise, consent_out, trust_delta_out):
     """Returns ``(passed, refused, deferred)``; see the kernel's docstring for the rule."""
     consent_out[:] = False
@@ -70,6 +70,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
             if sponsor_in_room:  # the sponsor instils confidence
                 risk *= 1.0 - SPONSOR_CONFIDENCE
             utility = (math.log(max(ratio, VALUE_FLOOR)) - risk + TRUST_CONSENT_WEIGHT * (member_trust[m] - 0.5)
+                       + SKILL_CONSENT_WEIGHT * (rep_skill[o] - 0.5)
                        + 0.5 * (commitment[m] - 0.5) + 0.3 * consent_noise[m])
             if deadline_running:
                 utility += 0.5 * catalytic_strength
