@@ -259,7 +259,7 @@ class PartnershipModel(mesa.Model):
             momentum=proj.momentum, ambition=proj.ambition, equitable=proj.equitable, benefits=proj.benefits,
             closed_week=proj.closed_week, mem_project=mem.project, mem_org=mem.org, mem_active=mem.active,
             commitment=mem.commitment, contribution=mem.contribution, benefit=mem.benefit,
-            selflessness=orgs.selflessness)
+            selflessness=orgs.selflessness, net_benefit_spread=proj.net_benefit_spread)
         k.withdraw_uncommitted(week=week, stage=proj.stage, closed_week=proj.closed_week, mem_project=mem.project,
                                mem_active=mem.active, commitment=mem.commitment)
         self._late_joiners(week, draw(Stream.JOIN, len(proj)))

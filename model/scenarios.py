@@ -501,7 +501,7 @@ def _project_rows(region: Region, rows: _Rows, pair_trust: np.ndarray, params: d
             next_meeting=week + 1, deferred_until=-1, obstacle=0.0, catalyst_until=-1, external_funds=0.0,
             external_received=0.0, pooled_funds=POOLED_SHARE * float(orgs.resources[members].sum()), costs=0.0,
             benefits=0.0, stalls=0, stalled_since=-1, gate_refusals=0, started=week, delivered_week=-1,
-            closed_week=-1, parent=q["parent"], first_stall_week=-1, action_quality=0.5,
+            closed_week=-1, parent=q["parent"], first_stall_week=-1, net_benefit_spread=np.nan, action_quality=0.5,
         ))
     return table
 
@@ -533,7 +533,8 @@ def _flush(region: Region, rows: _Rows) -> None:
         region.memberships.append(
             project=rows.mem_project, org=org, active=np.ones(n, dtype=np.bool_),
             commitment=np.clip(0.55 + 0.3 * region.orgs.selflessness[org] + 0.1 * z, 0.25, 1.0),
-            contribution=_starting_contribution(region, rows, org), benefit=np.zeros(n), attended=np.zeros(n, dtype=np.bool_), joined=rows.mem_week)
+            contribution=_starting_contribution(region, rows, org), benefit=np.zeros(n),
+            attended=np.zeros(n, dtype=np.bool_), joined=rows.mem_week)
     if len(a):
         region.relationships.append(a=np.minimum(a, b), b=np.maximum(a, b), interpersonal=interpersonal,
                                     institutional=institutional)

@@ -10,6 +10,7 @@ import inspect
 from typing import Any
 
 import numpy as np
+import pytest
 
 from partnerships.model import kernels as k
 from partnerships.model.codes import Stage
@@ -270,7 +271,7 @@ def commitment_after_a_year_of_benefits(equitable: bool, selflessness: float = 0
                   closed_week=np.full(1, -1, dtype=np.int32), mem_project=np.zeros(2, dtype=np.int32),
                   mem_org=np.arange(2, dtype=np.int32), mem_active=np.ones(2, dtype=np.bool_),
                   commitment=np.full(2, 0.8), contribution=np.array([9.0, 1.0]), benefit=np.zeros(2),
-                  selflessness=np.array([selflessness, 0.0]))
+                  selflessness=np.array([selflessness, 0.0]), net_benefit_spread=np.full(1, np.nan))
     for _ in range(40):
         call(k.realise_benefits, **values)
     return values["commitment"]
@@ -291,7 +292,7 @@ def test_benefits_start_to_flow_during_delivery_in_proportion_to_progress():
                       closed_week=np.full(1, -1, dtype=np.int32), mem_project=np.zeros(2, dtype=np.int32),
                       mem_org=np.arange(2, dtype=np.int32), mem_active=np.ones(2, dtype=np.bool_),
                       commitment=np.full(2, 0.8), contribution=np.ones(2), benefit=np.zeros(2),
-                      selflessness=np.zeros(2))
+                      selflessness=np.zeros(2), net_benefit_spread=np.full(1, np.nan))
         call(k.realise_benefits, **values)
         return float(values["benefits"][0])
 
@@ -397,3 +398,23 @@ def test_a_lead_who_decides_still_needs_partners_holding_half_the_stake():
     assert small_dissenter["counts"] == (1, 0, 0)
     big_dissenter = gate(consent_noise=dissent, lead_decides=lead, contribution=np.array([1.0, 5.0, 1.0]))
     assert big_dissenter["counts"] == (0, 1, 0)
+
+
+def closing_spread(equitable: bool, benefit: list[float]) -> float:
+    values = dict(week=100, collaborative_advantage=1.5, fairness_tolerance=0.3,
+                  stage=np.array([Stage.REALISING_BENEFITS], dtype=np.int8), progress=np.full(1, 1.0 - 1.0 / 52),
+                  momentum=np.full(1, 0.5), ambition=np.ones(1), equitable=np.array([equitable]),
+                  benefits=np.full(1, sum(benefit)), closed_week=np.full(1, -1, dtype=np.int32),
+                  mem_project=np.zeros(2, dtype=np.int32), mem_org=np.arange(2, dtype=np.int32),
+                  mem_active=np.ones(2, dtype=np.bool_), commitment=np.full(2, 0.8),
+                  contribution=np.array([9.0, 1.0]), benefit=np.array(benefit), selflessness=np.zeros(2),
+                  net_benefit_spread=np.full(1, np.nan))
+    assert call(k.realise_benefits, **values) == 1
+    return float(values["net_benefit_spread"][0])
+
+
+def test_net_benefit_spread_is_set_at_close_and_measures_benefit_against_contribution():
+    """Equal shares against contributions of 9 and 1: shares 0.5 - 0.9 and 0.5 - 0.1, spread 0.4; shares by
+    contribution: spread 0."""
+    assert closing_spread(equitable=False, benefit=[50.0, 50.0]) == pytest.approx(0.4, abs=1e-9)
+    assert closing_spread(equitable=True, benefit=[90.0, 10.0]) == pytest.approx(0.0, abs=1e-9)

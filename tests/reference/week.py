@@ -355,7 +355,8 @@ def benefits(model: PartnershipModel, week: int) -> None:
                      momentum=proj.momentum, ambition=proj.ambition, equitable=proj.equitable,
                      benefits=proj.benefits, closed_week=proj.closed_week, mem_project=mem.project, mem_org=mem.org,
                      mem_active=mem.active, commitment=mem.commitment, contribution=mem.contribution,
-                     benefit=mem.benefit, selflessness=model.orgs.selflessness)
+                     benefit=mem.benefit, selflessness=model.orgs.selflessness,
+                     net_benefit_spread=proj.net_benefit_spread)
 
 
 # --- 11. withdrawal (ODD 7.11) ------------------------------------------------------------------------
