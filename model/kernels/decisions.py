@@ -44,7 +44,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
     period at today's momentum) times its benefit share (equal, or its contribution share if the project is
     equitable), plus ``selflessness`` times the others' mean expected benefit; the cost is the
     remaining stages' work ``work_cost * ambition * (DELIVERY - stage)``, less half the funded share (award
-    money and pooled funds over that, at most 1), times its contribution share (at least ``0.2 / members``).
+    money and pooled funds over that, at most 1), split equally over the members.
     Contributions count pooled money and sponsorship as well as officer time (they start at the member's
     pooled money, plus the sponsor's stake). Perceived risk is ``(1 - trust) *
     (1 - risk appetite) * (0.6 + 0.2 * stage)``, cut by ``SPONSOR_CONFIDENCE`` while the sponsor is an
