@@ -250,7 +250,7 @@ class PartnershipModel(mesa.Model):
             mem_project=mem.project, mem_org=mem.org, mem_active=mem.active, commitment=mem.commitment,
             contribution=mem.contribution, member_trust=self.member_trust, risk_appetite=orgs.risk_appetite,
             selflessness=orgs.selflessness, culture=orgs.culture, rep_autonomy=orgs.rep_autonomy,
-            pair_project=pairs.project, pair_rel=pairs.rel, pair_ma=pairs.ma, pair_mb=pairs.mb,
+            rep_skill=orgs.rep_skill, pair_project=pairs.project, pair_rel=pairs.rel, pair_ma=pairs.ma, pair_mb=pairs.mb,
             interpersonal=rel.interpersonal, u_refer=draw(Stream.REFERRAL, len(mem)),
             consent_noise=draw(Stream.CONSENT, len(mem), normal=True), consent_out=consent,
             trust_delta_out=trust_delta)
@@ -269,7 +269,7 @@ class PartnershipModel(mesa.Model):
             momentum=proj.momentum, ambition=proj.ambition, equitable=proj.equitable, benefits=proj.benefits,
             closed_week=proj.closed_week, mem_project=mem.project, mem_org=mem.org, mem_active=mem.active,
             commitment=mem.commitment, contribution=mem.contribution, benefit=mem.benefit,
-            selflessness=orgs.selflessness)
+            selflessness=orgs.selflessness, net_benefit_spread=proj.net_benefit_spread)
         k.withdraw_uncommitted(week=week, stage=proj.stage, closed_week=proj.closed_week, mem_project=mem.project,
                                mem_active=mem.active, commitment=mem.commitment)
         self._late_joiners(week, draw(Stream.JOIN, len(proj)))

@@ -271,7 +271,9 @@ _ALL = [
        "Chance that a delivered project leads to a follow-on among the same partners.",
        "PAS 2007, 'success breeds success', p. 27", "project", "Follow-on chance"),
     # --- benefits ---------------------------------------------------------------------------------
-    _p("collaborative_advantage", "float", 2.0, 0.5, 3.0, "ratio",
+    # low end 1: below it joint delivery is worth less than going alone, every gate is a loss for every partner
+    # and the partnerships never deliver (0.3% of first projects at 0.5) - a region the sources do not describe
+    _p("collaborative_advantage", "float", 2.0, 1.0, 3.0, "ratio",
        "Benefit of joint delivery relative to what the partners could achieve alone.",
        "PAS 2007, 'introduction', p. 3; Huxham and Vangen (2005)", "benefits", "Collaborative advantage"),
     _p("equitable_share", "float", 0.5, 0.0, 1.0, "probability",

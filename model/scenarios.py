@@ -82,6 +82,9 @@ KIND_TRAITS: dict[OrgKind, tuple[float, float, float, float, float]] = {
     OrgKind.GOVERNMENT_AGENCY: (1.5, 2000.0, -0.15, -0.1, 0.15),
 }
 POOLED_SHARE = 0.02  # share of each member's resources pooled into a new project (assumption)
+# £k a project's sponsorship counts for in its contributions (a chief officer's time and name; PAS 2007, 'role of the
+# project sponsor', p. 18; assumption for the amount: about 30 days of a chief officer)
+SPONSOR_STAKE = 10.0
 
 
 def sector_baseline_trust(kind_a: int, kind_b: int, sector_trust_gap: float) -> float:
@@ -459,8 +462,9 @@ def _start_project(region: Region, rows: _Rows, params: dict[str, Any], rng: np.
     u = rng.random(new + (5 if ambition is None else 4))
     rows.rel_u.append(u[:new])
     choices = u[new:].tolist()
-    lead_decides = bool(choices[-4] < params["lead_decides_share"])
-    governance_level = int(rng.integers(4, 7)) if lead_decides else int(rng.integers(1, 4))
+    # the governance level is drawn independently of the decision rule (it sets the embedding rate: tying a lead
+    # who decides to levels 4-6 would confound the two)
+    governance_level = int(rng.integers(1, 7))
     rows.projects.append(dict(project=project, theme=theme, lead=lead, week=week, parent=parent, ambition=ambition,
                               orgs=orgs, pairs=len(j), choices=choices, governance_level=governance_level))
     _queue_memberships(rows, project, orgs, week, rng)
@@ -502,7 +506,7 @@ def _project_rows(region: Region, rows: _Rows, pair_trust: np.ndarray, params: d
             next_meeting=week + 1, deferred_until=-1, obstacle=0.0, catalyst_until=-1, external_funds=0.0,
             external_received=0.0, pooled_funds=POOLED_SHARE * float(orgs.resources[members].sum()), costs=0.0,
             benefits=0.0, stalls=0, stalled_since=-1, gate_refusals=0, started=week, delivered_week=-1,
-            closed_week=-1, parent=q["parent"], first_stall_week=-1, action_quality=0.5,
+            closed_week=-1, parent=q["parent"], first_stall_week=-1, net_benefit_spread=np.nan, action_quality=0.5,
         ))
     return table
 
@@ -534,12 +538,23 @@ def _flush(region: Region, rows: _Rows) -> None:
         region.memberships.append(
             project=rows.mem_project, org=org, active=np.ones(n, dtype=np.bool_),
             commitment=np.clip(0.55 + 0.3 * region.orgs.selflessness[org] + 0.1 * z, 0.25, 1.0),
-            contribution=np.zeros(n), benefit=np.zeros(n), attended=np.zeros(n, dtype=np.bool_), joined=rows.mem_week)
+            contribution=_starting_contribution(region, rows, org), benefit=np.zeros(n),
+            attended=np.zeros(n, dtype=np.bool_), joined=rows.mem_week)
     if len(a):
         region.relationships.append(a=np.minimum(a, b), b=np.maximum(a, b), interpersonal=interpersonal,
                                     institutional=institutional)
     if len(pair_rel):
         region.pairs.append(project=rows.pair_project, rel=pair_rel, ma=rows.pair_ma, mb=rows.pair_mb)
+
+
+def _starting_contribution(region: Region, rows: _Rows, org: np.ndarray) -> np.ndarray:
+    """A new membership's contribution (£k): the money it pooled if it joined at the project's start, plus
+    ``SPONSOR_STAKE`` for the project's sponsor; officer time is added week by week (``work_between_meetings``)."""
+    project = np.array(rows.mem_project, dtype=np.int64)
+    proj = region.projects
+    at_start = np.array(rows.mem_week, dtype=np.int64) == proj.started[project]
+    money = np.where(at_start, POOLED_SHARE * region.orgs.resources[org], 0.0)
+    return money + np.where(at_start & (proj.sponsor[project] == org), SPONSOR_STAKE, 0.0)
 
 
 def start_project(region: Region, params: dict[str, Any], rng: np.random.Generator, *, theme: int, lead: int,

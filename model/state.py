@@ -137,6 +137,8 @@ class Projects(_Columns):
     closed_week: np.ndarray = column(WEEK)  # week the project closed (delivered or abandoned), -1 while open
     parent: np.ndarray = column(INDEX)  # project this one follows on from, -1 for none
     first_stall_week: np.ndarray = column(WEEK)  # week of first stall, -1 if never
+    # std over active members of (benefit share - contribution share) when closed as delivered (NaN until then)
+    net_benefit_spread: np.ndarray = column(FLOAT)
 
     def __len__(self) -> int:
         return len(self.theme)

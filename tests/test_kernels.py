@@ -90,6 +90,7 @@ def random_world(rng: np.random.Generator, n_orgs: int, n_projects: int, most_me
         stalled_since=np.where(stalled, week - rng.integers(0, 80, n_projects), -1).astype(np.int32),
         gate_refusals=rng.integers(0, 3, n_projects).astype(np.int32),
         delivered_week=np.full(n_projects, -1, dtype=np.int32), closed_week=np.full(n_projects, -1, dtype=np.int32),
+        net_benefit_spread=np.where(rng.random(n_projects) < 0.5, np.nan, rng.random(n_projects)),
         first_stall_week=np.where(stalled | (rng.random(n_projects) < 0.2), week - 5, -1).astype(np.int32),
         trust_mean=rng.random(n_projects),
     )
@@ -161,7 +162,7 @@ def kernel_arguments(name: str, w: dict[str, Any], P: dict[str, Any], rng: np.ra
         "stage", "stage_before_stall", "momentum", "progress", "ambition", "has_manager", "lead_decides", "equitable",
         "governance_level", "next_meeting", "deferred_until", "obstacle", "catalyst_until", "external_funds",
         "external_received", "pooled_funds", "action_quality", "costs", "benefits", "stalls", "stalled_since",
-        "gate_refusals", "delivered_week", "closed_week", "first_stall_week", "lead", "sponsor", "champion",
+        "gate_refusals", "delivered_week", "closed_week", "first_stall_week", "net_benefit_spread", "lead", "sponsor", "champion",
         "mem_project", "mem_org", "mem_active", "commitment", "contribution", "benefit", "attended", "member_trust",
         "capacity", "risk_appetite", "selflessness", "culture", "rep_tenure", "rep_autonomy", "rep_presence",
         "rep_skill", "rep_generation", "rel_a", "rel_b", "interpersonal", "institutional", "pair_project",

@@ -10,6 +10,7 @@ import inspect
 from typing import Any
 
 import numpy as np
+import pytest
 
 from partnerships.model import kernels as k
 from partnerships.model.codes import Stage
@@ -249,8 +250,8 @@ def test_intervention_amounts_outside_their_ranges_are_refused_in_one_line(base_
 # --- stage gates ---------------------------------------------------------------------------------
 def gate(**overrides: Any) -> dict[str, Any]:
     """Project 0 has finished its stage's work and meets this week; organisation 0 leads."""
-    values = three_partners(
-        collaborative_advantage=1.5, catalytic_effect=False, catalytic_strength=0.5, trust_gain=0.03,
+    values = three_partners(  # advantage 3: the project's prospects (351 £k against 175 £k of work left) favour it
+        collaborative_advantage=3.0, catalytic_effect=False, catalytic_strength=0.5, trust_gain=0.03,
         trust_loss_ratio=3.0, work_cost=100.0, held=np.ones(1, dtype=np.bool_), progress=np.ones(1),
         momentum=np.full(1, 0.5), ambition=np.ones(1), deferred_until=np.full(1, -1, dtype=np.int32),
         catalyst_until=np.full(1, -1, dtype=np.int32), lead=np.zeros(1, dtype=np.int32),
@@ -302,7 +303,7 @@ def test_consensus_needs_everyone_while_a_lead_who_decides_does_not_and_dissente
 
 
 def test_a_sponsor_in_the_partnership_lowers_perceived_risk_enough_to_win_consent():
-    hesitant = np.array([3.0, 3.0, -1.2])  # organisation 2 is close to the line; risk tips it
+    hesitant = np.array([3.0, 3.0, -0.15])  # organisation 2 is close to the line (flips at 0.13 alone, -0.41 with a sponsor)
     risky = dict(member_trust=np.full(3, 0.1), risk_appetite=np.full(3, 0.1), consent_noise=hesitant)
     without = gate(**risky)
     with_sponsor = gate(**risky, sponsor=np.array([1], dtype=np.int32))
@@ -401,7 +402,7 @@ def commitment_after_a_year_of_benefits(equitable: bool, selflessness: float = 0
                   closed_week=np.full(1, -1, dtype=np.int32), mem_project=np.zeros(2, dtype=np.int32),
                   mem_org=np.arange(2, dtype=np.int32), mem_active=np.ones(2, dtype=np.bool_),
                   commitment=np.full(2, 0.8), contribution=np.array([9.0, 1.0]), benefit=np.zeros(2),
-                  selflessness=np.array([selflessness, 0.0]))
+                  selflessness=np.array([selflessness, 0.0]), net_benefit_spread=np.full(1, np.nan))
     for _ in range(40):
         call(k.realise_benefits, **values)
     return values["commitment"]
@@ -422,7 +423,7 @@ def test_benefits_start_to_flow_during_delivery_in_proportion_to_progress():
                       closed_week=np.full(1, -1, dtype=np.int32), mem_project=np.zeros(2, dtype=np.int32),
                       mem_org=np.arange(2, dtype=np.int32), mem_active=np.ones(2, dtype=np.bool_),
                       commitment=np.full(2, 0.8), contribution=np.ones(2), benefit=np.zeros(2),
-                      selflessness=np.zeros(2))
+                      selflessness=np.zeros(2), net_benefit_spread=np.full(1, np.nan))
         call(k.realise_benefits, **values)
         return float(values["benefits"][0])
 
@@ -504,3 +505,47 @@ def test_a_delivered_project_may_spawn_a_follow_on_among_the_same_members(base_s
     never = PartnershipModel(rng=base_seed, follow_on_chance=0.0, **fast)
     never.run_for(150)
     assert (never.projects.stage == Stage.DELIVERED).any() and (never.projects.parent == -1).all()
+
+
+def test_more_selfless_partners_refuse_fewer_gates():
+    """Selflessness weighs the others' net benefit into consent: on the same noise, a project's members at
+    selflessness 0.9 consent at least as often as at 0, and strictly more often over many draws."""
+    rng = np.random.default_rng(7)
+    consents = {0.0: 0, 0.9: 0}
+    for _ in range(200):
+        noise = rng.standard_normal(3) * 1.5
+        for s in consents:
+            after = gate(selflessness=np.full(3, s), consent_noise=noise.copy(), collaborative_advantage=1.0)
+            consents[s] += int(after["consent_out"].sum())
+    assert consents[0.9] > consents[0.0] + 20
+
+
+def test_a_lead_who_decides_still_needs_partners_holding_half_the_stake():
+    """Lead decides: the lead's consent passes the gate only if the consenting members hold LEAD_QUORUM of the
+    contributions (money and sponsorship count); consensus would need everyone."""
+    dissent = np.array([3.0, -10.0, 3.0])
+    lead = np.ones(1, dtype=np.bool_)
+    small_dissenter = gate(consent_noise=dissent, lead_decides=lead, contribution=np.array([1.0, 1.0, 1.0]))
+    assert small_dissenter["counts"] == (1, 0, 0)
+    big_dissenter = gate(consent_noise=dissent, lead_decides=lead, contribution=np.array([1.0, 5.0, 1.0]))
+    assert big_dissenter["counts"] == (0, 1, 0)
+
+
+def closing_spread(equitable: bool, benefit: list[float]) -> float:
+    values = dict(week=100, collaborative_advantage=1.5, fairness_tolerance=0.3,
+                  stage=np.array([Stage.REALISING_BENEFITS], dtype=np.int8), progress=np.full(1, 1.0 - 1.0 / 52),
+                  momentum=np.full(1, 0.5), ambition=np.ones(1), equitable=np.array([equitable]),
+                  benefits=np.full(1, sum(benefit)), closed_week=np.full(1, -1, dtype=np.int32),
+                  mem_project=np.zeros(2, dtype=np.int32), mem_org=np.arange(2, dtype=np.int32),
+                  mem_active=np.ones(2, dtype=np.bool_), commitment=np.full(2, 0.8),
+                  contribution=np.array([9.0, 1.0]), benefit=np.array(benefit), selflessness=np.zeros(2),
+                  net_benefit_spread=np.full(1, np.nan))
+    assert call(k.realise_benefits, **values) == 1
+    return float(values["net_benefit_spread"][0])
+
+
+def test_net_benefit_spread_is_set_at_close_and_measures_benefit_against_contribution():
+    """Equal shares against contributions of 9 and 1: shares 0.5 - 0.9 and 0.5 - 0.1, spread 0.4; shares by
+    contribution: spread 0."""
+    assert closing_spread(equitable=False, benefit=[50.0, 50.0]) == pytest.approx(0.4, abs=1e-9)
+    assert closing_spread(equitable=True, benefit=[90.0, 10.0]) == pytest.approx(0.0, abs=1e-9)

@@ -13,7 +13,7 @@ BENEFIT_PER_MEMBER_WEEK = 1.0  # £k of benefit per member per week at advantage
 @njit(cache=True)
 def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, progress, momentum, ambition,
                      equitable, benefits, closed_week, mem_project, mem_org, mem_active, commitment, contribution,
-                     benefit, selflessness):
+                     benefit, selflessness, net_benefit_spread):
     """Projects in delivery or realising benefits earn and share them; partners short-changed lose commitment.
 
     A project realising benefits earns ``BENEFIT_PER_MEMBER_WEEK * members * ambition * advantage *
@@ -22,7 +22,9 @@ def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, p
     proportion to contribution. A member whose share of benefits falls
     below ``(1 - fairness_tolerance)`` times its share of contributions loses ``0.02 * (1 -
     selflessness)`` commitment a week. After ``BENEFIT_PERIOD`` weeks the project closes as delivered.
-    Returns how many closed.
+    When a project closes, ``net_benefit_spread[p]`` is the standard deviation over its active members of
+    (benefit share - contribution share): 0 when everyone's benefits match their contributions (how evenly
+    net benefits fall; Choi and Robertson 2014 on decision rules and power imbalance). Returns how many closed.
     """
     n_projects = stage.shape[0]
     members = np.zeros(n_projects)
@@ -56,4 +58,27 @@ def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, p
                 stage[p] = DELIVERED
                 closed_week[p] = week
                 n_closed += 1
+                net_benefit_spread[p] = -1.0  # marks the projects closing this week
+    sums = np.zeros(n_projects)
+    squares = np.zeros(n_projects)
+    counts = np.zeros(n_projects)
+    total_benefit = np.zeros(n_projects)
+    for m in range(mem_project.shape[0]):
+        p = mem_project[m]
+        if mem_active[m] and net_benefit_spread[p] == -1.0:
+            total_benefit[p] += benefit[m]
+    for m in range(mem_project.shape[0]):
+        p = mem_project[m]
+        if not (mem_active[m] and net_benefit_spread[p] == -1.0):
+            continue
+        b_share = benefit[m] / total_benefit[p] if total_benefit[p] > 0 else 1.0 / members[p]
+        c_share = contribution[m] / total_contribution[p] if total_contribution[p] > 0 else 1.0 / members[p]
+        d = b_share - c_share
+        sums[p] += d
+        squares[p] += d * d
+        counts[p] += 1.0
+    for p in range(n_projects):
+        if net_benefit_spread[p] == -1.0:
+            mean = sums[p] / counts[p] if counts[p] > 0 else 0.0
+            net_benefit_spread[p] = np.sqrt(max(0.0, squares[p] / counts[p] - mean * mean)) if counts[p] > 0 else 0.0
     return n_closed

@@ -4,12 +4,20 @@ PAS 2007, 'exercising leadership', p. 18: governance)."""
 import numpy as np
 from numba import njit
 
-from partnerships.model.kernels.stages import DESIGN_AND_FEASIBILITY
+from partnerships.model.kernels.benefits import BENEFIT_PER_MEMBER_WEEK, BENEFIT_PERIOD
+from partnerships.model.kernels.stages import DELIVERY, DESIGN_AND_FEASIBILITY
 
 # weeks a fully hierarchical culture takes to approve a referral (INLOGOV 2015, §3 'Attitudes to risk': "50 page business cases")
 MAX_REFERRAL_WEEKS = 8
 # share of perceived risk a sponsor still in the partnership takes away (PAS 2007, 'role of the project sponsor', p. 18)
 SPONSOR_CONFIDENCE = 0.25
+# share of the partners' contributions (money, sponsorship and officer time) that must consent with a lead who decides
+LEAD_QUORUM = 0.5  # assumption: the lead's word carries if partners holding half the stake agree
+TRUST_CONSENT_WEIGHT = 1.0  # utility per unit of trust above 0.5 (assumption; 001: trust matters more than structure)
+# utility per unit of the representative's boundary-spanning skill above 0.5 (assumption for the size; INLOGOV 2015,
+# §5 'Who makes a good boundary spanner?': a skilled representative makes the case at home and in the room)
+SKILL_CONSENT_WEIGHT = 0.5
+VALUE_FLOOR = 0.05  # smallest value ratio whose log enters the consent utility (keeps a partner with no benefit finite)
 
 
 @njit(cache=True)
@@ -17,7 +25,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
                        trust_loss_ratio, work_cost, held, stage, progress, momentum, ambition, deferred_until,
                        catalyst_until, lead, sponsor, lead_decides, equitable, external_funds, pooled_funds,
                        gate_refusals, mem_project, mem_org, mem_active, commitment, contribution, member_trust,
-                       risk_appetite, selflessness, culture, rep_autonomy, pair_project, pair_rel, pair_ma, pair_mb,
+                       risk_appetite, selflessness, culture, rep_autonomy, rep_skill, pair_project, pair_rel, pair_ma, pair_mb,
                        interpersonal, u_refer, consent_noise, consent_out, trust_delta_out):
     """Decide the gates of projects that finished a stage's work and met this week.
 
@@ -26,17 +34,25 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
     gate waits for the slowest partner (``deferred_until``), then is decided at the first meeting from
     that week on, without a second referral. Each member consents when
 
-    ``advantage * min(fair share ratio, 2) - cost - risk + 0.4 * selflessness + 0.5 * (commitment - 0.5)
+    ``log(max(ratio, VALUE_FLOOR)) - risk + TRUST_CONSENT_WEIGHT * (trust - 0.5) + SKILL_CONSENT_WEIGHT * (skill - 0.5)
+    + 0.5 * (commitment - 0.5)
     + catalyst + 0.3 * noise > 0``
 
-    with the fair share ratio its benefit share (equal, or by contribution if the project is
-    equitable) over its contribution share, cost ``1 - 0.5 * funded share`` (award money and pooled
-    funds over the stage's cost ``work_cost * ambition``, at most 1), perceived risk ``(1 - trust) *
+    where ``ratio`` is the member's expected benefit over its expected cost, both from the project's own
+    prospects: the prospective benefit ``BENEFIT_PER_MEMBER_WEEK * members * ambition * advantage *
+    (0.5 + 0.5 momentum) * BENEFIT_PERIOD`` £k (what :func:`realise_benefits` would pay over the benefit
+    period at today's momentum) times its benefit share (equal, or its contribution share if the project is
+    equitable), plus ``selflessness`` times the others' mean expected benefit; the cost is the
+    remaining stages' work ``work_cost * ambition * (DELIVERY - stage)``, less half the funded share (award
+    money and pooled funds over that, at most 1), split equally over the members.
+    Contributions count pooled money and sponsorship as well as officer time (they start at the member's
+    pooled money, plus the sponsor's stake). Perceived risk is ``(1 - trust) *
     (1 - risk appetite) * (0.6 + 0.2 * stage)``, cut by ``SPONSOR_CONFIDENCE`` while the sponsor is an
     active member (PAS 2007, 'role of the project sponsor', p. 18: the sponsor instils confidence and
     has options that "seemed risky" investigated), and catalyst ``0.5 * catalytic_strength`` while an
     award deadline runs. Under consensus every member must consent; under a lead who decides (and is
-    still a member), the lead's consent suffices. A pass is a small win: the stage advances, momentum closes 0.1 of its gap to 1,
+    still a member), the gate passes when the lead consents and the consenting members hold at least
+    ``LEAD_QUORUM`` of the contributions. A pass is a small win: the stage advances, momentum closes 0.1 of its gap to 1,
     members' trust closes ``trust_gain`` of its gap to 1, and members who consented (all, under
     consensus) gain 0.05 of their gap to full commitment, while each dissenter overruled by the lead
     loses 0.1 commitment and ``0.5 * trust_gain * trust_loss_ratio`` interpersonal trust with the lead
@@ -54,6 +70,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
     lead_present = np.zeros(n_projects, dtype=np.bool_)
     sponsor_present = np.zeros(n_projects, dtype=np.bool_)
     gate_passed = np.zeros(n_projects, dtype=np.bool_)
+    consent_weight = np.zeros(n_projects)
     for p in range(n_projects):
         trust_delta_out[p] = 0.0
         ready[p] = held[p] and stage[p] <= DESIGN_AND_FEASIBILITY and progress[p] >= 1.0
@@ -87,18 +104,27 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
         n = members[p]
         contribution_share = contribution[m] / total_contribution[p] if total_contribution[p] > 0 else 1.0 / n
         benefit_share = contribution_share if equitable[p] else 1.0 / n
-        fair_ratio = benefit_share / contribution_share if contribution_share > 0 else 2.0
-        funded = min(1.0, (external_funds[p] + pooled_funds[p]) / (work_cost * ambition[p]))
+        remaining = work_cost * ambition[p] * (DELIVERY - stage[p])
+        funded = min(1.0, (external_funds[p] + pooled_funds[p]) / remaining)
+        cost = remaining * (1.0 - 0.5 * funded)
+        value = (BENEFIT_PER_MEMBER_WEEK * n * ambition[p] * collaborative_advantage * (0.5 + 0.5 * momentum[p])
+                 * BENEFIT_PERIOD)
+        others_mean = (1.0 - benefit_share) * value / max(1.0, n - 1.0)  # the others' mean benefit
+        own_cost = cost / n
+        ratio = (benefit_share * value + selflessness[o] * others_mean) / own_cost
         risk = (1.0 - member_trust[m]) * (1.0 - risk_appetite[o]) * (0.6 + 0.2 * stage[p])
         if sponsor_present[p]:
             risk *= 1.0 - SPONSOR_CONFIDENCE
-        utility = (collaborative_advantage * min(fair_ratio, 2.0) - (1.0 - 0.5 * funded) - risk
-                   + 0.4 * selflessness[o] + 0.5 * (commitment[m] - 0.5) + 0.3 * consent_noise[m])
+        utility = (np.log(max(ratio, VALUE_FLOOR)) - risk + TRUST_CONSENT_WEIGHT * (member_trust[m] - 0.5)
+                   + SKILL_CONSENT_WEIGHT * (rep_skill[o] - 0.5)
+                   + 0.5 * (commitment[m] - 0.5) + 0.3 * consent_noise[m])
         if catalytic_effect and catalyst_until[p] >= week:
             utility += 0.5 * catalytic_strength
         consent_out[m] = utility > 0.0
         if not consent_out[m]:
             all_consent[p] = False
+        else:
+            consent_weight[p] += contribution_share
         if o == lead[p]:
             lead_consent[p] = consent_out[m]
             lead_present[p] = True
@@ -108,7 +134,10 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
         if not ready[p]:
             continue
         deferred_until[p] = -1
-        passed = lead_consent[p] if lead_decides[p] and lead_present[p] else all_consent[p]
+        if lead_decides[p] and lead_present[p]:
+            passed = lead_consent[p] and consent_weight[p] >= LEAD_QUORUM - 1e-12
+        else:
+            passed = all_consent[p]
         if passed:
             gate_passed[p] = True
             stage[p] += 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from partnerships.model.kernels.benefits import BENEFIT_PER_MEMBER_WEEK, BENEFIT_PERIOD
 
 from ._common import DELIVERED, DELIVERY, REALISING_BENEFITS, active_members
@@ -9,7 +11,7 @@ from ._common import DELIVERED, DELIVERY, REALISING_BENEFITS, active_members
 
 def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, progress, momentum, ambition,
                      equitable, benefits, closed_week, mem_project, mem_org, mem_active, commitment, contribution,
-                     benefit, selflessness):
+                     benefit, selflessness, net_benefit_spread):
     """Returns how many projects closed as delivered."""
     realising = [p for p in range(len(stage)) if stage[p] == REALISING_BENEFITS]
     earning = [p for p in range(len(stage)) if stage[p] in (DELIVERY, REALISING_BENEFITS)]
@@ -33,4 +35,11 @@ def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, p
             stage[p] = DELIVERED
             closed_week[p] = week
             closed += 1
+            ms = members.get(p, [])
+            total_b = sum(benefit[m] for m in ms)
+            total_c = sum(contribution[m] for m in ms)
+            d = [(benefit[m] / total_b if total_b > 0 else 1.0 / len(ms))
+                 - (contribution[m] / total_c if total_c > 0 else 1.0 / len(ms)) for m in ms]
+            mean = sum(d) / len(d) if d else 0.0
+            net_benefit_spread[p] = math.sqrt(max(0.0, sum(x * x for x in d) / len(d) - mean * mean)) if d else 0.0
     return closed

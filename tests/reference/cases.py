@@ -63,7 +63,7 @@ CASES: dict[str, Case] = {
     "busy county": Case("county", {**BUSY, "external_funding": 100, "meeting_discipline": 1, "catalytic_strength": 1},
                         every_action(20, (1, 4, 5, 7), (0, 9))),
     # gates close to the line: dissent is common, so who leads and who sponsors decides outcomes
-    "contested county": Case("county", {"collaborative_advantage": 0.9, "lead_decides_share": 1.0, "work_rate": 1.0,
+    "contested county": Case("county", {"collaborative_advantage": 1.0, "lead_decides_share": 1.0, "work_rate": 1.0,
                                         "obstacle_rate": 1.0}, every_action(8, (2, 5, 9, 1), (7, 12))),
     "two areas": Case("county_two_areas", {"funding_catalytic_effect": False, "meeting_interval": 2,
                                            "lead_decides_share": 0.5},

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from partnerships.model.kernels.decisions import MAX_REFERRAL_WEEKS, SPONSOR_CONFIDENCE
+import math
 
-from ._common import DESIGN_AND_FEASIBILITY, active_members
+from partnerships.model.kernels.benefits import BENEFIT_PER_MEMBER_WEEK, BENEFIT_PERIOD
+from partnerships.model.kernels.decisions import (
+    LEAD_QUORUM, MAX_REFERRAL_WEEKS, SPONSOR_CONFIDENCE, TRUST_CONSENT_WEIGHT, SKILL_CONSENT_WEIGHT, VALUE_FLOOR,
+)
+
+from ._common import DELIVERY, DESIGN_AND_FEASIBILITY, active_members
 
 
 def _referral_weeks(culture: float) -> int:
@@ -16,7 +21,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
                        trust_loss_ratio, work_cost, held, stage, progress, momentum, ambition, deferred_until,
                        catalyst_until, lead, sponsor, lead_decides, equitable, external_funds, pooled_funds,
                        gate_refusals, mem_project, mem_org, mem_active, commitment, contribution, member_trust,
-                       risk_appetite, selflessness, culture, rep_autonomy, pair_project, pair_rel, pair_ma, pair_mb,
+                       risk_appetite, selflessness, culture, rep_autonomy, rep_skill, pair_project, pair_rel, pair_ma, pair_mb,
                        interpersonal, u_refer, consent_noise, consent_out, trust_delta_out):
     """Returns ``(passed, refused, deferred)``; see the kernel's docstring for the rule."""
     consent_out[:] = False
@@ -45,27 +50,40 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
         ms = members.get(p, [])
         n = len(ms)
         total_contribution = sum(contribution[m] for m in ms)
-        funded = min(1.0, (external_funds[p] + pooled_funds[p]) / (work_cost * ambition[p]))
+        remaining = work_cost * ambition[p] * (DELIVERY - stage[p])  # the stages of work still to do
+        funded = min(1.0, (external_funds[p] + pooled_funds[p]) / remaining)
+        cost = remaining * (1.0 - 0.5 * funded)
+        value = (BENEFIT_PER_MEMBER_WEEK * n * ambition[p] * collaborative_advantage * (0.5 + 0.5 * momentum[p])
+                 * BENEFIT_PERIOD)  # the project's prospective benefit at today's momentum
         deadline_running = bool(catalytic_effect) and catalyst_until[p] >= week
         sponsor_in_room = any(mem_org[m] == sponsor[p] for m in ms)
         votes = {}
+        stake = {}
         for m in ms:
             o = mem_org[m]
             contribution_share = contribution[m] / total_contribution if total_contribution > 0 else 1.0 / n
+            stake[m] = contribution_share
             benefit_share = contribution_share if equitable[p] else 1.0 / n
-            fair_ratio = benefit_share / contribution_share if contribution_share > 0 else 2.0
+            others_mean = (1.0 - benefit_share) * value / max(1.0, n - 1.0)  # weight on the others' benefit
+            ratio = (benefit_share * value + selflessness[o] * others_mean) / (cost / n)
             risk = (1.0 - member_trust[m]) * (1.0 - risk_appetite[o]) * (0.6 + 0.2 * stage[p])
             if sponsor_in_room:  # the sponsor instils confidence
                 risk *= 1.0 - SPONSOR_CONFIDENCE
-            utility = (collaborative_advantage * min(fair_ratio, 2.0) - (1.0 - 0.5 * funded) - risk
-                       + 0.4 * selflessness[o] + 0.5 * (commitment[m] - 0.5) + 0.3 * consent_noise[m])
+            utility = (math.log(max(ratio, VALUE_FLOOR)) - risk + TRUST_CONSENT_WEIGHT * (member_trust[m] - 0.5)
+                       + SKILL_CONSENT_WEIGHT * (rep_skill[o] - 0.5)
+                       + 0.5 * (commitment[m] - 0.5) + 0.3 * consent_noise[m])
             if deadline_running:
                 utility += 0.5 * catalytic_strength
             votes[m] = utility > 0.0
             consent_out[m] = votes[m]
         lead_votes = [votes[m] for m in ms if mem_org[m] == lead[p]]
         if lead_decides[p] and lead_votes:
-            passed = lead_votes[-1]  # 'pragmatism': the lead's word is enough
+            consenting = 0.0
+            for m in ms:
+                if votes[m]:
+                    consenting += stake[m]
+            # 'pragmatism': the lead's word, backed by partners holding enough of the stake
+            passed = lead_votes[-1] and consenting >= LEAD_QUORUM - 1e-12
         else:
             passed = all(votes.values())  # 'democracy': everyone must agree
         deferred_until[p] = -1

@@ -362,7 +362,8 @@ def stage_gates(model: PartnershipModel, week: int, held: np.ndarray) -> None:
         pooled_funds=proj.pooled_funds, gate_refusals=proj.gate_refusals, mem_project=mem.project, mem_org=mem.org,
         mem_active=mem.active, commitment=mem.commitment, contribution=mem.contribution,
         member_trust=model.member_trust, risk_appetite=orgs.risk_appetite, selflessness=orgs.selflessness,
-        culture=orgs.culture, rep_autonomy=orgs.rep_autonomy, pair_project=pairs.project, pair_rel=pairs.rel,
+        culture=orgs.culture, rep_autonomy=orgs.rep_autonomy, rep_skill=orgs.rep_skill,
+        pair_project=pairs.project, pair_rel=pairs.rel,
         pair_ma=pairs.ma, pair_mb=pairs.mb, interpersonal=model.relationships.interpersonal,
         u_refer=uniforms(model, Stream.REFERRAL, len(mem)), consent_noise=normals(model, Stream.CONSENT, len(mem)),
         consent_out=np.zeros(len(mem), dtype=np.bool_), trust_delta_out=trust_delta)
@@ -397,7 +398,8 @@ def benefits(model: PartnershipModel, week: int) -> None:
                      momentum=proj.momentum, ambition=proj.ambition, equitable=proj.equitable,
                      benefits=proj.benefits, closed_week=proj.closed_week, mem_project=mem.project, mem_org=mem.org,
                      mem_active=mem.active, commitment=mem.commitment, contribution=mem.contribution,
-                     benefit=mem.benefit, selflessness=model.orgs.selflessness)
+                     benefit=mem.benefit, selflessness=model.orgs.selflessness,
+                     net_benefit_spread=proj.net_benefit_spread)
 
 
 # --- 11. withdrawal (ODD 7.11) ------------------------------------------------------------------------
