@@ -335,14 +335,13 @@ CHECKS: tuple[Check, ...] = (
            Arm("consensus", "restricted_mean_weeks_to_delivery", -1.0)),
           "difference in restricted mean weeks to delivery, lead decides minus consensus", "-", delta=10.0,
           mechanism=("a lead who decides passes a gate on its own consent (trust lost if others object); consensus "
-                     "needs every partner. Lead-decides projects also sit at governance levels 4-6, which set a faster "
-                     "embedding of trust (a confound)")),
+                     "needs every partner (the governance level is drawn apart from the decision rule)")),
     Check("10b_consensus_evener", 10, "... and consensus spreads net benefits more evenly",
           "002", f"002: '{Q002_DEMOCRACY}'",
           (Arm("consensus", "net_benefit_spread", 1.0), Arm("lead_decides", "net_benefit_spread", -1.0)),
           "difference in the spread of partners' net benefits, consensus minus lead decides", "-", delta=0.05,
-          mechanism=("needs the run outcome net_benefit_spread (not measured until the model reports it); consent "
-                     "of every partner should keep any one partner's net benefit from falling far below the rest")),
+          mechanism=("no rule sets the spread: consent of every partner should keep any one partner's net benefit "
+                     "from falling far below the rest; a lead who decides can carry a gate over a losing partner")),
 )
 
 

@@ -37,6 +37,9 @@ SUMMARY_FIELDS = {
     "mean_trust": "mean trust (0-1) among members of the starting projects at the end",
     "benefit_cost_ratio": "benefits realised over costs (officer time and award money), all projects "
                           "(null if no project was delivered)",
+    "net_benefit_spread": "how unevenly starting projects that delivered and closed shared their net benefits: the "
+                          "standard deviation over members of benefit share minus contribution share, averaged "
+                          "(null if none closed delivered)",
     "stalls": "number of times a project stalled, all projects",
     "follow_on_projects": "number of follow-on projects started",
     "health_working_well_share": "working-well share of health-and-care projects (null if none)",
@@ -55,12 +58,13 @@ SUMMARY_RANGES: dict[str, tuple[float, float | str]] = {
     "mean_momentum_all": (0.0, 1.0),
     "mean_trust": (0.0, 1.0),
     "benefit_cost_ratio": (0.0, math.inf),
+    "net_benefit_spread": (0.0, 1.0),
     "stalls": (0.0, math.inf),
     "follow_on_projects": (0.0, math.inf),
     "representatives_left": (0.0, math.inf),
     "awards": (0.0, math.inf),
 }
-NULLABLE = ("median_weeks_to_delivery", "benefit_cost_ratio", "health_working_well_share",
+NULLABLE = ("median_weeks_to_delivery", "benefit_cost_ratio", "net_benefit_spread", "health_working_well_share",
             "community_safety_working_well_share")
 
 
@@ -115,6 +119,7 @@ def project_table(model: PartnershipModel) -> pd.DataFrame:
         "benefit_cost_ratio": np.divide(proj.benefits, proj.costs, out=np.full(n, np.nan),
                                         where=(proj.costs > 0) & delivered),  # NaN: not delivered, or no cost
         "fairness": fairness,
+        "net_benefit_spread": proj.net_benefit_spread,  # NaN until the project closes delivered
     })
 
 
@@ -185,6 +190,7 @@ def summary(model: PartnershipModel) -> dict[str, Any]:
     momentum = np.array(weekly["mean_momentum"][1:] or weekly["mean_momentum"])
     momentum_all = np.array(weekly["mean_momentum_all"][1:] or weekly["mean_momentum_all"])
     any_delivered = bool((proj.delivered_week >= 0).any())
+    spread = proj.net_benefit_spread[first & np.isfinite(proj.net_benefit_spread)]  # set when a project closes
     return {
         "delivered_share": float(delivered.sum() / first.sum()),
         "abandoned_share": float(((proj.stage == Stage.ABANDONED) & first).sum() / first.sum()),
@@ -196,6 +202,7 @@ def summary(model: PartnershipModel) -> dict[str, Any]:
         "mean_momentum_all": float(momentum_all.mean()),
         "mean_trust": float(model.project_trust_mean[first].mean()),
         "benefit_cost_ratio": float(proj.benefits.sum() / costs) if costs > 0 and any_delivered else None,
+        "net_benefit_spread": float(spread.mean()) if len(spread) else None,
         "stalls": int(proj.stalls.sum()),
         "follow_on_projects": int((~first).sum()),
         "health_working_well_share": share(well, first & (theme == Theme.HEALTH_AND_CARE)),

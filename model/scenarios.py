@@ -82,8 +82,8 @@ KIND_TRAITS: dict[OrgKind, tuple[float, float, float, float, float]] = {
     OrgKind.GOVERNMENT_AGENCY: (1.5, 2000.0, -0.15, -0.1, 0.15),
 }
 POOLED_SHARE = 0.02  # share of each member's resources pooled into a new project (assumption)
-# £k a project's sponsorship counts for in its contributions (a chief officer's time and name; PAS 2007, 'role of the
-# project sponsor', p. 18; assumption for the amount: about 30 days of a chief officer)
+# £k a project's sponsorship counts for in its contributions (a chief officer's time and name;
+# PAS 2007, 'role of the project sponsor', p. 18; assumption for the amount: about 30 days of a chief officer)
 SPONSOR_STAKE = 10.0
 
 

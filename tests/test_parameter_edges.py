@@ -75,6 +75,7 @@ def test_parameter_edge_runs_meaningfully(name: str, end: str, base_seed: int) -
     has_safety = bool((first & (model.projects.theme == Theme.COMMUNITY_SAFETY)).any())
     may_be_null = {"median_weeks_to_delivery": not (model.projects.delivered_week[:n] >= 0).any(),
                    "benefit_cost_ratio": not delivered_any,
+                   "net_benefit_spread": not np.isfinite(model.projects.net_benefit_spread[:n]).any(),
                    "health_working_well_share": not has_health,
                    "community_safety_working_well_share": not has_safety}
     for field, value in row.items():

@@ -13,9 +13,10 @@ MAX_REFERRAL_WEEKS = 8
 SPONSOR_CONFIDENCE = 0.25
 # share of the partners' contributions (money, sponsorship and officer time) that must consent with a lead who decides
 LEAD_QUORUM = 0.5  # assumption: the lead's word carries if partners holding half the stake agree
-TRUST_CONSENT_WEIGHT = 1.0  # utility per unit of trust above 0.5 (assumption; 001: trust matters more than structure)
-# utility per unit of the representative's boundary-spanning skill above 0.5 (assumption for the size; INLOGOV 2015,
-# §5 'Who makes a good boundary spanner?': a skilled representative makes the case at home and in the room)
+# utility per unit of trust above 0.5 (assumption for the size; INLOGOV 2015, §1: trust matters more than structures)
+TRUST_CONSENT_WEIGHT = 1.0
+# utility per unit of the representative's boundary-spanning skill above 0.5 (assumption for the size;
+# INLOGOV 2015, §5 'Who makes a good boundary spanner?': a skilled representative makes the case at home and in the room)
 SKILL_CONSENT_WEIGHT = 0.5
 VALUE_FLOOR = 0.05  # smallest value ratio whose log enters the consent utility (keeps a partner with no benefit finite)
 
