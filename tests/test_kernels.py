@@ -72,7 +72,9 @@ def random_world(rng: np.random.Generator, n_orgs: int, n_projects: int, most_me
     stalled = stage == Stage.STALLED
     w.update(
         stage=stage, stage_before_stall=rng.integers(0, 4, n_projects).astype(np.int8),
-        momentum=np.where(rng.random(n_projects) < 0.3, rng.uniform(0.0, 0.2, n_projects), rng.random(n_projects)),
+        momentum=np.where(stalled & (rng.random(n_projects) < 0.5), rng.uniform(0.0, 0.03, n_projects),  # below any
+                          np.where(rng.random(n_projects) < 0.3, rng.uniform(0.0, 0.2, n_projects),  # resume line
+                                   rng.random(n_projects))),
         ambition=rng.uniform(0.3, 3.0, n_projects),
         progress=np.where(rng.random(n_projects) < 0.5, 1.0, rng.random(n_projects)),
         has_manager=rng.random(n_projects) < 0.5, lead_decides=rng.random(n_projects) < 0.5,
@@ -378,7 +380,8 @@ def model_state(model: PartnershipModel) -> dict[str, Any]:
 WHOLE_MODEL_CASES: dict[str, dict[str, Any]] = {
     "defaults": {},
     "busy": dict(leader_turnover=0.6, obstacle_rate=6.0, obstacle_severity=1.0, work_rate=1.0, funding_call_interval=4,
-                 membership_change_rate=2.0, follow_on_chance=1.0, champion_emergence=0.2, lead_decides_share=0.7),
+                 membership_change_rate=2.0, follow_on_chance=1.0, champion_emergence=0.2, lead_decides_share=0.7,
+                 selflessness_mean=0.8, collaborative_advantage=3.0),  # gates that pass: deliveries within 160 weeks
 }
 
 
