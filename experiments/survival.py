@@ -50,7 +50,7 @@ def kaplan_meier(times: pd.DataFrame, lever: str, levels: Sequence, labels: Mapp
 
     Returns (curves: lever, value, label, week, delivered, low, high - the cumulative share delivered by
     each week 0..weeks with its 95% interval; summary: lever, value, label, projects, delivered_by_end and
-    its interval, median_weeks (None when fewer than half are delivered within the period), rmst_weeks
+    its interval, median_weeks (NaN when fewer than half are delivered within the period), rmst_weeks
     (restricted mean time to delivery within ``weeks``) and its interval).
     """
     from lifelines import KaplanMeierFitter
@@ -76,7 +76,7 @@ def kaplan_meier(times: pd.DataFrame, lever: str, levels: Sequence, labels: Mapp
         rows.append({"lever": lever, "value": value, "label": labels[value], "projects": len(part),
                      "delivered_by_end": 1 - survival[-1], "delivered_low": 1 - band[-1, 1],
                      "delivered_high": 1 - band[-1, 0],
-                     "median_weeks": float(median) if np.isfinite(median) else None,
+                     "median_weeks": float(median) if np.isfinite(median) else np.nan,
                      "rmst_weeks": float(rmst), "rmst_low": float(rmst) - half, "rmst_high": float(rmst) + half})
     return pd.concat(curves, ignore_index=True), pd.DataFrame(rows)
 
