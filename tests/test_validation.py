@@ -156,6 +156,8 @@ FINDINGS = {
     "2a_catalyst_unlocks": "model 2: an award no longer restarts a stalled project; the deadline's pull on commitment "
                            "and consent does not cut abandonment clearly (INLOGOV 2015, §3 'Momentum' not reproduced)",
     "2b_beyond_money": "model 2: the catalyst does no more than the same money without it",
+    "10b_consensus_evener": "model 2: consensus spreads net benefits less evenly than a lead who decides, not more "
+                            "(partners' aims do not yet differ; dissenters under a lead contribute less)",
     "8_behaviour_over_structures": "model 2: raising selflessness and trust does not beat raising meeting discipline "
                                    "and lead-decides by a clear margin (INLOGOV 2015, §1 not reproduced)",
 }
