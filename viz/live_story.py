@@ -11,6 +11,8 @@ without it, when the twin is otherwise the same run.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -167,7 +169,7 @@ class Story:
         for p in old[(stage_now == Stage.STALLED) & (stage_was != Stage.STALLED)].tolist():
             first = int(proj.first_stall_week[p]) == week
             again = "" if first else " again"
-            add("stalled", p, f"{project_label(model, p)} stalled{again} (momentum {h.momentum[week][p]:.3f}, below the "
+            add("stalled", p, f"{project_label(model, p)} stalled{again} (momentum {_down(h.momentum[week][p])}, below the "
                 f"stall line at {threshold:g}); the partners give up if it is still stalled at week {week + patience}",
                 first_stall=first)
         for p in old[(stage_was == Stage.STALLED) & (stage_now != Stage.STALLED) & (stage_now != Stage.ABANDONED)].tolist():
@@ -230,6 +232,11 @@ def _effect(model: LiveModel, run: LiveRun, e: StoryEvent, after: int) -> str:
         text += (f" (the twin, the same run without it: {twin_now:.2f})" if twin_now is not None
                  else " (the twin has no such project)")
     return text
+
+
+def _down(momentum: float) -> str:
+    """Momentum to three decimals, rounded down, so that one just below the stall line never reads as on it."""
+    return f"{math.floor(float(momentum) * 1000) / 1000:.3f}"
 
 
 def _stall_start(stage: list[np.ndarray], p: int, week: int) -> int:
