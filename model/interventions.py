@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 ACTIONS: dict[str, str] = {
     "funding_award": "an external funding award arrives for the project (amount in £k; default: external_funding)",
     "champion_leaves": "the project's champion leaves their organisation",
@@ -27,6 +29,19 @@ AMOUNT_RANGES: dict[str, tuple[float, float, str]] = {
     "obstacle": (0.0, 52.0, "weeks of full effort"),  # at most a year of full effort
     "policy_shock": (0.0, 1.0, "shock size: share of capacity squeezed, and momentum lost by a brittle partnership"),
 }
+
+
+def amount_allowed(action: str, amount: object) -> str | None:
+    """What ``action`` allows as its amount ("0 to 1000 (£ thousand)") when ``amount`` is outside it, or not a
+    number; None when the amount is fine (or the action takes none)."""
+    if amount is None or action not in AMOUNT_RANGES:
+        return None
+    low, high, unit = AMOUNT_RANGES[action]
+    if isinstance(amount, bool) or not isinstance(amount, (int, float, np.integer, np.floating)):
+        return f"{low:g} to {high:g} ({unit})"
+    return None if low <= float(amount) <= high else f"{low:g} to {high:g} ({unit})"
+
+
 DEFAULT_AWARD = 50.0  # £k, used when external_funding is 0 (the programme is off) but an award is scheduled
 DEFAULT_SHOCK = 0.2
 

@@ -17,7 +17,7 @@ from partnerships.agents.organisation import kind_classes
 from partnerships.model import kernels as k
 from partnerships.model.codes import Stage
 from partnerships.model.codes import OrgKind
-from partnerships.model.interventions import ACTIONS, AMOUNT_RANGES, CONDITIONS, DEFAULT_AWARD, DEFAULT_SHOCK, Intervention
+from partnerships.model.interventions import ACTIONS, CONDITIONS, DEFAULT_AWARD, DEFAULT_SHOCK, Intervention, amount_allowed
 from partnerships.model.mesa_scenario import settle
 from partnerships.model.parameters import ParameterError, lookup
 from partnerships.model.records import weekly_collector
@@ -107,6 +107,10 @@ class PartnershipModel(mesa.Model):
         self._project_agents: list[PartnershipProject] | None = None  # agents are made when first asked for
         self.datacollector = weekly_collector()
         self._refresh_trust()
+        n = self.n_initial_projects  # each starting project's momentum and trust when it closed (_freeze_closed)
+        self.final_momentum = np.full(n, np.nan)
+        self.final_trust = np.full(n, np.nan)
+        self._last_open_trust = self.project_trust_mean[:n].copy()
         self._record(left=0, awards=0)
 
     # --- views onto the state -------------------------------------------------------------------
@@ -527,10 +531,6 @@ class PartnershipModel(mesa.Model):
         """
         n = self.n_initial_projects
         trust = self.project_trust_mean[:n]
-        if getattr(self, "final_momentum", None) is None:
-            self.final_momentum = np.full(n, np.nan)
-            self.final_trust = np.full(n, np.nan)
-            self._last_open_trust = trust.copy()
         stage = self.projects.stage[:n]
         closing = ((stage == Stage.DELIVERED) | (stage == Stage.ABANDONED)) & np.isnan(self.final_momentum)
         if closing.any():
@@ -549,11 +549,9 @@ def check_intervention(i: Intervention, model: PartnershipModel) -> Intervention
         raise ParameterError(f"intervention project = {i.project}: allowed 0 to {len(model.projects) - 1}")
     if i.organisation is not None and not 0 <= i.organisation < len(model.orgs):
         raise ParameterError(f"intervention organisation = {i.organisation}: allowed 0 to {len(model.orgs) - 1}")
-    if i.amount is not None and i.action in AMOUNT_RANGES:
-        low, high, unit = AMOUNT_RANGES[i.action]
-        if isinstance(i.amount, bool) or not isinstance(i.amount, (int, float, np.integer, np.floating)) \
-                or not low <= float(i.amount) <= high:
-            raise ParameterError(f"intervention '{i.action}' amount = {i.amount!r}: allowed {low:g} to {high:g} ({unit})")
+    allowed = amount_allowed(i.action, i.amount)
+    if allowed is not None:
+        raise ParameterError(f"intervention '{i.action}' amount = {i.amount!r}: allowed {allowed}")
     if i.action == "representative_leaves" and i.organisation is None:
         raise ParameterError("intervention 'representative_leaves' needs field 'organisation'")
     return i

@@ -22,7 +22,7 @@ from pydantic import Field
 from partnerships.model.bounded import FastIntegers
 from partnerships.model.codes import OrgKind, Stage, Theme
 from partnerships.model.errors import InputError
-from partnerships.model.interventions import ACTIONS, AMOUNT_RANGES, CONDITIONS, Intervention
+from partnerships.model.interventions import ACTIONS, CONDITIONS, Intervention, amount_allowed
 from partnerships.model.schema import MAX_WEEKS, FileCheck, Table, one_of
 from partnerships.model.state import Memberships, Organisations, Pairs, Projects, Relationships, combined_trust, group_starts
 
@@ -281,10 +281,9 @@ def _intervention(check: FileCheck, path: str, entry: _InterventionEntry) -> Int
     if (entry.week is None) == (entry.when is None):
         raise check.fail(path, entry.model_dump(exclude_none=True), "exactly one of week = N or when = "
                          + " or ".join(f'"{c}"' for c in CONDITIONS))
-    if entry.amount is not None and entry.action in AMOUNT_RANGES:
-        low, high, unit = AMOUNT_RANGES[entry.action]
-        if not low <= entry.amount <= high:
-            raise check.fail(f"{path}.amount", entry.amount, f"{low:g} to {high:g} ({unit})")
+    allowed = amount_allowed(entry.action, entry.amount)
+    if allowed is not None:
+        raise check.fail(f"{path}.amount", entry.amount, allowed)
     return Intervention(action=entry.action, week=entry.week, when=entry.when, project=entry.project,
                         organisation=entry.organisation, amount=entry.amount)
 
