@@ -15,12 +15,13 @@ from mesa.experimental.scenarios import Scenario
 from partnerships.agents.project import PartnershipProject
 from partnerships.agents.organisation import kind_classes
 from partnerships.model import kernels as k
+from partnerships.model.kernels import driver
 from partnerships.model.codes import Stage
 from partnerships.model.codes import OrgKind
 from partnerships.model.interventions import ACTIONS, CONDITIONS, DEFAULT_AWARD, DEFAULT_SHOCK, Intervention, amount_allowed
 from partnerships.model.mesa_scenario import settle
 from partnerships.model.parameters import ParameterError, lookup
-from partnerships.model.records import weekly_collector
+from partnerships.model.records import WEEKLY_REPORTERS, weekly_collector
 from partnerships.model.scenarios import RegionSpec, add_members, build_region, load_region, new_representatives, start_project
 from partnerships.model.state import grown
 
@@ -50,6 +51,20 @@ class Stream(IntEnum):
     INTERVENTION = 13  # + the number of events so far: each intervention has its own
     REORGANISE = 1001  # far above INTERVENTION + any number of events
     REORGANISED_SUCCESSOR = 1002
+
+
+#: the compiled kernels, taken at import: a model whose kernel namespace holds anything else (the reference
+#: twins swapped in, a recorder) steps in Python even in :meth:`PartnershipModel.run_for`
+_COMPILED_KERNELS = {name: getattr(k, name) for name in k.__all__}
+_DRIVER_STREAMS = np.array([int(Stream[name]) for name in driver.STREAM_NAMES], dtype=np.int64)
+if driver.RECORD_COLUMNS != tuple(WEEKLY_REPORTERS):
+    raise ImportError("model.kernels.driver.RECORD_COLUMNS must list model.records.WEEKLY_REPORTERS in order")
+_INT_RECORD_COLUMNS = tuple(i for i, name in enumerate(driver.RECORD_COLUMNS)
+                            if name == "week" or name.endswith("_projects") or name in ("representatives_left", "awards"))
+# methods the fused run stands for: a subclass that overrides one steps in Python
+_FUSED_METHODS = ("step", "_draw", "_weekly_rng", "_turnover", "_reorganise", "_shock", "_embeddedness",
+                  "_refresh_trust", "_record", "_freeze_closed", "_apply_due_interventions")
+_driver_cache_checked = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +126,7 @@ class PartnershipModel(mesa.Model):
         self.final_momentum = np.full(n, np.nan)
         self.final_trust = np.full(n, np.nan)
         self._last_open_trust = self.project_trust_mean[:n].copy()
+        self._fused_records: dict[str, Any] | None = None  # the fused run's record buffers (_flush_fused_records)
         self._record(left=0, awards=0)
 
     # --- views onto the state -------------------------------------------------------------------
@@ -284,6 +300,197 @@ class PartnershipModel(mesa.Model):
                                     interpersonal=rel.interpersonal, institutional=rel.institutional)
         self._refresh_trust()
         self._record(left=int(left.sum()) + reorganised, awards=awards)
+
+    # --- the fused run: whole weeks in one compiled call ---------------------------------------------
+    def run_for(self, duration: float | int) -> None:
+        """Run ``duration`` weeks (Mesa's ``run_for``). Whole weeks run in the compiled driver
+        (:mod:`model.kernels.driver`), with Python only where the structure changes (late joiners, follow-ons)
+        and in weeks with an intervention due; the run, the records and Mesa's clock are the same, bit for
+        bit, as stepping (``tests/test_fused_driver.py``). Falls back to Mesa's stepping when the kernels are
+        not the compiled ones (the reference twins swapped in), a subclass overrides a step method, other
+        Mesa events are scheduled, or the datacollector is not the model's own."""
+        if self._fused_ready(duration):
+            self._run_fused(int(duration))
+        else:
+            super().run_for(duration)
+
+    def _fused_ready(self, duration: float | int) -> bool:
+        if isinstance(duration, bool) or not isinstance(duration, (int, float, np.integer, np.floating)):
+            return False
+        if not (float(duration).is_integer() and duration >= 1 and float(self.time).is_integer()):
+            return False
+        if any(getattr(k, name) is not kernel for name, kernel in _COMPILED_KERNELS.items()):
+            return False
+        cls = type(self)
+        if any(getattr(cls, name) is not getattr(PartnershipModel, name) for name in _FUSED_METHODS):
+            return False
+        if getattr(getattr(self, "_user_step", None), "__func__", None) is not PartnershipModel.step:
+            return False
+        collector = self.datacollector
+        if (not isinstance(collector, mesa.DataCollector) or collector.model_reporters != WEEKLY_REPORTERS
+                or collector.agent_reporters or collector.agenttype_reporters or collector.tables):
+            return False
+        generator = getattr(self, "_default_schedule", None)
+        events = getattr(getattr(self, "_event_list", None), "_events", None)
+        if generator is None or events is None:
+            return False
+        live = [e for e in events if not e.CANCELED]
+        schedule = generator.schedule
+        return (len(live) == 1 and live[0] is generator._current_event and live[0].time == self.time + 1
+                and generator.is_active and not generator._paused and not callable(schedule.interval)
+                and schedule.interval == 1 and schedule.count is None and schedule.end is None)
+
+    def _run_fused(self, weeks: int) -> None:
+        """Weeks ``week + 1 .. week + weeks`` through the driver, then Mesa's clock moved on as stepping would."""
+        global _driver_cache_checked
+        if not _driver_cache_checked:
+            driver.refresh_cache()
+            _driver_cache_checked = True
+        first, end = self.week + 1, self.week + weeks
+        start_time, start_steps = self.time, self.steps
+        p = self.params
+        leavers = self._predraw_successors(first, end, Stream.LEAVE, Stream.REPLACEMENT,
+                                           1.0 - (1.0 - p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR),
+                                           np.ones(len(self.orgs), dtype=np.bool_))
+        reorganise = p["reorganisation_rate"] > 0
+        reorganisable = np.isin(self.orgs.kind, REORGANISING_KINDS)
+        reorganised = self._predraw_successors(
+            first, end, Stream.REORGANISE, Stream.REORGANISED_SUCCESSOR,
+            1.0 - (1.0 - p["reorganisation_rate"]) ** (1.0 / WEEKS_PER_YEAR) if reorganise else 0.0,
+            reorganisable if reorganise else np.zeros(len(self.orgs), dtype=np.bool_))
+        scalars = (
+            float(p["financial_pressure"]), 1.0 - (1.0 - p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR), reorganise,
+            1.0 - (1.0 - p["reorganisation_rate"]) ** (1.0 / WEEKS_PER_YEAR), float(p["reorganisation_shock"]),
+            float(p["champion_loss"]), float(p["champion_emergence"]), float(p["external_funding"]),
+            int(p["funding_call_interval"]), float(p["funding_success_chance"]), bool(p["funding_resource_effect"]),
+            bool(p["funding_catalytic_effect"]), int(p["award_deadline"]), float(p["catalytic_strength"]),
+            int(p["meeting_interval"]), float(p["meeting_discipline"]), float(p["trust_gain"]),
+            float(p["trust_loss_ratio"]), float(p["absence_penalty"]), float(p["coordination_cost"]),
+            float(p["meeting_days"]), float(p["obstacle_rate"]), float(p["obstacle_severity"]),
+            float(p["risk_aversion_amplifier"]), float(p["work_rate"]), float(p["work_cost"]),
+            float(p["manager_cost"]), float(p["momentum_rate"]), float(p["collaborative_advantage"]),
+            float(p["stall_threshold"]), int(p["patience"]), float(p["fairness_tolerance"]),
+            p["membership_change_rate"] / WEEKS_PER_YEAR, float(p["embedding_rate"]),
+            first, *leavers, *reorganised[:5], reorganisable)
+        carry = np.zeros(2, dtype=np.int64)
+        week, phase = first, 0
+        try:
+            while week <= end:
+                due = min((max(i.week, week) for i in self.pending if i.week is not None), default=end + 1)
+                if phase == 0 and due == week:
+                    self._python_week(week)
+                    week += 1
+                    continue
+                last = min(end, due - 1)  # after a mid-week stop the week resumes: nothing is due in it
+                week, status, phase = self._drive(week, last, phase, scalars, carry)
+                if status == driver.STOP_MIDWEEK:
+                    self.time = float(week)
+                    self._late_joiners(week, self._draw(Stream.JOIN, len(self.projects)))
+                    self._follow_ons(week)
+                    phase = 1
+                elif status == driver.STOP_INTERVENTION:
+                    self._python_week(week)
+                    week += 1
+        finally:
+            self._flush_fused_records()
+        self.time = start_time + weeks
+        self.steps = start_steps + weeks
+        generator = self._default_schedule
+        self._event_list.pop_event()  # the step due at the first week, already run
+        generator._execution_count += weeks
+        generator._schedule_next(self.time + generator._get_interval())
+
+    def _python_week(self, week: int) -> None:
+        """Week ``week`` stepped in Python (an intervention is due), as Mesa's clock would step it."""
+        self._flush_fused_records()
+        self.time = float(week)
+        PartnershipModel.step(self)
+
+    def _predraw_successors(self, first: int, last: int, stream: int, successor_stream: int, hazard: float,
+                            eligible: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Who leaves in weeks ``first..last`` (``u < hazard`` on ``stream``, among ``eligible``) and their
+        successors' traits, drawn as :meth:`_turnover` draws them (``new_representatives`` from this week's
+        ``successor_stream`` generator): ``(starts, org, autonomy, presence, skill)`` in the driver's CSR form."""
+        starts = np.zeros(last - first + 2, dtype=np.int64)
+        org = driver.who_leaves(self.stream_seed, first, last, int(stream), hazard, eligible, starts)
+        traits = [np.zeros(len(org)) for _ in range(3)]
+        culture, autonomy_mean = self.orgs.culture, self.params["autonomy_mean"]
+        for i in np.flatnonzero(np.diff(starts)).tolist():
+            rows = slice(starts[i], starts[i + 1])
+            rng = np.random.default_rng([self.stream_seed, first + i, int(successor_stream)])
+            for column, values in zip(traits, new_representatives(rows.stop - rows.start, culture[org[rows]],
+                                                                  autonomy_mean, rng)):
+                column[rows] = values
+        return starts, org, *traits
+
+    def _drive(self, week: int, last: int, phase: int, scalars: tuple, carry: np.ndarray) -> tuple[int, int, int]:
+        """One call of the driver from ``week`` (``phase`` 1: resumed after the structure changed) to at most
+        ``last``; returns ``(week, status, phase)`` where it stopped."""
+        orgs, proj, mem, rel, pairs = self.orgs, self.projects, self.memberships, self.relationships, self.pairs
+        buffers = self._fused_buffers(len(proj), last - week + 1)
+        watch_any = False
+        watched = []
+        for i in self.pending:
+            if i.when == "first_stall":
+                if i.project is None:
+                    watch_any = True
+                else:
+                    watched.append(i.project)
+        shock_box = np.array([self.pressure_shock])
+        stopped, status, row = driver.run_weeks(
+            week, last, phase, self.stream_seed, _DRIVER_STREAMS, SHOCK_DECAY, shock_box, carry, *scalars,
+            watch_any, np.array(watched, dtype=np.int64),
+            orgs.base_capacity, orgs.capacity, orgs.risk_appetite, orgs.selflessness, orgs.culture, orgs.rep_tenure,
+            orgs.rep_autonomy, orgs.rep_presence, orgs.rep_skill, orgs.rep_generation,
+            proj.stage, proj.stage_before_stall, proj.momentum, proj.ambition, proj.progress, proj.lead, proj.sponsor,
+            proj.champion, proj.has_manager, proj.lead_decides, proj.equitable, proj.governance_level,
+            proj.next_meeting, proj.deferred_until, proj.obstacle, proj.catalyst_until, proj.external_funds,
+            proj.external_received, proj.pooled_funds, proj.action_quality, proj.costs, proj.benefits, proj.stalls,
+            proj.stalled_since, proj.gate_refusals, proj.delivered_week, proj.closed_week, proj.first_stall_week,
+            proj.net_benefit_spread,
+            mem.project, mem.org, mem.active, mem.commitment, mem.contribution, mem.benefit, mem.attended,
+            rel.a, rel.b, rel.interpersonal, rel.institutional,
+            pairs.project, pairs.rel, pairs.ma, pairs.mb,
+            self.project_trust_mean, self.project_trust_min, self.member_trust, self.n_initial_projects,
+            self.final_momentum, self.final_trust, self._last_open_trust,
+            buffers["record"], buffers["row"], self.record_series, buffers["momentum"], buffers["trust_mean"],
+            buffers["stage"])
+        self.pressure_shock = float(shock_box[0])
+        buffers["row"] = row
+        return stopped, status, 0
+
+    def _fused_buffers(self, width: int, rows: int) -> dict[str, Any]:
+        """The fused run's record buffers with room for ``rows`` more weeks of ``width`` projects (new ones
+        when the number of projects changed or room ran out; rows already written stay until flushed)."""
+        buffers = self._fused_records
+        if buffers is not None and buffers["width"] == width and len(buffers["record"]) - buffers["row"] >= rows:
+            return buffers
+        self._flush_fused_records()
+        series = (rows, width) if self.record_series else (0, 0)
+        buffers = {"width": width, "row": 0, "flushed": 0, "record": np.empty((rows, len(driver.RECORD_COLUMNS))),
+                   "momentum": np.empty(series), "trust_mean": np.empty(series),
+                   "stage": np.empty(series, dtype=self.projects.stage.dtype)}
+        self._fused_records = buffers
+        return buffers
+
+    def _flush_fused_records(self) -> None:
+        """Move the weeks the driver recorded into the datacollector and ``series`` (as ``_record`` keeps them)."""
+        buffers = self._fused_records
+        if buffers is None or buffers["row"] == buffers["flushed"]:
+            return
+        rows = slice(buffers["flushed"], buffers["row"])
+        record = buffers["record"][rows]
+        collector = self.datacollector
+        for j, name in enumerate(driver.RECORD_COLUMNS):
+            column = record[:, j]
+            collector.model_vars[name].extend((column.astype(np.int64) if j in _INT_RECORD_COLUMNS else column).tolist())
+        if hasattr(collector, "_collection_steps"):
+            collector._collection_steps.extend(record[:, 0].tolist())
+        if self.record_series:
+            for name in ("momentum", "trust_mean", "stage"):
+                self.series[name].extend(buffers[name][rows])
+        self.left_this_week, self.awards_this_week = int(record[-1, 9]), int(record[-1, 10])
+        buffers["flushed"] = buffers["row"]
 
     # --- processes that change the structure (rare, in Python) -----------------------------------
     def _draw(self, stream: Stream, n: int, normal: bool = False) -> np.ndarray:
