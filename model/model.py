@@ -310,9 +310,16 @@ class PartnershipModel(mesa.Model):
         not the compiled ones (the reference twins swapped in), a subclass overrides a step method, other
         Mesa events are scheduled, or the datacollector is not the model's own."""
         if self._fused_ready(duration):
-            self._run_fused(int(duration))
+            self._run_fused(int(duration), self.time + duration)
         else:
             super().run_for(duration)
+
+    def run_until(self, end_time: float | int) -> None:
+        """Run until ``end_time`` (Mesa's ``run_until``), in the fused driver as :meth:`run_for` does."""
+        if end_time > self.time and self._fused_ready(end_time - self.time):
+            self._run_fused(int(end_time - self.time), end_time)
+        else:
+            super().run_until(end_time)
 
     def _fused_ready(self, duration: float | int) -> bool:
         if isinstance(duration, bool) or not isinstance(duration, (int, float, np.integer, np.floating)):
@@ -340,14 +347,15 @@ class PartnershipModel(mesa.Model):
                 and generator.is_active and not generator._paused and not callable(schedule.interval)
                 and schedule.interval == 1 and schedule.count is None and schedule.end is None)
 
-    def _run_fused(self, weeks: int) -> None:
-        """Weeks ``week + 1 .. week + weeks`` through the driver, then Mesa's clock moved on as stepping would."""
+    def _run_fused(self, weeks: int, until: float | int) -> None:
+        """Weeks ``week + 1 .. week + weeks`` through the driver, then Mesa's clock moved on to ``until`` as its
+        event loop would have."""
         global _driver_cache_checked
         if not _driver_cache_checked:
             driver.refresh_cache()
             _driver_cache_checked = True
         first, end = self.week + 1, self.week + weeks
-        start_time, start_steps = self.time, self.steps
+        start_steps = self.steps
         p = self.params
         leavers = self._predraw_successors(first, end, Stream.LEAVE, Stream.REPLACEMENT,
                                            1.0 - (1.0 - p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR),
@@ -393,7 +401,7 @@ class PartnershipModel(mesa.Model):
                     week += 1
         finally:
             self._flush_fused_records()
-        self.time = start_time + weeks
+        self.time = until
         self.steps = start_steps + weeks
         generator = self._default_schedule
         self._event_list.pop_event()  # the step due at the first week, already run

@@ -58,37 +58,75 @@ REORGANISED_TRIGGER = 0.5  # the hazard step's _reorganise passes with u = 0 (hi
 
 
 @njit(cache=True)
-def pairwise_sum(a, lo, n):
-    """``a[lo:lo + n].sum()`` exactly as NumPy adds a contiguous float64 array (pairwise, blocks of 128
-    unrolled by 8), so a mean computed here has NumPy's bits."""
+def _block_sum(a, lo, n):
+    """NumPy's sum of a block of at most 128: a plain loop under 8, else 8 accumulators."""
     if n < 8:
         res = 0.0
         for i in range(lo, lo + n):
             res += a[i]
         return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        j = lo + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def pairwise_sum(a, lo, n):
+    """``a[lo:lo + n].sum()`` exactly as NumPy adds a contiguous float64 array, so a mean computed here has
+    NumPy's bits: blocks of at most 128 summed by :func:`_block_sum`, a longer range split in two at half its
+    length rounded down to a multiple of 8, the halves' sums added. Without recursion (a cached recursive
+    Numba function can crash when loaded): an explicit stack of ranges, each waiting for its left half
+    (state 1) or its right half (state 2)."""
     if n <= 128:
-        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-        i = 8
-        while i < n - (n % 8):
-            j = lo + i
-            r0 += a[j]
-            r1 += a[j + 1]
-            r2 += a[j + 2]
-            r3 += a[j + 3]
-            r4 += a[j + 4]
-            r5 += a[j + 5]
-            r6 += a[j + 6]
-            r7 += a[j + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += a[lo + i]
-            i += 1
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return pairwise_sum(a, lo, n2) + pairwise_sum(a, lo + n2, n - n2)
+        return _block_sum(a, lo, n)
+    los = np.empty(64, dtype=np.int64)
+    ns = np.empty(64, dtype=np.int64)
+    state = np.zeros(64, dtype=np.int64)
+    left = np.empty(64)
+    top = 0
+    los[0] = lo
+    ns[0] = n
+    while True:
+        m = ns[top]
+        if m > 128:  # split: descend into the left half
+            half = m // 2
+            half -= half % 8
+            state[top] = 1
+            los[top + 1] = los[top]
+            ns[top + 1] = half
+            top += 1
+            continue
+        value = _block_sum(a, los[top], m)
+        while True:  # hand the value up until a range still needs its right half
+            if top == 0:
+                return value
+            top -= 1
+            if state[top] == 1:
+                left[top] = value
+                state[top] = 2
+                half = ns[top] // 2
+                half -= half % 8
+                los[top + 1] = los[top] + half
+                ns[top + 1] = ns[top] - half
+                top += 1
+                break
+            value = left[top] + value
 
 
 @njit(cache=True)
@@ -501,7 +539,7 @@ def refresh_cache() -> None:
         stamp = Path(cache._cache_path) / "driver.kernels-fingerprint"
         if stamp.exists() and stamp.read_text() == fingerprint:
             return
-        for function in (run_weeks, who_leaves, pairwise_sum, _mean_over_open, _refresh_trust):
+        for function in (run_weeks, who_leaves, pairwise_sum, _block_sum, _mean_over_open, _refresh_trust):
             function._cache.flush()  # type: ignore[attr-defined]
         stamp.write_text(fingerprint)
     except (AttributeError, OSError):  # no cache (or a read-only one): Numba compiles afresh anyway
