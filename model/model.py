@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import mesa
 import numpy as np
@@ -355,7 +355,6 @@ class PartnershipModel(mesa.Model):
             driver.refresh_cache()
             _driver_cache_checked = True
         first, end = self.week + 1, self.week + weeks
-        start_steps = self.steps
         p = self.params
         leavers = self._predraw_successors(first, end, Stream.LEAVE, Stream.REPLACEMENT,
                                            1.0 - (1.0 - p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR),
@@ -402,7 +401,7 @@ class PartnershipModel(mesa.Model):
         finally:
             self._flush_fused_records()
         self.time = until
-        self.steps = start_steps + weeks
+        self.steps += weeks
         generator = self._default_schedule
         self._event_list.pop_event()  # the step due at the first week, already run
         generator._execution_count += weeks
@@ -431,7 +430,7 @@ class PartnershipModel(mesa.Model):
                 column[rows] = values
         return starts, org, *traits
 
-    def _drive(self, week: int, last: int, phase: int, scalars: tuple, carry: np.ndarray) -> tuple[int, int, int]:
+    def _drive(self, week: int, last: int, phase: int, scalars: tuple[Any, ...], carry: np.ndarray) -> tuple[int, int, int]:
         """One call of the driver from ``week`` (``phase`` 1: resumed after the structure changed) to at most
         ``last``; returns ``(week, status, phase)`` where it stopped."""
         orgs, proj, mem, rel, pairs = self.orgs, self.projects, self.memberships, self.relationships, self.pairs
@@ -445,7 +444,7 @@ class PartnershipModel(mesa.Model):
                 else:
                     watched.append(i.project)
         shock_box = np.array([self.pressure_shock])
-        stopped, status, row = driver.run_weeks(
+        stopped, status, row = cast(Any, driver.run_weeks)(
             week, last, phase, self.stream_seed, _DRIVER_STREAMS, SHOCK_DECAY, shock_box, carry, *scalars,
             watch_any, np.array(watched, dtype=np.int64),
             orgs.base_capacity, orgs.capacity, orgs.risk_appetite, orgs.selflessness, orgs.culture, orgs.rep_tenure,

@@ -27,6 +27,7 @@ Numba's cache checks only this file's timestamp, not the kernels it calls: :func
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -534,13 +535,13 @@ def refresh_cache() -> None:
     cache; when it differs, the driver's cache is flushed (it recompiles on its next call).
     """
     fingerprint = kernels_fingerprint()
+    functions: tuple[Any, ...] = (run_weeks, who_leaves, pairwise_sum, _block_sum, _mean_over_open, _refresh_trust)
     try:
-        cache = run_weeks._cache  # type: ignore[attr-defined]
-        stamp = Path(cache._cache_path) / "driver.kernels-fingerprint"
+        stamp = Path(functions[0]._cache._cache_path) / "driver.kernels-fingerprint"
         if stamp.exists() and stamp.read_text() == fingerprint:
             return
-        for function in (run_weeks, who_leaves, pairwise_sum, _block_sum, _mean_over_open, _refresh_trust):
-            function._cache.flush()  # type: ignore[attr-defined]
+        for function in functions:
+            function._cache.flush()
         stamp.write_text(fingerprint)
     except (AttributeError, OSError):  # no cache (or a read-only one): Numba compiles afresh anyway
         pass
