@@ -127,6 +127,7 @@ class PartnershipModel(mesa.Model):
         self.final_trust = np.full(n, np.nan)
         self._last_open_trust = self.project_trust_mean[:n].copy()
         self._fused_records: dict[str, Any] | None = None  # the fused run's record buffers (_flush_fused_records)
+        self._reorganisable: np.ndarray | None = None  # organisations of a kind that is reorganised (fused run)
         self._record(left=0, awards=0)
 
     # --- views onto the state -------------------------------------------------------------------
@@ -360,7 +361,9 @@ class PartnershipModel(mesa.Model):
                                            1.0 - (1.0 - p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR),
                                            np.ones(len(self.orgs), dtype=np.bool_))
         reorganise = p["reorganisation_rate"] > 0
-        reorganisable = np.isin(self.orgs.kind, REORGANISING_KINDS)
+        if self._reorganisable is None or len(self._reorganisable) != len(self.orgs):  # kinds never change
+            self._reorganisable = np.isin(self.orgs.kind, REORGANISING_KINDS)
+        reorganisable = self._reorganisable
         reorganised = self._predraw_successors(
             first, end, Stream.REORGANISE, Stream.REORGANISED_SUCCESSOR,
             1.0 - (1.0 - p["reorganisation_rate"]) ** (1.0 / WEEKS_PER_YEAR) if reorganise else 0.0,

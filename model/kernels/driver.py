@@ -134,26 +134,24 @@ def pairwise_sum(a, lo, n):
 def who_leaves(seed, first_week, last_week, stream, hazard, eligible, starts):
     """The organisations whose representative leaves (``u < hazard`` on ``stream``, and ``eligible``) in
     each week ``first_week..last_week``: ``starts[i]:starts[i+1]`` of the returned array for week
-    ``first_week + i``, in index order (as ``np.flatnonzero`` gives them)."""
+    ``first_week + i``, in index order (as ``np.flatnonzero`` gives them). One pass over the draws."""
     n = eligible.shape[0]
     u = np.empty(n)
-    count = 0
-    for w in range(first_week, last_week + 1):
-        fill_uniform(seed=seed, week=w, stream=stream, out=u)
-        for i in range(n):
-            if u[i] < hazard and eligible[i]:
-                count += 1
-    out = np.empty(count, dtype=np.int64)
+    out = np.empty(max(16, int(2.0 * hazard * n * (last_week - first_week + 1)) + 16), dtype=np.int64)
     k = 0
     starts[0] = 0
     for w in range(first_week, last_week + 1):
         fill_uniform(seed=seed, week=w, stream=stream, out=u)
         for i in range(n):
             if u[i] < hazard and eligible[i]:
+                if k == out.shape[0]:
+                    grown = np.empty(2 * k, dtype=np.int64)
+                    grown[:k] = out
+                    out = grown
                 out[k] = i
                 k += 1
         starts[w - first_week + 1] = k
-    return out
+    return out[:k].copy()
 
 
 @njit(cache=True)
@@ -205,30 +203,31 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
     n_proj = stage.shape[0]
     n_mem = mem_project.shape[0]
     n_watch = watch.shape[0]
+    # scratch, each written before it is read (np.empty: a large region pays no zeroing per call)
     u_orgs = np.empty(n_orgs)
     u_proj = np.empty(n_proj)
     z_proj = np.empty(n_proj)
     u_mem = np.empty(n_mem)
     z_mem = np.empty(n_mem)
-    new_autonomy = np.zeros(n_orgs)
-    new_presence = np.zeros(n_orgs)
-    new_skill = np.zeros(n_orgs)
-    left = np.zeros(n_orgs, dtype=np.bool_)
+    new_autonomy = np.empty(n_orgs)
+    new_presence = np.empty(n_orgs)
+    new_skill = np.empty(n_orgs)
+    left = np.empty(n_orgs, dtype=np.bool_)
     u_hit = np.empty(n_orgs)
     tenure = np.empty(n_orgs, dtype=rep_tenure.dtype)
-    hit = np.zeros(n_orgs, dtype=np.bool_)
-    embedded = np.zeros(n_proj)
-    total = np.zeros(n_proj)
-    count = np.zeros(n_proj, dtype=np.int64)
-    shock = np.zeros(n_proj)
+    hit = np.empty(n_orgs, dtype=np.bool_)
+    embedded = np.empty(n_proj)
+    total = np.empty(n_proj)
+    count = np.empty(n_proj, dtype=np.int64)
+    shock = np.empty(n_proj)
     cap_share = np.empty(n_orgs)
-    held = np.zeros(n_proj, dtype=np.bool_)
-    quality = np.zeros(n_proj)
-    done = np.zeros(n_proj)
-    consent = np.zeros(n_mem, dtype=np.bool_)
-    trust_delta = np.zeros(n_proj)
-    member_sum = np.zeros(n_mem)
-    member_count = np.zeros(n_mem)
+    held = np.empty(n_proj, dtype=np.bool_)
+    quality = np.empty(n_proj)
+    done = np.empty(n_proj)
+    consent = np.empty(n_mem, dtype=np.bool_)
+    trust_delta = np.empty(n_proj)
+    member_sum = np.empty(n_mem)
+    member_count = np.empty(n_mem)
     scratch = np.empty(max(n_proj, 1))
     reorganisation_trigger = REORGANISED_TRIGGER
     while week <= last_week:
