@@ -55,7 +55,6 @@ RECORD_COLUMNS = ("week", "mean_momentum", "mean_trust", "mean_momentum_all", "m
 S_LEAVE, S_CHAMPION, S_BID, S_ATTEND, S_OBSTACLE_ARRIVAL, S_OBSTACLE_SIZE, S_REFERRAL, S_CONSENT, S_JOIN = range(9)
 STREAM_NAMES = ("LEAVE", "CHAMPION", "BID", "ATTEND", "OBSTACLE_ARRIVAL", "OBSTACLE_SIZE", "REFERRAL", "CONSENT",
                 "JOIN")
-REORGANISED_TRIGGER = 0.5  # the hazard step's _reorganise passes with u = 0 (hit) or 1 (not hit)
 
 
 @njit(cache=True)
@@ -229,7 +228,7 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
     member_sum = np.empty(n_mem)
     member_count = np.empty(n_mem)
     scratch = np.empty(max(n_proj, 1))
-    reorganisation_trigger = REORGANISED_TRIGGER
+    reorganisation_trigger = 0.5  # the hazard _reorganise gives the kernel, with u = 0 when hit and 1 otherwise
     while week <= last_week:
         if phase == 0:
             # --- 1. a pending 'first_stall' intervention due: Python steps this week
