@@ -52,9 +52,9 @@ def load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def timed(clock: Callable[[], float], function: Callable[[], Any]) -> float:
+def timed(clock: Callable[[], float], function: Callable[..., Any], *arguments: Any) -> float:
     start = clock()
-    function()
+    function(*arguments)
     return clock() - start
 
 
@@ -62,17 +62,18 @@ def county(runs: int, clock: Callable[[], float]) -> dict[str, Any]:
     PartnershipModel(rng=0).run_for(COUNTY_WEEKS)  # compiled (or loaded from the cache) before timing
     times: dict[str, list[float]] = {"build": [], "fused": [], "python_glue": [], "reference_twins": []}
     for seed in range(runs):
+        start = clock()
         fused = PartnershipModel(rng=seed)
-        times["build"].append(timed(clock, lambda: PartnershipModel(rng=seed)))
-        times["fused"].append(timed(clock, lambda: fused.run_for(COUNTY_WEEKS)))
+        times["build"].append(clock() - start)
+        times["fused"].append(timed(clock, fused.run_for, COUNTY_WEEKS))
         stepped = PartnershipModel(rng=seed)
-        times["python_glue"].append(timed(clock, lambda: mesa.Model.run_for(stepped, COUNTY_WEEKS)))
+        times["python_glue"].append(timed(clock, mesa.Model.run_for, stepped, COUNTY_WEEKS))
         if summary(fused) != summary(stepped):
             raise RuntimeError(f"seed {seed}: the fused run and the stepped run differ")
         if seed % 3 == 0:
             with reference_kernels():
                 twins = PartnershipModel(rng=seed)
-                times["reference_twins"].append(timed(clock, lambda: twins.run_for(COUNTY_WEEKS)))
+                times["reference_twins"].append(timed(clock, twins.run_for, COUNTY_WEEKS))
     ms = {name: 1000.0 * statistics.median(values) for name, values in times.items()}
     return {"runs": {name: len(values) for name, values in times.items()}, "median_ms": ms,
             "glue_over_fused": ms["python_glue"] / ms["fused"], "twins_over_fused": ms["reference_twins"] / ms["fused"],
@@ -90,8 +91,8 @@ def per_week(n: int, weeks: int, twin_weeks: int, clock: Callable[[], float]) ->
         out["build_s"] = clock() - start
         model.run_for(WARM_UP_WEEKS)
         if how == "fused":
-            week_times = [timed(clock, lambda: model.run_for(1)) for _ in range(weeks)]
-            out["fused_block_ms"] = 1000.0 * timed(clock, lambda: model.run_for(weeks)) / weeks
+            week_times = [timed(clock, model.run_for, 1) for _ in range(weeks)]
+            out["fused_block_ms"] = 1000.0 * timed(clock, model.run_for, weeks) / weeks
         elif how == "python_glue":
             week_times = [timed(clock, model.step) for _ in range(weeks)]
         else:

@@ -382,7 +382,7 @@ class PartnershipModel(mesa.Model):
             float(p["stall_threshold"]), int(p["patience"]), float(p["fairness_tolerance"]),
             p["membership_change_rate"] / WEEKS_PER_YEAR, float(p["embedding_rate"]),
             first, *leavers, *reorganised[:5], reorganisable)
-        carry = np.zeros(2, dtype=np.int64)
+        carry = np.zeros(4, dtype=np.int64)  # the week's departures and awards; joiners, follow-ons due
         week, phase = first, 0
         try:
             while week <= end:
@@ -395,8 +395,10 @@ class PartnershipModel(mesa.Model):
                 week, status, phase = self._drive(week, last, phase, scalars, carry)
                 if status == driver.STOP_MIDWEEK:
                     self.time = float(week)
-                    self._late_joiners(week, self._draw(Stream.JOIN, len(self.projects)))
-                    self._follow_ons(week)
+                    if carry[2]:  # (the two return at once, changing nothing, when nobody qualifies)
+                        self._late_joiners(week, self._draw(Stream.JOIN, len(self.projects)))
+                    if carry[3]:
+                        self._follow_ons(week)
                     phase = 1
                 elif status == driver.STOP_INTERVENTION:
                     self._python_week(week)

@@ -194,7 +194,8 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
     row of ``record`` (one row per week recorded, columns :data:`RECORD_COLUMNS`) and of the series.
 
     ``shock_box[0]`` is the policy shock's extra pressure and ``carry`` the week's (departures, awards)
-    across a mid-week stop; both are updated. Successors' traits come pre-drawn for weeks from
+    across a mid-week stop, then whether a joiner and whether a follow-on may come (at a mid-week stop);
+    both are updated. Successors' traits come pre-drawn for weeks from
     ``drawn_first_week`` (``leave_*``: turnover; ``reorg_*``: reorganisations), as CSR arrays from
     :func:`who_leaves`.
     """
@@ -361,7 +362,12 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
 
             # --- 6. obstacles
             fill_uniform(seed=seed, week=week, stream=streams[S_OBSTACLE_ARRIVAL], out=u_proj)
-            fill_normal(seed=seed, week=week, stream=streams[S_OBSTACLE_SIZE], out=z_proj)
+            arriving = False  # the kernel reads an obstacle's size only where one may arrive (u < rate / 52)
+            for p in range(n_proj):
+                if u_proj[p] < obstacle_rate / 52.0:
+                    arriving = True
+            if arriving:  # else z_proj holds an earlier week's normals, which the kernel does not read
+                fill_normal(seed=seed, week=week, stream=streams[S_OBSTACLE_SIZE], out=z_proj)
             obstacles_arrive_and_resolve(
                 obstacle_rate=obstacle_rate, obstacle_severity=obstacle_severity,
                 risk_aversion_amplifier=risk_aversion_amplifier, catalytic_effect=funding_catalytic_effect,
@@ -391,8 +397,13 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
                 consent[m] = False
             for p in range(n_proj):
                 trust_delta[p] = 0.0
-            fill_uniform(seed=seed, week=week, stream=streams[S_REFERRAL], out=u_mem)
-            fill_normal(seed=seed, week=week, stream=streams[S_CONSENT], out=z_mem)
+            at_gate = False  # the kernel reads referrals and consent noise only at a gate that met this week
+            for p in range(n_proj):
+                if held[p] and stage[p] <= DESIGN_AND_FEASIBILITY and progress[p] >= 1.0:
+                    at_gate = True
+            if at_gate:  # else u_mem and z_mem hold draws the kernel does not read
+                fill_uniform(seed=seed, week=week, stream=streams[S_REFERRAL], out=u_mem)
+                fill_normal(seed=seed, week=week, stream=streams[S_CONSENT], out=z_mem)
             decide_stage_gates(
                 week=week, collaborative_advantage=collaborative_advantage,
                 catalytic_effect=funding_catalytic_effect, catalytic_strength=catalytic_strength,
@@ -434,12 +445,14 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
 
             # --- 12.-13. late joiners and follow-ons change the structure: Python does them
             fill_uniform(seed=seed, week=week, stream=streams[S_JOIN], out=u_proj)
-            structural = False
+            carry[2] = 0  # a project may gain a joiner
+            carry[3] = 0  # a project closed as delivered: a follow-on may start
             for p in range(n_proj):
-                if (u_proj[p] < join_chance and stage[p] <= DESIGN_AND_FEASIBILITY) or (
-                        closed_week[p] == week and stage[p] == DELIVERED):
-                    structural = True
-            if structural:
+                if u_proj[p] < join_chance and stage[p] <= DESIGN_AND_FEASIBILITY:
+                    carry[2] = 1
+                if closed_week[p] == week and stage[p] == DELIVERED:
+                    carry[3] = 1
+            if carry[2] or carry[3]:
                 return week, STOP_MIDWEEK, row
 
         # --- 14. embedding, then the trust the record reads
