@@ -65,6 +65,7 @@ _INT_RECORD_COLUMNS = tuple(i for i, name in enumerate(driver.RECORD_COLUMNS)
 _FUSED_METHODS = ("step", "_draw", "_weekly_rng", "_turnover", "_reorganise", "_shock", "_embeddedness",
                   "_refresh_trust", "_record", "_freeze_closed", "_apply_due_interventions")
 _driver_cache_checked = False
+_SERIES_BUFFER_VALUES = 2**20  # at most about this many values of one series in one buffer of the fused run
 
 
 @dataclass(frozen=True)
@@ -440,6 +441,7 @@ class PartnershipModel(mesa.Model):
         ``last``; returns ``(week, status, phase)`` where it stopped."""
         orgs, proj, mem, rel, pairs = self.orgs, self.projects, self.memberships, self.relationships, self.pairs
         buffers = self._fused_buffers(len(proj), last - week + 1)
+        last = min(last, week + len(buffers["record"]) - buffers["row"] - 1)  # as far as the buffers have room
         watch_any = False
         watched = []
         for i in self.pending:
@@ -472,12 +474,15 @@ class PartnershipModel(mesa.Model):
         return stopped, status, 0
 
     def _fused_buffers(self, width: int, rows: int) -> dict[str, Any]:
-        """The fused run's record buffers with room for ``rows`` more weeks of ``width`` projects (new ones
-        when the number of projects changed or room ran out; rows already written stay until flushed)."""
+        """The fused run's record buffers for weeks of ``width`` projects, with room for ``rows`` more weeks or
+        at least one (new ones when the number of projects changed or room ran out; rows already written stay
+        until flushed). A buffer holds at most about ``_SERIES_BUFFER_VALUES`` series values, so the views the series keep of it
+        pin little memory when the projects change every week (a large region's follow-ons)."""
         buffers = self._fused_records
-        if buffers is not None and buffers["width"] == width and len(buffers["record"]) - buffers["row"] >= rows:
+        if buffers is not None and buffers["width"] == width and len(buffers["record"]) > buffers["row"]:
             return buffers
         self._flush_fused_records()
+        rows = max(1, min(rows, _SERIES_BUFFER_VALUES // max(1, width))) if self.record_series else rows
         series = (rows, width) if self.record_series else (0, 0)
         buffers = {"width": width, "row": 0, "flushed": 0, "record": np.empty((rows, len(driver.RECORD_COLUMNS))),
                    "momentum": np.empty(series), "trust_mean": np.empty(series),

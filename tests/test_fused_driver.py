@@ -209,6 +209,14 @@ def test_without_series_and_mixing_fused_runs_with_steps(driven_weeks: list[int]
     assert sum(driven_weeks) >= 300
 
 
+def test_small_record_buffers_give_the_same_run(driven_weeks: list[int], monkeypatch) -> None:
+    """Buffers of a few weeks (as a large region's are, in proportion): the driver stops when one is full."""
+    monkeypatch.setattr(model_module, "_SERIES_BUFFER_VALUES", 25)
+    fused, _ = compare(lambda: PartnershipModel(rng=35, membership_change_rate=2.0, follow_on_chance=1.0), 156,
+                       driven_weeks)
+    assert len(driven_weeks) > 156 // 3 and max(driven_weeks) <= 2
+
+
 def test_run_one_takes_the_fused_path_and_gives_the_stepped_tables(driven_weeks: list[int]) -> None:
     fused = run_one(seed=41, weeks=104)
     assert sum(driven_weeks) >= 100
