@@ -86,9 +86,7 @@ def per_week(n: int, weeks: int, twin_weeks: int, clock: Callable[[], float]) ->
     out: dict[str, Any] = {"organisations": n}
     spec = synthetic_region(n, n // 10)
     for how in ("fused", "python_glue", "reference_twins"):
-        start = clock()
         model = PartnershipModel(spec, rng=20261202, record_series=False)
-        out["build_s"] = clock() - start
         model.run_for(WARM_UP_WEEKS)
         if how == "fused":
             week_times = [timed(clock, model.run_for, 1) for _ in range(weeks)]
@@ -137,7 +135,7 @@ def main() -> None:
         print(f"{s['organisations']:,} organisations ({s['projects']:,} projects, {s['memberships']:,} memberships, "
               f"{s['pairs']:,} pairs), per week: fused {s['fused_ms']:.2f} ms (in a block: {s['fused_block_ms']:.2f}), "
               f"Python glue {s['python_glue_ms']:.2f} ms ({s['glue_over_fused']:.1f}x), twins "
-              f"{s['reference_twins_ms']:.1f} ms ({s['twins_over_fused']:.0f}x); build {s['build_s']:.1f} s")
+              f"{s['reference_twins_ms']:.1f} ms ({s['twins_over_fused']:.0f}x)")
     print(f"{results['load_after']} (after)")
 
 
