@@ -184,6 +184,8 @@ def test_parameters_far_from_their_defaults_run_the_same(parameters: dict[str, A
     if parameters.get("follow_on_chance") == 1.0:
         assert len(fused.projects) > fused.n_initial_projects + 3  # follow-ons started mid-run
         assert (fused.memberships.joined > 0).sum() > 5  # late joiners
+    if parameters.get("patience") == 5:  # every project abandoned: the means over open projects are NaN
+        assert math.isnan(fused.datacollector.model_vars["mean_momentum"][-1])
 
 
 class Stepped(PartnershipModel):
@@ -287,3 +289,21 @@ def test_the_driver_is_used_only_with_the_compiled_kernels() -> None:
         assert not model._fused_ready(10)
     assert model._fused_ready(10)
     assert model_module._COMPILED_KERNELS.keys() == set(model_module.k.__all__)
+
+
+def test_a_changed_kernel_module_drops_the_cached_driver(monkeypatch, tmp_path) -> None:
+    """Numba's cache sees only the driver's own file: a new fingerprint of the kernels flushes its cache."""
+    flushed: list[str] = []
+    functions = (driver.run_weeks, driver.who_leaves, driver.pairwise_sum, driver._block_sum, driver._mean_over_open,
+                 driver._refresh_trust)
+    for function in functions:
+        monkeypatch.setattr(function._cache, "flush", lambda name=function.__name__: flushed.append(name))
+        monkeypatch.setattr(function._cache, "_cache_path", str(tmp_path))
+    monkeypatch.setattr(driver, "kernels_fingerprint", lambda: "one")
+    driver.refresh_cache()
+    assert len(flushed) == len(functions) and (tmp_path / "driver.kernels-fingerprint").read_text() == "one"
+    driver.refresh_cache()
+    assert len(flushed) == len(functions)  # the same kernels: the cache stays
+    monkeypatch.setattr(driver, "kernels_fingerprint", lambda: "two")
+    driver.refresh_cache()
+    assert len(flushed) == 2 * len(functions)
