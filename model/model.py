@@ -59,8 +59,9 @@ _COMPILED_KERNELS = {name: getattr(k, name) for name in k.__all__}
 _DRIVER_STREAMS = np.array([int(Stream[name]) for name in driver.STREAM_NAMES], dtype=np.int64)
 if driver.RECORD_COLUMNS != tuple(WEEKLY_REPORTERS):
     raise ImportError("model.kernels.driver.RECORD_COLUMNS must list model.records.WEEKLY_REPORTERS in order")
-_INT_RECORD_COLUMNS = tuple(i for i, name in enumerate(driver.RECORD_COLUMNS)
-                            if name == "week" or name.endswith("_projects") or name in ("representatives_left", "awards"))
+#: columns whose reporters return an int (the others return floats): the record array holds them as floats
+_INT_RECORD_COLUMNS = tuple(i for i, reporter in enumerate(WEEKLY_REPORTERS.values())
+                            if reporter.__annotations__["return"] in ("int", int))
 # methods the fused run stands for: a subclass that overrides one steps in Python
 _FUSED_METHODS = ("step", "_draw", "_weekly_rng", "_turnover", "_reorganise", "_shock", "_embeddedness",
                   "_refresh_trust", "_record", "_freeze_closed", "_apply_due_interventions")
@@ -382,7 +383,7 @@ class PartnershipModel(mesa.Model):
             float(p["manager_cost"]), float(p["momentum_rate"]), float(p["collaborative_advantage"]),
             float(p["stall_threshold"]), int(p["patience"]), float(p["fairness_tolerance"]),
             p["membership_change_rate"] / WEEKS_PER_YEAR, float(p["embedding_rate"]),
-            first, *leavers, *reorganised[:5], reorganisable)
+            first, *leavers, *reorganised, reorganisable)
         carry = np.zeros(4, dtype=np.int64)  # the week's departures and awards; joiners, follow-ons due
         week, phase = first, 0
         try:
