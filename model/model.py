@@ -97,7 +97,13 @@ class PartnershipModel(mesa.Model):
     Parameter values in force (``params``, and the fields of ``scenario``): the registry's defaults,
     then the region file's ``[parameters]``, then the scenario's and the keywords' values. The weekly
     record is ``datacollector`` (:mod:`model.records`).
+
+    ``run_for`` and ``run_until`` run whole weeks in the compiled driver (:mod:`model.kernels.driver`),
+    bit for bit the same run as stepping; set ``fused_run = False`` (on the model or a subclass) to have
+    them step week by week through Mesa's event loop instead.
     """
+
+    fused_run: bool = True
 
     def __init__(self, region: str | Path | RegionSpec = "county", *, rng: Any = None,
                  scenario: Scenario | None = None, interventions: Iterable[Intervention] = (),
@@ -325,7 +331,7 @@ class PartnershipModel(mesa.Model):
             super().run_until(end_time)
 
     def _fused_ready(self, duration: float | int) -> bool:
-        if isinstance(duration, bool) or not isinstance(duration, (int, float, np.integer, np.floating)):
+        if not self.fused_run or isinstance(duration, bool) or not isinstance(duration, (int, float, np.integer, np.floating)):
             return False
         if not (float(duration).is_integer() and duration >= 1 and float(self.time).is_integer()):
             return False

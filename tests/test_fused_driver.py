@@ -289,6 +289,8 @@ def test_the_driver_is_used_only_with_the_compiled_kernels() -> None:
         assert not model._fused_ready(10)
     assert model._fused_ready(10)
     assert model_module._COMPILED_KERNELS.keys() == set(model_module.k.__all__)
+    model.fused_run = False
+    assert not model._fused_ready(10)
 
 
 def test_a_changed_kernel_module_drops_the_cached_driver(monkeypatch, tmp_path) -> None:
