@@ -118,12 +118,18 @@ def run(
 ) -> None:
     """Run one simulation and print (or write) its outcomes."""
     from partnerships.experiments.provenance import versions
+    from partnerships.model.interventions import week_allowed
     from partnerships.model.parameters import parse_assignment
     from partnerships.model.run import run_one
     from partnerships.model.scenarios import load_region
 
     overrides = dict(parse_assignment(text) for text in (set_ or []))
     spec = load_region(scenario)
+    for i in spec.interventions:
+        allowed = week_allowed(i.week, weeks)
+        if allowed is not None:
+            raise UserError(f"scenario {spec.name!r}: intervention {i.action!r} week = {i.week}: allowed {allowed}, "
+                            f"or --weeks {i.week} or more")
     if out is not None:
         check_writable(out)
     result = run_one({**spec.parameters, **overrides}, seed=seed, weeks=weeks, region=spec,

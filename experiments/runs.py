@@ -13,7 +13,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import functools
 import hashlib
-import math
 import os
 import signal
 import socket
@@ -201,12 +200,13 @@ def _execute(store: Store, specs: list[RunSpec], tables: tuple[str, ...], manife
 def check_specs(specs: Sequence[RunSpec]) -> None:
     """Refuse, before anything runs or is written, a spec that ``partnerships run`` would refuse: an
     intervention naming a project or organisation the region does not have, an unknown action or
-    condition, an amount that is not a finite number (each distinct region and interventions once)."""
-    from partnerships.model.interventions import ACTIONS, CONDITIONS
+    condition, an amount outside the action's range, a week after the run's last (each distinct region,
+    interventions and weeks once)."""
+    from partnerships.model.interventions import ACTIONS, CONDITIONS, amount_allowed, week_allowed
 
-    seen: set[tuple[int, tuple]] = set()
+    seen: set[tuple[int, tuple, int]] = set()
     for spec in specs:
-        key = (id(spec.region), spec.interventions)
+        key = (id(spec.region), spec.interventions, spec.weeks)
         if key in seen:
             continue
         seen.add(key)
@@ -221,8 +221,12 @@ def check_specs(specs: Sequence[RunSpec]) -> None:
                 raise UserError(f"{where}: project = {i.project}: allowed 0 to {region.n_projects - 1}")
             if i.organisation is not None and not 0 <= i.organisation < region.n_organisations:
                 raise UserError(f"{where}: organisation = {i.organisation}: allowed 0 to {region.n_organisations - 1}")
-            if i.amount is not None and not (isinstance(i.amount, int | float) and math.isfinite(i.amount)):
-                raise UserError(f"{where}: amount = {i.amount}: allowed a finite number")
+            allowed = amount_allowed(i.action, i.amount)
+            if allowed is not None:
+                raise UserError(f"{where}: amount = {i.amount}: allowed {allowed}")
+            allowed = week_allowed(i.week, spec.weeks)
+            if allowed is not None:
+                raise UserError(f"{where}: week = {i.week}: allowed {allowed}")
 
 
 def _check_same_inputs(store: Store, runs: pd.DataFrame, specs: Sequence[RunSpec]) -> None:

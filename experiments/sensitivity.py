@@ -568,7 +568,10 @@ def run_file(path: Path, out: Path | None = None, *, workers: int | None = None,
     from partnerships.experiments.output import check_writable
     from partnerships.experiments.store import Store
 
+    from partnerships.experiments.runs import check_specs
+
     study = load_study(path)
+    check_specs(point_specs(study, [{}], PHASES[0], 1))  # what run would refuse, before the progress display starts
     out = Path(out) if out is not None else Path("results") / study.name
     check_writable(out)
     first = out / PHASES[0 if study.method != "sobol" else 1]
