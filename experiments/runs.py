@@ -11,6 +11,7 @@ between runs.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import functools
 import hashlib
 import os
@@ -194,7 +195,58 @@ def _execute(store: Store, specs: list[RunSpec], tables: tuple[str, ...], manife
     final = store.scan(repair=True)
     runs = _run_table(final.runs, {s.run_id for s in specs})
     store.consolidate(runs, final.part_of, tables)
+    for log in _LOGS:
+        log.add(store.root, runs)
     return runs
+
+
+# --- what the runs of a whole study came to ---------------------------------------------------------
+class RunLog:
+    """The outcome (``run_id``, ``status``, ``error``) of every run table :func:`execute` returned while the log
+    was open (see :func:`run_log`): the last table of each results folder, so a folder executed twice counts once."""
+
+    def __init__(self) -> None:
+        self.tables: dict[Path, pd.DataFrame] = {}
+
+    def add(self, folder: Path, runs: pd.DataFrame) -> None:
+        self.tables[Path(folder).resolve()] = runs[["run_id", "status", "error"]]
+
+    def runs(self) -> pd.DataFrame:
+        """Every logged run's status and error (an empty table if none was logged)."""
+        frames = list(self.tables.values())
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"status": [], "error": []})
+
+
+_LOGS: list[RunLog] = []
+
+
+@contextlib.contextmanager
+def run_log() -> Iterator[RunLog]:
+    """Log the run tables of every :func:`execute` in this process inside the ``with`` block, for a study made of
+    several executions (sensitivity phases, validation folders, calibration batches) to say what failed."""
+    log = RunLog()
+    _LOGS.append(log)
+    try:
+        yield log
+    finally:
+        _LOGS.remove(log)
+
+
+def failure_summary(runs: pd.DataFrame, where: str = "runs.parquet") -> str | None:
+    """One line saying how many runs failed and the commonest error, or None if every run is 'ok'.
+
+    ``runs`` holds at least ``status`` and ``error``; ``where`` says where the failed runs are stored.
+    """
+    failed = runs[runs["status"] != "ok"]
+    if failed.empty:
+        return None
+    counts = failed["error"].fillna("").value_counts()
+    top, n = str(counts.index[0]), int(counts.iloc[0])
+    if len(top) > 160:
+        top = top[:157] + "..."
+    others = f"; {len(counts) - 1} other errors" if len(counts) > 1 else ""
+    return (f"{len(failed)} of {len(runs)} runs failed in the model ({n} with {top}{others}); they are stored with "
+            f"their error in {where}: fix the cause, then run again with --retry-failed")
 
 
 def check_specs(specs: Sequence[RunSpec]) -> None:
