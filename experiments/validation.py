@@ -518,6 +518,9 @@ def evaluate(check: Check, values: pd.Series, settings: Settings) -> CheckResult
     half = half_width(values.to_numpy(dtype=float), settings.confidence) if n > 1 else math.inf
     low, high = mean - half, mean + half
     tol = settings.tolerance(check)
+    if n == 0:
+        return CheckResult(check, n, mean, low, high, False, "no estimate: no replication has every measure of the "
+                           "check defined (failed runs, or a measure undefined in every run)", tol)
     if check.expect == "level":
         passed = bool(abs(mean - check.target) <= tol)
         reason = (f"{mean:.3f} is {'within' if passed else 'outside'} {check.target:g} ± {tol:.3g}")

@@ -436,3 +436,133 @@ def test_killing_the_sweep_parent_takes_its_pool_workers_with_it(tmp_path):
             if _alive(pid):
                 with __import__("contextlib").suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
+
+
+# --- 5. failures in sensitivity, validate and calibrate (as in sweep) ---------------------------------
+SENSITIVITY = """method = "sobol"
+weeks = 10
+parameters = ["meeting_discipline", "leader_turnover"]
+outcomes = ["delivered_share"]
+[sobol]
+n = 4
+"""
+
+
+def _breaking(monkeypatch, fails):
+    """Make the model raise for the runs ``fails(parameters, seed)`` picks; return the undo."""
+    import partnerships.model.run as model_run
+
+    real = model_run.run_one
+
+    def broken(parameters, **kwargs):
+        if fails(parameters, kwargs.get("seed", 0)):
+            raise ZeroDivisionError("a bug in the model")
+        return real(parameters, **kwargs)
+
+    monkeypatch.setattr(model_run, "run_one", broken)
+    return lambda: monkeypatch.setattr(model_run, "run_one", real)
+
+
+def _failure_line(result) -> str:
+    assert isinstance(result.exception, SystemExit), repr(result.exception)  # exit 1 said, not a crash
+    errors = [x for x in result.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in result.output, result.output
+    return errors[0]
+
+
+def test_sensitivity_with_failed_runs_exits_1_in_one_line_and_retry_failed_redoes_them(tmp_path, monkeypatch):
+    study = write(tmp_path, "study.toml", SENSITIVITY)
+    args = ["sensitivity", str(study), "--workers", "1", "--no-pdf"]
+    reference = runner.invoke(app, [*args, "--out", str(tmp_path / "reference")])
+    assert reference.exit_code == 0, reference.output
+    fix = _breaking(monkeypatch, lambda parameters, seed: parameters.get("meeting_discipline", 0) > 0.5)
+    out = str(tmp_path / "out")
+    first = runner.invoke(app, [*args, "--out", out])
+    assert first.exit_code == 1, first.output
+    line = _failure_line(first)
+    assert " of 96 runs failed in the model (" in line and "ZeroDivisionError: a bug in the model" in line
+    assert "--retry-failed" in line and "sobol" not in line.split("(")[0]
+    assert (tmp_path / "out" / "report.html").exists()  # the report is written (its warnings say so), then exit 1
+    fix()
+    assert runner.invoke(app, [*args, "--out", out]).exit_code == 1  # not redone unless asked
+    retried = runner.invoke(app, [*args, "--out", out, "--retry-failed"])
+    assert retried.exit_code == 0, retried.output
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "sobol" / "runs.parquet"),
+                                  pd.read_parquet(tmp_path / "reference" / "sobol" / "runs.parquet"))
+    assert (tmp_path / "out" / "sobol_indices.csv").read_bytes() == \
+        (tmp_path / "reference" / "sobol_indices.csv").read_bytes()
+
+
+def test_sensitivity_runs_lost_with_the_cluster_exit_130_and_are_redone_on_resume(tmp_path, monkeypatch):
+    study = write(tmp_path, "study.toml", SENSITIVITY)
+    args = ["sensitivity", str(study), "--no-pdf"]
+    reference = runner.invoke(app, [*args, "--workers", "1", "--out", str(tmp_path / "reference")])
+    assert reference.exit_code == 0, reference.output
+    error = _errors()[1]  # asyncio.CancelledError, what a lost Dask client raises
+    monkeypatch.setattr(runs_module, "_dask_executor", lambda address: (_FlakyCluster(10, error), 1, lambda: None))
+    monkeypatch.setattr(runs_module, "_chunks", lambda specs, workers: ([s] for s in specs))
+    out = str(tmp_path / "out")
+    lost = runner.invoke(app, [*args, "--scheduler", "tcp://fake:1", "--out", out])
+    assert lost.exit_code == 130, lost.output
+    assert "86 runs were lost with their worker or cluster" in lost.stderr
+    stored = Store(tmp_path / "out" / "sobol").scan().runs
+    assert len(stored) == 10 and stored["status"].eq("ok").all()
+    monkeypatch.undo()
+    again = runner.invoke(app, [*args, "--workers", "1", "--out", out])
+    assert again.exit_code == 0, again.output
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "sobol" / "runs.parquet"),
+                                  pd.read_parquet(tmp_path / "reference" / "sobol" / "runs.parquet"))
+
+
+def _tiny_validation(monkeypatch):
+    import functools
+
+    from partnerships.experiments import validation as v
+
+    monkeypatch.setattr(v.Settings, "for_mode", classmethod(
+        lambda cls, quick, base_seed=20261126: cls(pilot=3, max_replications=3, quick=True, weeks=12)))
+    monkeypatch.setattr(v, "validate_patterns", functools.partial(v.validate_patterns, checks=v.CHECKS[:1]))
+    return v
+
+
+def test_validate_with_failed_runs_exits_1_in_one_line_and_retry_failed_redoes_them(tmp_path, monkeypatch):
+    v = _tiny_validation(monkeypatch)
+    args = ["validate", "--quick", "--no-curves", "--no-pdf", "--workers", "1"]
+    reference = runner.invoke(app, [*args, "--out", str(tmp_path / "reference")])
+    assert "failed in the model" not in reference.output, reference.output
+    fix = _breaking(monkeypatch, lambda parameters, seed: parameters.get("champion_share") == 0.0)
+    out = tmp_path / "out"
+    first = runner.invoke(app, [*args, "--out", str(out)])
+    assert first.exit_code == 1, first.output
+    line = _failure_line(first)
+    assert line.startswith("error: 3 of 6 runs failed in the model (3 with ZeroDivisionError: a bug in the model")
+    assert "--retry-failed" in line
+    fix()
+    retried = runner.invoke(app, [*args, "--out", str(out), "--retry-failed"])
+    assert "failed in the model" not in retried.output, retried.output
+    assert retried.exit_code == reference.exit_code
+    mine, theirs = (v.runs_folder(folder, True) / "summary" / "runs.parquet" for folder in (out, tmp_path / "reference"))
+    pd.testing.assert_frame_equal(pd.read_parquet(mine), pd.read_parquet(theirs))
+
+
+def test_calibrate_with_failed_runs_exits_1_in_one_line_and_retry_failed_gives_the_clean_posterior(tmp_path,
+                                                                                                   monkeypatch):
+    from test_calibration import tiny_study
+
+    study = tiny_study(tmp_path, max_runs=60)
+    args = ["calibrate", str(study), "--workers", "1"]
+    reference = runner.invoke(app, [*args, "--out", str(tmp_path / "reference")])
+    assert reference.exit_code == 0, reference.output
+    fix = _breaking(monkeypatch, lambda parameters, seed: seed % 4 == 0)
+    out = tmp_path / "out"
+    first = runner.invoke(app, [*args, "--out", str(out)])
+    assert first.exit_code == 1, first.output
+    line = _failure_line(first)
+    assert " runs failed in the model (" in line and "ZeroDivisionError: a bug in the model" in line
+    assert "simulations" in line and "--retry-failed" in line
+    fix()
+    assert runner.invoke(app, [*args, "--out", str(out)]).exit_code == 1  # not redone unless asked
+    retried = runner.invoke(app, [*args, "--out", str(out), "--retry-failed"])
+    assert retried.exit_code == 0, retried.output
+    for table in ("posterior.parquet", "predictive.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / table), pd.read_parquet(tmp_path / "reference" / table))
