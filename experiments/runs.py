@@ -365,7 +365,7 @@ def _describe(err: BaseException) -> str:
         text = str(err)
     except Exception:  # noqa: BLE001 - e.g. a KilledWorker built without a worker
         text = ""
-    return f"{type(err).__name__}: {text}".replace("\n", " ")[:200]
+    return (f"{type(err).__name__}: {text}" if text.strip() else type(err).__name__).replace("\n", " ")[:200]
 
 
 def _results(todo: list[RunSpec], workers: int | None, cluster,
@@ -413,15 +413,31 @@ def _cancel_all() -> None:
 
 
 def _dask_executor(address: str):
+    """(executor, workers, close) of the Dask scheduler at ``address``. While it is open, the Dask client's own
+    error log is quiet: a cluster that goes away is told in one line by :func:`execute` (its runs were lost),
+    not by the client's tracebacks of its attempts to reconnect."""
+    import logging
+
     from dask.distributed import Client
 
+    log = logging.getLogger("distributed.client")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
     try:
         client = Client(address, timeout="10s")
     except Exception as err:  # noqa: BLE001 - OSError, TimeoutError, ValueError, or a malformed address's own error
+        log.setLevel(level)
         raise UserError(f"--scheduler '{address}' cannot be reached ({_describe(err)}): allowed the address of a running "
                         "Dask scheduler, such as tcp://127.0.0.1:8786") from None
     n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
-    return client.get_executor(pure=False, retries=DASK_RETRIES), n_workers, client.close
+
+    def close() -> None:
+        try:
+            client.close()
+        finally:
+            log.setLevel(level)
+
+    return client.get_executor(pure=False, retries=DASK_RETRIES), n_workers, close
 
 
 class _Writer:

@@ -632,3 +632,81 @@ def test_the_readme_quotes_the_size_limits_of_the_code():
     for organisations, projects in ((MAX_ORGANISATIONS + 1, 10), (20, MAX_PROJECTS + 1)):
         with pytest.raises(InputError, match="allowed a whole number from"):
             synthetic_region(organisations, projects)
+
+
+# --- 8. a real Dask scheduler killed mid-sweep ---------------------------------------------------------
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+CLUSTER = """
+import sys, time
+from distributed import LocalCluster
+cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", scheduler_port=0,
+                       dashboard_address=None)
+print(cluster.scheduler_address, flush=True)
+time.sleep(600)
+"""
+
+
+PARTNERSHIPS = str(Path(sys.executable).with_name("partnerships"))  # the command line, installed beside Python
+
+
+def _start_cluster() -> tuple[subprocess.Popen, str]:
+    """A LocalCluster (scheduler in the child's main process, one worker process) in its own session."""
+    child = subprocess.Popen([sys.executable, "-c", CLUSTER], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    address = child.stdout.readline().strip()
+    assert address.startswith("tcp://127.0.0.1:"), address
+    return child, address
+
+
+def _end(child: subprocess.Popen) -> None:
+    """SIGKILL the cluster's whole session (its scheduler and worker processes), ours alone."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    child.wait(timeout=10)
+
+
+def _cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([PARTNERSHIPS, *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_a_sweep_on_a_dask_scheduler_killed_partway_resumes_on_a_fresh_cluster_to_the_identical_table(tmp_path):
+    """Real processes: the scheduler is SIGKILLed once the sweep has stored a part; its lost runs are not stored
+    as failed, the sweep stops with 130, and a fresh cluster finishes it to the table of an uninterrupted run."""
+    write(tmp_path, "mine.toml", SCENARIO)
+    experiment = write(tmp_path, "exp.toml", EXPERIMENT.replace("weeks = 12", "weeks = 2600")
+                       .replace("replications = 2", "replications = 10").replace(
+                           'scenario = "mine.toml"', 'scenario = "mine.toml"\noutputs = ["runs", "model_weekly"]'))
+    reference = _cli("sweep", str(experiment), "--out", str(tmp_path / "reference"), "--workers", "1")
+    assert reference.returncode == 0, reference.stderr
+    out = tmp_path / "out"
+    first, address = _start_cluster()
+    try:
+        sweep = subprocess.Popen([PARTNERSHIPS, "sweep", str(experiment),
+                                  "--out", str(out), "--scheduler", address], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not list((out / "runs").glob("*.parquet")) and sweep.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(first.pid, signal.SIGKILL)  # the scheduler (the cluster's main process) only
+        _, stderr = sweep.communicate(timeout=60)
+    finally:
+        _end(first)
+    assert sweep.returncode == 130, stderr
+    assert "were lost with their worker or cluster" in stderr and "Traceback" not in stderr, stderr
+    stored = Store(out).scan().runs
+    assert 0 < len(stored) < 20 and stored["status"].eq("ok").all()  # partway, nothing stored as 'failed'
+    second, address = _start_cluster()
+    try:
+        resumed = _cli("sweep", str(experiment), "--out", str(out), "--scheduler", address)
+    finally:
+        _end(second)
+    assert resumed.returncode == 0, resumed.stderr
+    assert (out / "runs.parquet").read_bytes() == (tmp_path / "reference" / "runs.parquet").read_bytes()
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "model_weekly.parquet"),
+                                  pd.read_parquet(tmp_path / "reference" / "model_weekly.parquet"))
