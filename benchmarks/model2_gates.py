@@ -24,7 +24,7 @@ import json
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import numpy as np
 
@@ -94,7 +94,7 @@ def main() -> None:
     seeds = int(args[0]) if args else 200
     started, load = time.time(), os.getloadavg()[0]
     out: dict = {"seeds": seeds, "weeks": DEFAULT_WEEKS,
-                 "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "load_at_start": round(load, 1)}
+                 "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "load_at_start": round(load, 1)}
     for name, overrides in VARIANTS.items():
         rows = [one(seed, overrides) for seed in range(seeds)]
         result: dict = {}

@@ -14,14 +14,15 @@ def deliberate_aims(deliberation_rate, held, quality, stage, lead, lead_decides,
     projects deliberated.
 
     Each membership holds an aim, a position in [0, 1] (what it wants the project to be). At a meeting of a
-    project in stage agreeing goals, the room's view is the weighted mean of its active members' aims: weighted
-    by contribution (money, sponsorship and officer time: power) under a lead who decides and is still a member
-    (equally while no one has contributed), equally (deliberation among equals) otherwise. Each active member who attended moves its aim
-    ``min(1, deliberation_rate * quality * trust)`` of the way to that view, where ``quality`` is the meeting's
-    quality and ``trust`` its mean trust with its co-members: partners persuaded in a good meeting among people
-    they trust (Choi and Robertson 2014: deliberation builds shared understanding). Then the project's agreed aim
-    is set: the lead's aim, after it moved, under a lead who decides (the powerful partner's position), the equal-weighted mean of
-    the active members' aims under consensus (the deliberated position). With no active member nothing changes.
+    project in stage agreeing goals, the room's view is the weighted mean of its active members' aims: weighted by
+    contribution (money, sponsorship and officer time: power) under a lead who decides and is still a member
+    (equally while no one has contributed), equally (deliberation among equals) otherwise. Each active member who
+    attended moves its aim ``min(1, deliberation_rate * quality * trust)`` of the way to that view, where
+    ``quality`` is the meeting's quality and ``trust`` its mean trust with its co-members: partners persuaded in a
+    good meeting among people they trust (Choi and Robertson 2014: deliberation builds shared understanding). Then
+    the project's agreed aim is set: the lead's aim, after it moved, under a lead who decides (the powerful
+    partner's position), the equal-weighted mean of the active members' aims under consensus (the deliberated
+    position). With no active member nothing changes.
     """
     n_projects = stage.shape[0]
     deliberating = np.zeros(n_projects, dtype=np.bool_)

@@ -22,8 +22,8 @@ def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, p
     proportion to contribution; a member values its share at its fit with the agreed aim, ``max(0, 1 -
     misalignment_weight * |aim - agreed_aim|)`` (1 while ``agreed_aim`` is NaN): the delivered project is what the
     partners agreed, worth less to a partner who wanted something else (Choi and Robertson 2014: a decision's
-    acceptability to each stakeholder falls with its distance from what that stakeholder prefers). A member whose share of benefits falls
-    below ``(1 - fairness_tolerance)`` times its share of contributions loses ``0.02 * (1 -
+    acceptability to each stakeholder falls with its distance from what that stakeholder prefers). A member
+    whose share of benefits falls below ``(1 - fairness_tolerance)`` times its share of contributions loses ``0.02 * (1 -
     selflessness)`` commitment a week. After ``BENEFIT_PERIOD`` weeks the project closes as delivered.
     When a project closes, ``net_benefit_spread[p]`` is the standard deviation over its active members of
     (benefit share - contribution share): 0 when everyone's benefits match their contributions (how evenly

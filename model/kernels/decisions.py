@@ -42,8 +42,9 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
     (0.5 + 0.5 momentum) * BENEFIT_PERIOD`` £k (what :func:`realise_benefits` would pay over the benefit
     period at today's momentum) times its benefit share (equal, or its contribution share if the project is
     equitable) times its fit with the agreed aim, ``max(0, 1 - misalignment_weight * |aim - agreed_aim|)`` (1
-    while no aim is agreed, ``agreed_aim`` NaN; :func:`deliberate_aims`), plus ``selflessness`` times the others' mean expected benefit; the cost is the
-    remaining stages' work ``work_cost * ambition * (DELIVERY - stage)``, less half the funded share (award
+    while no aim is agreed, ``agreed_aim`` NaN; :func:`deliberate_aims`), plus ``selflessness`` times the
+    others' mean expected benefit; the cost is the remaining stages' work ``work_cost * ambition * (DELIVERY -
+    stage)``, less half the funded share (award
     money and pooled funds over that, at most 1), split equally over the members.
     Contributions count pooled money and sponsorship as well as officer time (they start at the member's
     pooled money, plus the sponsor's stake). Perceived risk is ``(1 - trust) *
