@@ -1,6 +1,6 @@
 """Gate statistics the ODD quotes (section 7.4): how often gates pass, are refused or deferred, by decision rule.
 
-Usage: python benchmarks/model2_gates.py [SEEDS] [--json] . Each seed runs the default county for five years
+Usage: python benchmarks/model2_gates.py [SEEDS] [--json] [--traits] . Each seed runs the default county for five years
 (260 weeks) in the variants below, on common seeds:
 
 - ``default``: the default mix of rules (``lead_decides_share`` 0.3); gate events are counted by each
@@ -15,7 +15,11 @@ A gate *event* is a pass, a refusal or a deferral (a referral home, decided at a
 deferrals over all events. Outcomes are the run summary's (``model.outcomes.summary``), means over seeds;
 ``net_benefit_spread`` over the seeds where a starting project closed after delivery. Gate events are counted
 by wrapping the compiled gate kernel: the counts come from the state it changes (stage advanced, refusal counted,
-``deferred_until`` set), split by ``lead_decides``.
+``deferred_until`` set), split by ``lead_decides``. ``refused_projects`` is the share of first projects (default
+variant) with at least one refusal, ``refusals_per_refused`` their mean number of refusals.
+
+``--traits`` adds consent's dependence on traits (``TRAIT_SEEDS`` seeds each): the refusal share and the delivered
+share at the settings of ``TRAITS``.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ VARIANTS = {
 OUTCOMES = ("delivered_share", "restricted_mean_weeks_to_delivery", "median_weeks_to_delivery", "net_benefit_spread",
             "working_well_share", "not_working_share", "benefit_cost_ratio")
 RULES = ("consensus", "lead_decides")
+TRAITS = {"selflessness_mean": (0.0, 0.3, 0.8), "risk_appetite_mean": (0.0, 0.25, 0.8), "sector_trust_gap": (0.0, 0.4)}
+TRAIT_SEEDS = 30
 KERNEL = k.decide_stage_gates
 
 
@@ -74,6 +80,8 @@ def one(seed: int, overrides: dict) -> dict:
     first = model.projects.lead_decides[:model.n_initial_projects]
     delivered = model.projects.delivered_week[:model.n_initial_projects] >= 0
     row = {f: s[f] for f in OUTCOMES}
+    refusals = model.projects.gate_refusals[:model.n_initial_projects]
+    row["refused_projects"], row["refusals"] = int((refusals > 0).sum()), int(refusals.sum())
     for rule, mask in (("consensus", ~first), ("lead_decides", first)):
         row[f"{rule}_gates"] = counts[rule].tolist()
         row[f"{rule}_first_projects"] = int(mask.sum())
@@ -111,7 +119,21 @@ def main() -> None:
                             "delivered_share": round(sum(r[f"{rule}_delivered"] for r in rows) / n_first, 4)
                             if n_first else None}
         result["all"] = shares(total)
+        refused_projects = sum(r["refused_projects"] for r in rows)
+        result["refused_projects"] = round(refused_projects / sum(r[f"{rule}_first_projects"] for r in rows
+                                                                  for rule in RULES), 4)
+        result["refusals_per_refused"] = round(sum(r["refusals"] for r in rows) / refused_projects, 2) \
+            if refused_projects else None
         out[name] = result
+    if "--traits" in sys.argv:
+        out["traits"] = {}
+        for trait, values in TRAITS.items():
+            for value in values:
+                rows = [one(seed, {trait: value}) for seed in range(TRAIT_SEEDS)]
+                events = np.sum([np.add(r["consensus_gates"], r["lead_decides_gates"]) for r in rows], axis=0)
+                out["traits"][f"{trait}={value:g}"] = {
+                    "refused_share": shares(events)["refused_share"],
+                    "delivered_share": round(float(np.mean([r["delivered_share"] for r in rows])), 4)}
     out["seconds"] = round(time.time() - started, 1)
     out["load_at_end"] = round(os.getloadavg()[0], 1)
     if "--json" in sys.argv:
@@ -122,7 +144,8 @@ def main() -> None:
     for name in VARIANTS:
         r = out[name]
         print(f"\n{name}: delivered {r['delivered_share']}, restricted mean weeks {r['restricted_mean_weeks_to_delivery']}, "
-              f"median weeks (delivered) {r['median_weeks_to_delivery']}, net_benefit_spread {r['net_benefit_spread']}")
+              f"median weeks (delivered) {r['median_weeks_to_delivery']}, net_benefit_spread {r['net_benefit_spread']}, "
+              f"first projects refused at least once {r['refused_projects']} ({r['refusals_per_refused']} refusals each)")
         for rule in (*RULES, "all"):
             g = r[rule]
             if g["passed"] + g["refused"] + g["deferred"] == 0:
@@ -130,6 +153,8 @@ def main() -> None:
             extra = f", first projects {g['first_projects']} delivered {g['delivered_share']}" if rule != "all" else ""
             print(f"  {rule:>12}: passed {g['passed']}, refused {g['refused']} ({g['refused_share']:.1%} of decisions), "
                   f"deferred {g['deferred']} ({g['deferred_share']:.1%} of events){extra}")
+    for setting, t in out.get("traits", {}).items():
+        print(f"  {setting}: refused {t['refused_share']:.1%} of decisions, delivered {t['delivered_share']}")
     print("\n" + json.dumps(out))
 
 
