@@ -8,7 +8,8 @@ Usage: python benchmarks/model2_gates.py [SEEDS] [--json] [--traits] . Each seed
 - ``consensus`` / ``lead_decides``: every project by consensus (``lead_decides_share`` 0), then every project
   led (1), the paired comparison of validation check 10;
 - ``*_aligned``: the same two with ``misalignment_weight`` 0 (aims and deliberation without consequence: the
-  gate rule before partners' aims differed), to separate what the aims add.
+  gate rule before partners' aims differed), to separate what the aims add; ``*_misaligned_2``: the same two at
+  ``misalignment_weight`` 2, the top of its range.
 
 A gate *event* is a pass, a refusal or a deferral (a referral home, decided at a later meeting). Shares:
 ``refused_share`` is refusals over decisions (passes + refusals), as the ODD states it; ``deferred_share`` is
@@ -16,7 +17,9 @@ deferrals over all events. Outcomes are the run summary's (``model.outcomes.summ
 ``net_benefit_spread`` over the seeds where a starting project closed after delivery. Gate events are counted
 by wrapping the compiled gate kernel: the counts come from the state it changes (stage advanced, refusal counted,
 ``deferred_until`` set), split by ``lead_decides``. ``refused_projects`` is the share of first projects (default
-variant) with at least one refusal, ``refusals_per_refused`` their mean number of refusals.
+variant) with at least one refusal, ``refusals_per_refused`` their mean number of refusals; ``aim_distance`` the
+mean distance of active members from their project's agreed aim at the end (projects that agreed one),
+``start_aim_distance`` that of the same members' starting aims from the same agreed aims.
 
 ``--traits`` adds consent's dependence on traits (``TRAIT_SEEDS`` seeds each): the refusal share and the delivered
 share at the settings of ``TRAITS``.
@@ -42,6 +45,8 @@ VARIANTS = {
     "lead_decides": {"lead_decides_share": 1.0},
     "consensus_aligned": {"lead_decides_share": 0.0, "misalignment_weight": 0.0},
     "lead_decides_aligned": {"lead_decides_share": 1.0, "misalignment_weight": 0.0},
+    "consensus_misaligned_2": {"lead_decides_share": 0.0, "misalignment_weight": 2.0},
+    "lead_decides_misaligned_2": {"lead_decides_share": 1.0, "misalignment_weight": 2.0},
 }
 OUTCOMES = ("delivered_share", "restricted_mean_weeks_to_delivery", "median_weeks_to_delivery", "net_benefit_spread",
             "working_well_share", "not_working_share", "benefit_cost_ratio")
@@ -73,6 +78,7 @@ def one(seed: int, overrides: dict) -> dict:
     k.decide_stage_gates = counted_gates(counts)
     try:
         model = PartnershipModel(rng=seed, record_series=False, **overrides)
+        start_aims = model.memberships.aim.copy()
         model.run_for(DEFAULT_WEEKS)
     finally:
         k.decide_stage_gates = KERNEL
@@ -82,6 +88,12 @@ def one(seed: int, overrides: dict) -> dict:
     row = {f: s[f] for f in OUTCOMES}
     refusals = model.projects.gate_refusals[:model.n_initial_projects]
     row["refused_projects"], row["refusals"] = int((refusals > 0).sum()), int(refusals.sum())
+    mem, agreed = model.memberships, model.projects.agreed_aim[model.memberships.project]
+    founding = np.zeros(len(mem), dtype=np.bool_)
+    founding[:len(start_aims)] = True
+    kept = mem.active & np.isfinite(agreed) & founding
+    row["aim_distance"] = np.abs(mem.aim - agreed)[kept].tolist()
+    row["start_aim_distance"] = np.abs(start_aims[kept[:len(start_aims)]] - agreed[kept]).tolist()
     for rule, mask in (("consensus", ~first), ("lead_decides", first)):
         row[f"{rule}_gates"] = counts[rule].tolist()
         row[f"{rule}_first_projects"] = int(mask.sum())
@@ -122,6 +134,8 @@ def main() -> None:
         refused_projects = sum(r["refused_projects"] for r in rows)
         result["refused_projects"] = round(refused_projects / sum(r[f"{rule}_first_projects"] for r in rows
                                                                   for rule in RULES), 4)
+        for f in ("aim_distance", "start_aim_distance"):
+            result[f] = round(float(np.mean([d for r in rows for d in r[f]])), 4)
         result["refusals_per_refused"] = round(sum(r["refusals"] for r in rows) / refused_projects, 2) \
             if refused_projects else None
         out[name] = result
@@ -145,7 +159,8 @@ def main() -> None:
         r = out[name]
         print(f"\n{name}: delivered {r['delivered_share']}, restricted mean weeks {r['restricted_mean_weeks_to_delivery']}, "
               f"median weeks (delivered) {r['median_weeks_to_delivery']}, net_benefit_spread {r['net_benefit_spread']}, "
-              f"first projects refused at least once {r['refused_projects']} ({r['refusals_per_refused']} refusals each)")
+              f"first projects refused at least once {r['refused_projects']} ({r['refusals_per_refused']} refusals each), "
+              f"distance from the agreed aim {r['aim_distance']} (starting aims {r['start_aim_distance']})")
         for rule in (*RULES, "all"):
             g = r[rule]
             if g["passed"] + g["refused"] + g["deferred"] == 0:
