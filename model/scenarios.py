@@ -23,6 +23,7 @@ from partnerships.model.bounded import FastIntegers
 from partnerships.model.codes import OrgKind, Stage, Theme
 from partnerships.model.errors import InputError
 from partnerships.model.interventions import ACTIONS, CONDITIONS, Intervention, amount_allowed
+from partnerships.model.kernels.draws import fill_uniform
 from partnerships.model.schema import MAX_WEEKS, FileCheck, Table, one_of
 from partnerships.model.state import Memberships, Organisations, Pairs, Projects, Relationships, combined_trust, group_starts
 
@@ -303,6 +304,9 @@ class Region:
     org_names: list[str]
     area_of_org: np.ndarray
     relationship_index: dict[tuple[int, int], int]
+    # key of the counter-based stream each new membership's aim is drawn from: (the run's stream seed, the stream
+    # number); membership row i takes the stream's i-th uniform (draws.fill_uniform at week 0)
+    aim_stream: tuple[int, int] = (0, 0)
 
     def orgs_in_area(self, area: int) -> np.ndarray:
         """Indices of the organisations of ``area`` (areas are contiguous blocks of organisations)."""
@@ -322,8 +326,11 @@ def new_representatives(n: int, culture: np.ndarray, autonomy_mean: float, rng: 
     return autonomy, presence, skill
 
 
-def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Generator) -> Region:
-    """Create organisations, projects, memberships and relationships for ``spec`` (all draws from ``rng``)."""
+def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Generator,
+                 aim_stream: tuple[int, int] = (0, 0)) -> Region:
+    """Create organisations, projects, memberships and relationships for ``spec`` (all draws from ``rng``, except
+    the memberships' aims, which come from the counter-based stream ``aim_stream``, (seed, stream number), so that
+    drawing them changes no other draw)."""
     kinds_per_area = np.concatenate([np.full(n, int(k), dtype=np.int8) for k, n in spec.composition.items() if n > 0])
     kind = np.tile(kinds_per_area, spec.areas)
     area_of_org = np.repeat(np.arange(spec.areas, dtype=np.int32), len(kinds_per_area))
@@ -371,7 +378,7 @@ def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Genera
 
     region = Region(orgs=orgs, projects=Projects.empty(), memberships=Memberships.empty(),
                     relationships=Relationships.empty(), pairs=Pairs.empty(), org_names=names,
-                    area_of_org=area_of_org, relationship_index={})
+                    area_of_org=area_of_org, relationship_index={}, aim_stream=aim_stream)
     rows = _new_rows(params)
     for project_theme, lead, members in zip(themes, leads, members_of_project):
         _start_project(region, rows, params, draws, theme=project_theme, lead=lead, members=members, week=0, parent=-1)
@@ -509,6 +516,7 @@ def _project_rows(region: Region, rows: _Rows, pair_trust: np.ndarray, params: d
             external_received=0.0, pooled_funds=POOLED_SHARE * float(orgs.resources[members].sum()), costs=0.0,
             benefits=0.0, stalls=0, stalled_since=-1, gate_refusals=0, started=week, delivered_week=-1,
             closed_week=-1, parent=q["parent"], first_stall_week=-1, net_benefit_spread=np.nan, action_quality=0.5,
+            agreed_aim=np.nan,
         ))
     return table
 
@@ -541,12 +549,22 @@ def _flush(region: Region, rows: _Rows) -> None:
             project=rows.mem_project, org=org, active=np.ones(n, dtype=np.bool_),
             commitment=np.clip(0.55 + 0.3 * region.orgs.selflessness[org] + 0.1 * z, 0.25, 1.0),
             contribution=_starting_contribution(region, rows, org), benefit=np.zeros(n),
-            attended=np.zeros(n, dtype=np.bool_), joined=rows.mem_week)
+            attended=np.zeros(n, dtype=np.bool_), joined=rows.mem_week, aim=_new_aims(region, n))
     if len(a):
         region.relationships.append(a=np.minimum(a, b), b=np.maximum(a, b), interpersonal=interpersonal,
                                     institutional=institutional)
     if len(pair_rel):
         region.pairs.append(project=rows.pair_project, rel=pair_rel, ma=rows.pair_ma, mb=rows.pair_mb)
+
+
+def _new_aims(region: Region, n: int) -> np.ndarray:
+    """Aims (0-1) of the next ``n`` memberships: membership row i takes the i-th uniform of the region's aim stream
+    (ODD 7.16; assumption: aims spread uniformly, one position per partner, Choi and Robertson 2014)."""
+    first = len(region.memberships)
+    u = np.empty(first + n)
+    seed, stream = region.aim_stream
+    fill_uniform(seed, 0, stream, u)
+    return u[first:]
 
 
 def _starting_contribution(region: Region, rows: _Rows, org: np.ndarray) -> np.ndarray:
