@@ -66,6 +66,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import Field
 
 from partnerships.experiments.errors import UserError
+from partnerships.model.interventions import week_allowed
 from partnerships.model.outcomes import SUMMARY_FIELDS
 from partnerships.model.parameters import PARAMETERS
 from partnerships.model.scenarios import RegionSpec, find_region
@@ -309,6 +310,10 @@ def parse_study(text: str, origin: str = "calibration", base_dir: Path | None = 
     file = check.structure(_StudyFile, check.parse(text))
     cal = file.calibration
     source, region = find_region(cal.scenario, base_dir, (check, "calibration.scenario"))
+    for scheduled in region.interventions:
+        if week_allowed(scheduled.week, cal.weeks) is not None:
+            raise check.fail("calibration.weeks", cal.weeks, f"at least {scheduled.week}: scenario {region.name!r} "
+                             f"schedules {scheduled.action!r} at week {scheduled.week}, which a shorter run never reaches")
     fixed = check.parameters("fixed", file.fixed)
     priors = tuple(_prior(check, key, table, fixed) for key, table in file.priors.items())
     if not priors:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -92,8 +93,10 @@ def run_seed_of(base_seed: int, generation: int, candidate: int) -> int:
 class ModelSimulator:
     """Runs candidates' model runs through :func:`experiments.runs.execute` and computes their statistics."""
 
-    def __init__(self, study: Study, out: Path, workers: int | None = None, scheduler: str | None = None) -> None:
+    def __init__(self, study: Study, out: Path, workers: int | None = None, scheduler: str | None = None,
+                 retry_failed: bool = False) -> None:
         self.study, self.out, self.workers, self.scheduler = study, Path(out), workers, scheduler
+        self.retry_failed = retry_failed
         self.tables = ("projects",) if study.needs_projects else ()
         self.failed = 0
 
@@ -121,7 +124,8 @@ class ModelSimulator:
         folder = self.out / "simulations" / name
         text = f"{study.text}\n# calibration runs {name}: {digest(specs)}\n"
         runs = execute(specs, folder, workers=self.workers, scheduler=self.scheduler, resume=True,
-                       manifest={"kind": "calibration-runs", "text": text}, label=f"calibration {name}")
+                       manifest={"kind": "calibration-runs", "text": text}, label=f"calibration {name}",
+                       retry_failed=self.retry_failed)
         self.failed += int((runs["status"] != "ok").sum())
         projects = pd.read_parquet(folder / "projects.parquet") if self.tables else None
         table = statistics_by_candidate(study.statistics, runs, projects, group="point")
@@ -146,21 +150,65 @@ class CalibrationResult:
         return bool(self.provenance.get("exact"))
 
 
+def stored_runs(out: Path) -> pd.DataFrame:
+    """Status and error of every model run stored in ``out/simulations`` (each finished batch's run table)."""
+    frames = [pd.read_parquet(path, columns=["run_id", "status", "error"])
+              for path in sorted((Path(out) / "simulations").glob("*/runs.parquet"))]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"status": [], "error": []})
+
+
+def _generation_of(name: str) -> int:
+    """The generation of a batch named ``<generation>-c<first>-n<count>`` (prior -1, predictive last)."""
+    head = name.split("-c")[0]
+    return -1 if head == "prior" else PREDICTIVE if head == "predictive" else int(head.removeprefix("g"))
+
+
+def forget_failed(out: Path) -> list[str]:
+    """Make a resume redo the runs that failed in the model, and what followed from them; return what was removed.
+
+    A batch with failed runs has its candidates' statistics removed (``candidates/<batch>.parquet``): the
+    replayed calibration simulates the batch again, and :func:`~experiments.runs.execute` with
+    ``retry_failed`` reruns only its failed runs. Every batch of a later generation (and the posterior
+    predictive runs) was proposed from statistics that change now, so its statistics and runs are removed.
+    """
+    out = Path(out)
+    failed = [folder.parent.name for folder in sorted((out / "simulations").glob("*/runs.parquet"))
+              if pd.read_parquet(folder, columns=["status"])["status"].ne("ok").any()]
+    if not failed:
+        return []
+    first = min(_generation_of(name) for name in failed)
+    removed = []
+    for path in sorted((out / "candidates").glob("*.parquet")):
+        generation = _generation_of(path.stem)
+        if generation > first or path.stem in failed:
+            path.unlink()
+            removed.append(f"candidates/{path.name}")
+    for folder in sorted((out / "simulations").iterdir()) if (out / "simulations").is_dir() else []:
+        if _generation_of(folder.name) > first:
+            shutil.rmtree(folder)
+            removed.append(f"simulations/{folder.name}")
+    return removed
+
+
 def study_folder(study: Study, out: Path | None) -> Path:
     return Path(out) if out is not None else Path("results") / study.name
 
 
 def calibrate(study: Study, out: Path, *, workers: int | None = None, scheduler: str | None = None,
-              simulator: Simulator | None = None, progress: Callable[[str], None] | None = None) -> CalibrationResult:
+              simulator: Simulator | None = None, progress: Callable[[str], None] | None = None,
+              retry_failed: bool = False) -> CalibrationResult:
     """Run (or resume) the calibration of ``study`` into ``out`` and return its result.
 
     ``simulator`` replaces the model (tests: a toy with a known posterior); by default the study's
-    model runs go through :class:`ModelSimulator`.
+    model runs go through :class:`ModelSimulator`. ``retry_failed`` runs again the stored model runs that
+    failed in the model (see :func:`forget_failed`).
     """
     out = Path(out)
     started = time.monotonic()
     manifest = _open(out, study)
-    simulator = simulator or ModelSimulator(study, out, workers, scheduler)
+    if retry_failed:
+        forget_failed(out)
+    simulator = simulator or ModelSimulator(study, out, workers, scheduler, retry_failed)
     model = StoredModel()
     budget = max(1, study.max_runs // study.runs_per_particle)
     sampler = ReplaySampler(simulator, model, out, study.base_seed, budget, progress)

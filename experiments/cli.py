@@ -117,12 +117,18 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print the run's outcomes as one JSON object.")] = False,
 ) -> None:
     """Run one simulation and print (or write) its outcomes."""
+    from partnerships.model.interventions import week_allowed
     from partnerships.model.parameters import parse_assignment
     from partnerships.model.run import run_one
     from partnerships.model.scenarios import load_region
 
     overrides = dict(parse_assignment(text) for text in (set_ or []))
     spec = load_region(scenario)
+    for i in spec.interventions:
+        allowed = week_allowed(i.week, weeks)
+        if allowed is not None:
+            raise UserError(f"scenario {spec.name!r}: intervention {i.action!r} week = {i.week}: allowed {allowed}, "
+                            f"or --weeks {i.week} or more")
     if out is not None:
         check_writable(out)
     result = run_one({**spec.parameters, **overrides}, seed=seed, weeks=weeks, region=spec,
@@ -178,17 +184,14 @@ def sweep(
 
     Exits 1 if any run failed in the model (they are stored with their error; --retry-failed redoes them).
     """
-    from partnerships.experiments.sweep import failure_summary, run_sweep
+    from partnerships.experiments.sweep import run_sweep
 
     result = run_sweep(file, out, workers=workers, scheduler=scheduler, resume=resume, replications=replications,
                        retry_failed=retry_failed)
     failed = int((result.runs["status"] != "ok").sum())
     typer.echo(f"{len(result.runs)} runs ({failed} failed) in {result.out}/runs.parquet; "
                f"next: partnerships report {result.out}")
-    summary = failure_summary(result.runs)
-    if summary is not None:
-        typer.echo(f"error: {summary}", err=True)
-        raise typer.Exit(RUNS_FAILED_EXIT)
+    exit_if_runs_failed(result.runs, f"{result.out}/runs.parquet")
 
 
 @app.command()
@@ -259,14 +262,32 @@ def sensitivity(
     headline: Annotated[Path | None, typer.Option(
         help="Folder of the headline sweep: check that both agree on each headline lever.")] = None,
     pdf: Annotated[bool, typer.Option(help="Also print OUT/report.pdf with headless Chromium.")] = True,
+    retry_failed: RetryFailed = False,
 ) -> None:
-    """Which levers matter: Morris screening and Sobol indices (SALib), then OUT/report.html for policy teams."""
+    """Which levers matter: Morris screening and Sobol indices (SALib), then OUT/report.html for policy teams.
+
+    Exits 1 if any run failed in the model (the report says so; --retry-failed redoes them).
+    """
+    from partnerships.experiments.runs import run_log
     from partnerships.experiments.sensitivity import run_file
     from partnerships.experiments.sensitivity_report import write_report
 
-    results, folder = run_file(file, out, workers=workers, scheduler=scheduler, resume=resume)
+    with run_log() as log:
+        results, folder = run_file(file, out, workers=workers, scheduler=scheduler, resume=resume,
+                                   retry_failed=retry_failed)
     written = write_report(results, folder, headline=headline, pdf=pdf)
     typer.echo(f"{sum(results.runs.values())} runs; {written.summary()}")
+    exit_if_runs_failed(log.runs(), f"{folder}/<phase>/runs.parquet")
+
+
+def exit_if_runs_failed(runs, where: str) -> None:
+    """After a study's results are written: exit 1 with one line if any of its ``runs`` failed in the model."""
+    from partnerships.experiments.runs import failure_summary
+
+    summary = failure_summary(runs, where)
+    if summary is not None:
+        typer.echo(f"error: {summary}", err=True)
+        raise typer.Exit(RUNS_FAILED_EXIT)
 
 
 PATTERN_FAILED_EXIT = 1
@@ -282,21 +303,27 @@ def validate(
         help="Quick form: fewer replications, wider level tolerances (stated in the report).")] = False,
     curves: Annotated[bool, typer.Option(help="Also run the one-factor-at-a-time response curves of every parameter.")] = True,
     pdf: Annotated[bool, typer.Option(help="Also print OUT/report.pdf with headless Chromium.")] = True,
+    retry_failed: RetryFailed = False,
 ) -> None:
-    """Pattern-oriented validation: one experiment per pattern of the model brief; exits 1 if a pattern fails."""
+    """Pattern-oriented validation: one experiment per pattern of the model brief; exits 1 if a pattern fails
+    or a run failed in the model (--retry-failed redoes those)."""
     import time
 
-    from partnerships.experiments.validation import run_suite
+    from partnerships.experiments.runs import run_log
+    from partnerships.experiments.validation import run_suite, runs_folder
     from partnerships.experiments.validation_report import write_report
 
     check_writable(out)
     start = time.monotonic()
-    validation, response = run_suite(out, quick=quick, workers=workers, curves=curves, progress=typer.echo)
+    with run_log() as log:
+        validation, response = run_suite(out, quick=quick, workers=workers, curves=curves, progress=typer.echo,
+                                         retry_failed=retry_failed)
     written = write_report(validation, response, out, time.monotonic() - start, pdf=pdf)
     for r in validation.results:
         typer.echo(f"{r.status if r.passed or not r.measured else 'FAIL'}  {r.check.key}: {r.estimate:.3g} "
                    f"[{r.low:.3g}, {r.high:.3g}] - {r.reason}")
     typer.echo(written.summary())
+    exit_if_runs_failed(log.runs(), f"{runs_folder(out, quick)}/<folder>/runs.parquet")
     if not validation.passed:
         raise typer.Exit(PATTERN_FAILED_EXIT)
 
@@ -309,20 +336,22 @@ def calibrate(
         help="Results folder (default results/<study name>): posterior, report, runs.")] = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
+    retry_failed: RetryFailed = False,
 ) -> None:
     """Calibrate by approximate Bayesian computation (ABC-SMC) against a study file's targets; run again to resume
-    (docs/calibration.md)."""
+    (docs/calibration.md). Exits 1 if any model run failed (--retry-failed redoes them and what followed)."""
     from partnerships.experiments.abc_report import write_report
     from partnerships.experiments.abc_study import load_study
     from partnerships.experiments.calibration import calibrate as run_calibration
-    from partnerships.experiments.calibration import study_folder
+    from partnerships.experiments.calibration import stored_runs, study_folder
 
     study = load_study(file)
     folder = study_folder(study, out)
     check_writable(folder)
-    result = run_calibration(study, folder, workers=workers, scheduler=scheduler)
+    result = run_calibration(study, folder, workers=workers, scheduler=scheduler, retry_failed=retry_failed)
     path = write_report(folder)
     p = result.provenance
     typer.echo(f"{p['generations']} generations, {p['model_runs']:,} model runs ({p['failed_runs']} failed), last "
                f"temperature {p['temperature']:.3g} ({'the posterior' if result.exact else 'not yet the posterior'}: "
                f"{p['stopped']}); wrote {folder / 'posterior.parquet'} and {path}")
+    exit_if_runs_failed(stored_runs(folder), f"{folder}/simulations/<batch>/runs.parquet")

@@ -11,9 +11,9 @@ between runs.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import functools
 import hashlib
-import math
 import os
 import signal
 import socket
@@ -196,18 +196,70 @@ def _execute(store: Store, specs: list[RunSpec], tables: tuple[str, ...], manife
     final = store.scan(repair=True)
     runs = _run_table(final.runs, {s.run_id for s in specs})
     store.consolidate(runs, final.part_of, tables)
+    for log in _LOGS:
+        log.add(store.root, runs)
     return runs
+
+
+# --- what the runs of a whole study came to ---------------------------------------------------------
+class RunLog:
+    """The outcome (``run_id``, ``status``, ``error``) of every run table :func:`execute` returned while the log
+    was open (see :func:`run_log`): the last table of each results folder, so a folder executed twice counts once."""
+
+    def __init__(self) -> None:
+        self.tables: dict[Path, pd.DataFrame] = {}
+
+    def add(self, folder: Path, runs: pd.DataFrame) -> None:
+        self.tables[Path(folder).resolve()] = runs[["run_id", "status", "error"]]
+
+    def runs(self) -> pd.DataFrame:
+        """Every logged run's status and error (an empty table if none was logged)."""
+        frames = list(self.tables.values())
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"status": [], "error": []})
+
+
+_LOGS: list[RunLog] = []
+
+
+@contextlib.contextmanager
+def run_log() -> Iterator[RunLog]:
+    """Log the run tables of every :func:`execute` in this process inside the ``with`` block, for a study made of
+    several executions (sensitivity phases, validation folders, calibration batches) to say what failed."""
+    log = RunLog()
+    _LOGS.append(log)
+    try:
+        yield log
+    finally:
+        _LOGS.remove(log)
+
+
+def failure_summary(runs: pd.DataFrame, where: str = "runs.parquet") -> str | None:
+    """One line saying how many runs failed and the commonest error, or None if every run is 'ok'.
+
+    ``runs`` holds at least ``status`` and ``error``; ``where`` says where the failed runs are stored.
+    """
+    failed = runs[runs["status"] != "ok"]
+    if failed.empty:
+        return None
+    counts = failed["error"].fillna("").value_counts()
+    top, n = str(counts.index[0]), int(counts.iloc[0])
+    if len(top) > 160:
+        top = top[:157] + "..."
+    others = f"; {len(counts) - 1} other errors" if len(counts) > 1 else ""
+    return (f"{len(failed)} of {len(runs)} runs failed in the model ({n} with {top}{others}); they are stored with "
+            f"their error in {where}: fix the cause, then run again with --retry-failed")
 
 
 def check_specs(specs: Sequence[RunSpec]) -> None:
     """Refuse, before anything runs or is written, a spec that ``partnerships run`` would refuse: an
     intervention naming a project or organisation the region does not have, an unknown action or
-    condition, an amount that is not a finite number (each distinct region and interventions once)."""
-    from partnerships.model.interventions import ACTIONS, CONDITIONS
+    condition, an amount outside the action's range, a week after the run's last (each distinct region,
+    interventions and weeks once)."""
+    from partnerships.model.interventions import ACTIONS, CONDITIONS, amount_allowed, week_allowed
 
-    seen: set[tuple[int, tuple]] = set()
+    seen: set[tuple[int, tuple, int]] = set()
     for spec in specs:
-        key = (id(spec.region), spec.interventions)
+        key = (id(spec.region), spec.interventions, spec.weeks)
         if key in seen:
             continue
         seen.add(key)
@@ -222,8 +274,12 @@ def check_specs(specs: Sequence[RunSpec]) -> None:
                 raise UserError(f"{where}: project = {i.project}: allowed 0 to {region.n_projects - 1}")
             if i.organisation is not None and not 0 <= i.organisation < region.n_organisations:
                 raise UserError(f"{where}: organisation = {i.organisation}: allowed 0 to {region.n_organisations - 1}")
-            if i.amount is not None and not (isinstance(i.amount, int | float) and math.isfinite(i.amount)):
-                raise UserError(f"{where}: amount = {i.amount}: allowed a finite number")
+            allowed = amount_allowed(i.action, i.amount)
+            if allowed is not None:
+                raise UserError(f"{where}: amount = {i.amount}: allowed {allowed}")
+            allowed = week_allowed(i.week, spec.weeks)
+            if allowed is not None:
+                raise UserError(f"{where}: week = {i.week}: allowed {allowed}")
 
 
 def _check_same_inputs(store: Store, runs: pd.DataFrame, specs: Sequence[RunSpec]) -> None:
@@ -310,7 +366,7 @@ def _describe(err: BaseException) -> str:
         text = str(err)
     except Exception:  # noqa: BLE001 - e.g. a KilledWorker built without a worker
         text = ""
-    return f"{type(err).__name__}: {text}".replace("\n", " ")[:200]
+    return (f"{type(err).__name__}: {text}" if text.strip() else type(err).__name__).replace("\n", " ")[:200]
 
 
 def _results(todo: list[RunSpec], workers: int | None, cluster,
@@ -358,15 +414,31 @@ def _cancel_all() -> None:
 
 
 def _dask_executor(address: str):
+    """(executor, workers, close) of the Dask scheduler at ``address``. While it is open, the Dask client's own
+    error log is quiet: a cluster that goes away is told in one line by :func:`execute` (its runs were lost),
+    not by the client's tracebacks of its attempts to reconnect."""
+    import logging
+
     from dask.distributed import Client
 
+    log = logging.getLogger("distributed.client")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
     try:
         client = Client(address, timeout="10s")
     except Exception as err:  # noqa: BLE001 - OSError, TimeoutError, ValueError, or a malformed address's own error
+        log.setLevel(level)
         raise UserError(f"--scheduler '{address}' cannot be reached ({_describe(err)}): allowed the address of a running "
                         "Dask scheduler, such as tcp://127.0.0.1:8786") from None
     n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
-    return client.get_executor(pure=False, retries=DASK_RETRIES), n_workers, client.close
+
+    def close() -> None:
+        try:
+            client.close()
+        finally:
+            log.setLevel(level)
+
+    return client.get_executor(pure=False, retries=DASK_RETRIES), n_workers, close
 
 
 class _Writer:

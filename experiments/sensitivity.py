@@ -540,10 +540,12 @@ def _undefined(study: Study, runs: pd.DataFrame, phase: str) -> list[str]:
 
 
 # --- running on the model ------------------------------------------------------------------------
-def executor(study: Study, out: Path, *, workers: int | None = None, scheduler: str | None = None) -> Evaluate:
+def executor(study: Study, out: Path, *, workers: int | None = None, scheduler: str | None = None,
+             retry_failed: bool = False) -> Evaluate:
     """The real evaluator: each phase's runs through :func:`experiments.runs.execute` into ``out/<phase>``.
 
-    Like sweeps, running the same study again on the same folder resumes it (a changed study file is refused).
+    Like sweeps, running the same study again on the same folder resumes it (a changed study file is refused);
+    ``retry_failed`` runs again the stored runs that failed in the model.
     """
     from partnerships.experiments.runs import execute
 
@@ -554,21 +556,25 @@ def executor(study: Study, out: Path, *, workers: int | None = None, scheduler: 
         manifest = {"kind": f"sensitivity-{phase}", "text": study.text,
                     "sha256": hashlib.sha256(f"{phase}\n{digest(specs)}".encode()).hexdigest()}
         return execute(specs, Path(out) / phase, workers=workers, scheduler=scheduler, resume=True,
-                       manifest=manifest, label=f"sensitivity: {phase}")
+                       manifest=manifest, label=f"sensitivity: {phase}", retry_failed=retry_failed)
 
     return evaluate
 
 
 def run_file(path: Path, out: Path | None = None, *, workers: int | None = None, scheduler: str | None = None,
-             resume: bool = False) -> tuple[Results, Path]:
+             resume: bool = False, retry_failed: bool = False) -> tuple[Results, Path]:
     """Check the study file and the folder (before any run), then run the study; return results and folder.
 
-    ``out`` defaults to ``results/<study file name>``; ``resume=True`` insists that it already holds this study.
+    ``out`` defaults to ``results/<study file name>``; ``resume=True`` insists that it already holds this study;
+    ``retry_failed`` runs again the stored runs that failed in the model.
     """
     from partnerships.experiments.output import check_writable
     from partnerships.experiments.store import Store
 
+    from partnerships.experiments.runs import check_specs
+
     study = load_study(path)
+    check_specs(point_specs(study, [{}], PHASES[0], 1))  # what run would refuse, before the progress display starts
     out = Path(out) if out is not None else Path("results") / study.name
     check_writable(out)
     first = out / PHASES[0 if study.method != "sobol" else 1]
@@ -578,5 +584,6 @@ def run_file(path: Path, out: Path | None = None, *, workers: int | None = None,
     from partnerships.experiments import progress
 
     with progress.overall("sensitivity", progress.sensitivity_plan(study)):  # one total over the phases
-        results = run_study(study, executor(study, out, workers=workers, scheduler=scheduler))
+        results = run_study(study, executor(study, out, workers=workers, scheduler=scheduler,
+                                                retry_failed=retry_failed))
     return results, out

@@ -18,8 +18,10 @@ import pandas as pd
 from partnerships.experiments.design import Experiment, check_size, load_experiment
 from partnerships.experiments.errors import UserError
 from partnerships.experiments.output import check_writable
-from partnerships.experiments.runs import execute
+from partnerships.experiments.runs import execute, failure_summary
 from partnerships.experiments.store import Store
+
+__all__ = ["SweepResult", "failure_summary", "replications_for_precision", "run_sweep"]
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
@@ -53,20 +55,6 @@ def run_sweep(source: str | Path, out: Path | None = None, *, workers: int | Non
     runs = execute(experiment.specs(), out, workers=workers, scheduler=scheduler, resume=True,
                    manifest=experiment.manifest(), label=experiment.name, retry_failed=retry_failed)
     return SweepResult(experiment, out, runs)
-
-
-def failure_summary(runs: pd.DataFrame) -> str | None:
-    """One line saying how many runs failed and the commonest error, or None if every run is 'ok'."""
-    failed = runs[runs["status"] != "ok"]
-    if failed.empty:
-        return None
-    counts = failed["error"].fillna("").value_counts()
-    top, n = str(counts.index[0]), int(counts.iloc[0])
-    if len(top) > 160:
-        top = top[:157] + "..."
-    others = f"; {len(counts) - 1} other errors" if len(counts) > 1 else ""
-    return (f"{len(failed)} of {len(runs)} runs failed in the model ({n} with {top}{others}); they are stored with "
-            "their error in runs.parquet: fix the cause, then run again with --retry-failed")
 
 
 def _with_replications(experiment: Experiment, replications: int) -> Experiment:

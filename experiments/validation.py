@@ -426,8 +426,9 @@ def specs_for(conditions: Sequence[Condition], replications: dict[str, int], set
 
 
 def measures_table(conditions: Sequence[Condition], replications: dict[str, int], out: Path, settings: Settings,
-                   workers: int | None) -> pd.DataFrame:
-    """Run (or resume) every condition's replications; one row per run with its condition and measures."""
+                   workers: int | None, retry_failed: bool = False) -> pd.DataFrame:
+    """Run (or resume) every condition's replications; one row per run with its condition and measures
+    (``retry_failed``: run again the stored runs that failed in the model)."""
     frames = []
     lengths = sorted({c.weeks or settings.weeks for c in conditions})
     for kind, length in [(kind, length) for kind in ("summary", "series") for length in lengths]:
@@ -442,7 +443,7 @@ def measures_table(conditions: Sequence[Condition], replications: dict[str, int]
         specs = specs_for(conditions, {k: n for k, n in replications.items() if k in keys}, settings,
                           ("project_weekly", "projects") if kind == "series" else (), weeks=length)
         runs = execute(specs, out / folder, workers=workers, resume=True, manifest=manifest,
-                       label=f"validation ({folder})")
+                       label=f"validation ({folder})", retry_failed=retry_failed)
         runs["condition"] = [conditions[p].key for p in runs["point"]]
         if kind == "series":
             runs = runs.join(_series_measures(out / folder, runs, length), on="run_id")
@@ -517,6 +518,9 @@ def evaluate(check: Check, values: pd.Series, settings: Settings) -> CheckResult
     half = half_width(values.to_numpy(dtype=float), settings.confidence) if n > 1 else math.inf
     low, high = mean - half, mean + half
     tol = settings.tolerance(check)
+    if n == 0:
+        return CheckResult(check, n, mean, low, high, False, "no estimate: no replication has every measure of the "
+                           "check defined (failed runs, or a measure undefined in every run)", tol)
     if check.expect == "level":
         passed = bool(abs(mean - check.target) <= tol)
         reason = (f"{mean:.3f} is {'within' if passed else 'outside'} {check.target:g} ± {tol:.3g}")
@@ -553,20 +557,20 @@ class Validation:
 
 def validate_patterns(out: Path, settings: Settings, workers: int | None = None,
                       checks: Sequence[Check] = CHECKS,
-                      progress: Callable[[str], None] = lambda _: None) -> Validation:
+                      progress: Callable[[str], None] = lambda _: None, retry_failed: bool = False) -> Validation:
     """Pilot, choose replications by the rule, run the rest, and evaluate every check."""
     used = {a.condition for c in checks for a in c.arms}
     conditions = [c for c in CONDITIONS if c.key in used]
     pilot = {c.key: settings.pilot for c in conditions}
     progress(f"pilot: {settings.pilot} replications of {len(conditions)} conditions")
-    table = measures_table(conditions, pilot, out, settings, workers)
+    table = measures_table(conditions, pilot, out, settings, workers, retry_failed)
     measured = [c for c in checks if all(a.measure in table.columns for a in c.arms)]
     needs = {c.key: needed_replications(c, contrasts(c, table), settings) if c in measured else settings.pilot
              for c in checks}
     replications = {k: max([needs[c.key] for c in checks if k in {a.condition for a in c.arms}]) for k in pilot}
     if any(replications[k] > pilot[k] for k in pilot):
         progress(f"main: {sum(replications.values())} runs in all (the power rule)")
-        table = measures_table(conditions, replications, out, settings, workers)
+        table = measures_table(conditions, replications, out, settings, workers, retry_failed)
     results = [evaluate(c, contrasts(c, table), settings) if c in measured else not_measured(c, table, settings)
                for c in checks]
     return Validation(settings, results, table, replications)
@@ -590,7 +594,8 @@ def ofat_levels(name: str, count: int) -> list:
     return Factor.of(name, p.low, p.high).grid(count)
 
 
-def ofat(out: Path, settings: Settings, levels: int, replications: int, workers: int | None = None) -> pd.DataFrame:
+def ofat(out: Path, settings: Settings, levels: int, replications: int, workers: int | None = None,
+         retry_failed: bool = False) -> pd.DataFrame:
     """Every parameter swept alone over its range (others at their defaults): mean and 95% interval per level.
 
     Every level of replication r has the same seed (common random numbers), so the curves are smooth.
@@ -600,7 +605,7 @@ def ofat(out: Path, settings: Settings, levels: int, replications: int, workers:
                         region=county_region(), weeks=settings.weeks, common_seeds=True)
     text = json.dumps({"ofat": [[n, v] for n, v in points], "base_seed": settings.base_seed, "weeks": settings.weeks})
     runs = execute(specs, out / "ofat", workers=workers, resume=True, manifest={"kind": "validation-ofat", "text": text},
-                   label="response curves")
+                   label="response curves", retry_failed=retry_failed)
     runs["parameter"] = [points[p][0] for p in runs["point"]]
     runs["value"] = [float(points[p][1]) for p in runs["point"]]
     rows = []
@@ -623,14 +628,16 @@ def runs_folder(out: Path, quick: bool) -> Path:
 
 
 def run_suite(out: Path, quick: bool = False, workers: int | None = None, curves: bool = True,
-              progress: Callable[[str], None] = lambda _: None) -> tuple[Validation, pd.DataFrame | None]:
-    """Patterns, then response curves; runs are kept in ``out/runs/<quick|full>-<model fingerprint>`` (resumable)."""
+              progress: Callable[[str], None] = lambda _: None,
+              retry_failed: bool = False) -> tuple[Validation, pd.DataFrame | None]:
+    """Patterns, then response curves; runs are kept in ``out/runs/<quick|full>-<model fingerprint>`` (resumable;
+    ``retry_failed`` runs again the stored runs that failed in the model)."""
     settings = Settings.for_mode(quick)
     runs = runs_folder(out, quick)
-    validation = validate_patterns(runs, settings, workers=workers, progress=progress)
+    validation = validate_patterns(runs, settings, workers=workers, progress=progress, retry_failed=retry_failed)
     response = None
     if curves:
         levels, replications = OFAT_QUICK if quick else OFAT_FULL
         progress(f"response curves: {len(PARAMETERS)} parameters x {levels} levels x {replications} replications")
-        response = ofat(runs, settings, levels, replications, workers=workers)
+        response = ofat(runs, settings, levels, replications, workers=workers, retry_failed=retry_failed)
     return validation, response

@@ -42,6 +42,15 @@ def amount_allowed(action: str, amount: object) -> str | None:
     return None if low <= float(amount) <= high else f"{low:g} to {high:g} ({unit})"
 
 
+def week_allowed(week: int | None, weeks: int) -> str | None:
+    """What a run of ``weeks`` weeks allows as an intervention's ``week`` when ``week`` is outside it; None when it
+    is fine (or the intervention waits for a condition). Step k of a run is week k (1 to ``weeks``) and applies
+    every intervention due at or before it, so week 0 acts in the first week and a week beyond ``weeks`` never."""
+    if week is None or 0 <= week <= weeks:
+        return None
+    return f"0 to {weeks} (the run's last week; a later one never comes)"
+
+
 DEFAULT_AWARD = 50.0  # £k, used when external_funding is 0 (the programme is off) but an award is scheduled
 DEFAULT_SHOCK = 0.2
 

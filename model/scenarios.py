@@ -4,8 +4,8 @@ A :class:`RegionSpec` is what a scenario file (TOML) says. :func:`build_region` 
 validated parameter values and the model's random generator into the state arrays. A region is a
 set of *areas*, each county-like (a county council, districts, health bodies, police, voluntary
 groups, a business partnership, a government agency) with its own projects; the default scenario
-is one area with ten projects, and :func:`synthetic_region` tiles areas to reach up to 100,000
-organisations and 10,000 projects.
+is one area with ten projects, and :func:`synthetic_region` tiles areas to reach up to
+:data:`MAX_ORGANISATIONS` organisations and :data:`MAX_PROJECTS` projects.
 """
 
 from __future__ import annotations
@@ -23,10 +23,14 @@ from partnerships.model.bounded import FastIntegers
 from partnerships.model.codes import OrgKind, Stage, Theme
 from partnerships.model.errors import InputError
 from partnerships.model.interventions import ACTIONS, CONDITIONS, Intervention, amount_allowed
+from partnerships.model.kernels.draws import fill_uniform
 from partnerships.model.schema import MAX_WEEKS, FileCheck, Table, one_of
 from partnerships.model.state import Memberships, Organisations, Pairs, Projects, Relationships, combined_trust, group_starts
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "experiments" / "scenarios"
+#: The largest region a scenario may ask for, stated here once (README.md quotes them; tests/test_reliability.py checks).
+#: Measured (benchmarks/README.md, `structure.py`): 52 weeks of 200,000 organisations and 20,000 projects peak at
+#: 473 MB resident and 5 s, against 400 MB at 100,000: a few such runs at once fit any machine the project targets.
 MAX_ORGANISATIONS = 200_000
 MAX_PROJECTS = 20_000
 
@@ -300,6 +304,9 @@ class Region:
     org_names: list[str]
     area_of_org: np.ndarray
     relationship_index: dict[tuple[int, int], int]
+    # key of the counter-based stream each new membership's aim is drawn from: (the run's stream seed, the stream
+    # number); membership row i takes the stream's i-th uniform (draws.fill_uniform at week 0)
+    aim_stream: tuple[int, int] = (0, 0)
 
     def orgs_in_area(self, area: int) -> np.ndarray:
         """Indices of the organisations of ``area`` (areas are contiguous blocks of organisations)."""
@@ -319,8 +326,11 @@ def new_representatives(n: int, culture: np.ndarray, autonomy_mean: float, rng: 
     return autonomy, presence, skill
 
 
-def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Generator) -> Region:
-    """Create organisations, projects, memberships and relationships for ``spec`` (all draws from ``rng``)."""
+def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Generator,
+                 aim_stream: tuple[int, int] = (0, 0)) -> Region:
+    """Create organisations, projects, memberships and relationships for ``spec`` (all draws from ``rng``, except
+    the memberships' aims, which come from the counter-based stream ``aim_stream``, (seed, stream number), so that
+    drawing them changes no other draw)."""
     kinds_per_area = np.concatenate([np.full(n, int(k), dtype=np.int8) for k, n in spec.composition.items() if n > 0])
     kind = np.tile(kinds_per_area, spec.areas)
     area_of_org = np.repeat(np.arange(spec.areas, dtype=np.int32), len(kinds_per_area))
@@ -368,7 +378,7 @@ def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Genera
 
     region = Region(orgs=orgs, projects=Projects.empty(), memberships=Memberships.empty(),
                     relationships=Relationships.empty(), pairs=Pairs.empty(), org_names=names,
-                    area_of_org=area_of_org, relationship_index={})
+                    area_of_org=area_of_org, relationship_index={}, aim_stream=aim_stream)
     rows = _new_rows(params)
     for project_theme, lead, members in zip(themes, leads, members_of_project):
         _start_project(region, rows, params, draws, theme=project_theme, lead=lead, members=members, week=0, parent=-1)
@@ -546,6 +556,7 @@ def _project_columns(region: Region, rows: _Rows, pair_trust: np.ndarray, params
         benefits=np.zeros(n), stalls=np.zeros(n, dtype=np.int64), stalled_since=none,
         gate_refusals=np.zeros(n, dtype=np.int64), started=week, delivered_week=none, closed_week=none,
         parent=rows.p_parent, first_stall_week=none, net_benefit_spread=np.full(n, np.nan),
+        agreed_aim=np.full(n, np.nan),
         action_quality=np.full(n, 0.5),
     )
 
@@ -579,12 +590,22 @@ def _flush(region: Region, rows: _Rows) -> None:
             project=rows.mem_project, org=org, active=np.ones(n, dtype=np.bool_),
             commitment=np.clip(0.55 + 0.3 * region.orgs.selflessness[org] + 0.1 * z, 0.25, 1.0),
             contribution=_starting_contribution(region, rows, org), benefit=np.zeros(n),
-            attended=np.zeros(n, dtype=np.bool_), joined=rows.mem_week)
+            attended=np.zeros(n, dtype=np.bool_), joined=rows.mem_week, aim=_new_aims(region, n))
     if len(a):
         region.relationships.append(a=np.minimum(a, b), b=np.maximum(a, b), interpersonal=interpersonal,
                                     institutional=institutional)
     if len(pair_rel):
         region.pairs.append(project=rows.pair_project, rel=pair_rel, ma=rows.pair_ma, mb=rows.pair_mb)
+
+
+def _new_aims(region: Region, n: int) -> np.ndarray:
+    """Aims (0-1) of the next ``n`` memberships: membership row i takes the i-th uniform of the region's aim stream
+    (ODD 7.16; assumption: aims spread uniformly, one position per partner, Choi and Robertson 2014)."""
+    first = len(region.memberships)
+    u = np.empty(first + n)
+    seed, stream = region.aim_stream
+    fill_uniform(seed, 0, stream, u)
+    return u[first:]
 
 
 def _starting_contribution(region: Region, rows: _Rows, org: np.ndarray) -> np.ndarray:

@@ -63,6 +63,8 @@ CASES = st.one_of(
                                                                          st.integers(max_value=0), st.text(max_size=3))),
     st.tuples(st.just("experiment"), st.just("name"), st.sampled_from(["../../x", "/abs", "a b", "", "..", "x/y"])),
     st.tuples(st.just("fixed"), st.just("meeting_interval"), bad_whole),
+    # a week after the last of the experiment's 4 weeks (and of run's --weeks 2): never comes, so refused
+    st.tuples(st.just("intervention"), st.just("week"), st.one_of(st.integers(5, 5200), st.integers(5201, 10**30))),
 )
 
 
@@ -75,6 +77,8 @@ def _files(where: str, key: str, value) -> tuple[str, str]:
         scenario = scenario.replace('name = "s"\n', f'name = "s"\n{line}')
     elif where == "parameters":
         scenario += f"[parameters]\n{line}"
+    elif where == "intervention":
+        scenario += f'[[interventions]]\naction = "obstacle"\nproject = 0\n{line}'
     elif where == "experiment":
         kept = [x for x in experiment.splitlines(keepends=True) if not x.startswith(f"{key} = ")]
         experiment = "".join(kept).replace("[experiment]\n", f"[experiment]\n{line}")
@@ -105,7 +109,7 @@ def test_a_bad_value_in_a_scenario_or_experiment_file_is_one_line_exit_2_nothing
         (folder / "e.toml").write_text(experiment)
         out = folder / "out"
         _assert_refused(["sweep", str(folder / "e.toml"), "--out", str(out), "--workers", "1"], folder, out)
-        if where in ("scenario", "parameters"):
+        if where in ("scenario", "parameters", "intervention"):
             _assert_refused(["run", "--scenario", str(folder / "s.toml"), "--weeks", "2", "--out", str(out)], folder, out)
 
 

@@ -436,3 +436,277 @@ def test_killing_the_sweep_parent_takes_its_pool_workers_with_it(tmp_path):
             if _alive(pid):
                 with __import__("contextlib").suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
+
+
+# --- 5. failures in sensitivity, validate and calibrate (as in sweep) ---------------------------------
+SENSITIVITY = """method = "sobol"
+weeks = 10
+parameters = ["meeting_discipline", "leader_turnover"]
+outcomes = ["delivered_share"]
+[sobol]
+n = 4
+"""
+
+
+def _breaking(monkeypatch, fails):
+    """Make the model raise for the runs ``fails(parameters, seed)`` picks; return the undo."""
+    import partnerships.model.run as model_run
+
+    real = model_run.run_one
+
+    def broken(parameters, **kwargs):
+        if kwargs.get("weeks", 260) > 1 and fails(parameters, kwargs.get("seed", 0)):  # not a study's 1-week probe
+            raise ZeroDivisionError("a bug in the model")
+        return real(parameters, **kwargs)
+
+    monkeypatch.setattr(model_run, "run_one", broken)
+    return lambda: monkeypatch.setattr(model_run, "run_one", real)
+
+
+def _failure_line(result) -> str:
+    assert isinstance(result.exception, SystemExit), repr(result.exception)  # exit 1 said, not a crash
+    errors = [x for x in result.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in result.output, result.output
+    return errors[0]
+
+
+def test_sensitivity_with_failed_runs_exits_1_in_one_line_and_retry_failed_redoes_them(tmp_path, monkeypatch):
+    study = write(tmp_path, "study.toml", SENSITIVITY)
+    args = ["sensitivity", str(study), "--workers", "1", "--no-pdf"]
+    reference = runner.invoke(app, [*args, "--out", str(tmp_path / "reference")])
+    assert reference.exit_code == 0, reference.output
+    fix = _breaking(monkeypatch, lambda parameters, seed: parameters.get("meeting_discipline", 0) > 0.5)
+    out = str(tmp_path / "out")
+    first = runner.invoke(app, [*args, "--out", out])
+    assert first.exit_code == 1, first.output
+    line = _failure_line(first)
+    assert " of 96 runs failed in the model (" in line and "ZeroDivisionError: a bug in the model" in line
+    assert "--retry-failed" in line and "sobol" not in line.split("(")[0]
+    assert (tmp_path / "out" / "report.html").exists()  # the report is written (its warnings say so), then exit 1
+    fix()
+    assert runner.invoke(app, [*args, "--out", out]).exit_code == 1  # not redone unless asked
+    retried = runner.invoke(app, [*args, "--out", out, "--retry-failed"])
+    assert retried.exit_code == 0, retried.output
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "sobol" / "runs.parquet"),
+                                  pd.read_parquet(tmp_path / "reference" / "sobol" / "runs.parquet"))
+    assert (tmp_path / "out" / "sobol_indices.csv").read_bytes() == \
+        (tmp_path / "reference" / "sobol_indices.csv").read_bytes()
+
+
+def test_sensitivity_runs_lost_with_the_cluster_exit_130_and_are_redone_on_resume(tmp_path, monkeypatch):
+    study = write(tmp_path, "study.toml", SENSITIVITY)
+    args = ["sensitivity", str(study), "--no-pdf"]
+    reference = runner.invoke(app, [*args, "--workers", "1", "--out", str(tmp_path / "reference")])
+    assert reference.exit_code == 0, reference.output
+    error = _errors()[1]  # asyncio.CancelledError, what a lost Dask client raises
+    monkeypatch.setattr(runs_module, "_dask_executor", lambda address: (_FlakyCluster(10, error), 1, lambda: None))
+    monkeypatch.setattr(runs_module, "_chunks", lambda specs, workers: ([s] for s in specs))
+    out = str(tmp_path / "out")
+    lost = runner.invoke(app, [*args, "--scheduler", "tcp://fake:1", "--out", out])
+    assert lost.exit_code == 130, lost.output
+    assert "86 runs were lost with their worker or cluster" in lost.stderr
+    stored = Store(tmp_path / "out" / "sobol").scan().runs
+    assert len(stored) == 10 and stored["status"].eq("ok").all()
+    monkeypatch.undo()
+    again = runner.invoke(app, [*args, "--workers", "1", "--out", out])
+    assert again.exit_code == 0, again.output
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "sobol" / "runs.parquet"),
+                                  pd.read_parquet(tmp_path / "reference" / "sobol" / "runs.parquet"))
+
+
+def _tiny_validation(monkeypatch):
+    import functools
+
+    from partnerships.experiments import validation as v
+
+    monkeypatch.setattr(v.Settings, "for_mode", classmethod(
+        lambda cls, quick, base_seed=20261126: cls(pilot=3, max_replications=3, quick=True, weeks=12)))
+    monkeypatch.setattr(v, "validate_patterns", functools.partial(v.validate_patterns, checks=v.CHECKS[:1]))
+    return v
+
+
+def test_validate_with_failed_runs_exits_1_in_one_line_and_retry_failed_redoes_them(tmp_path, monkeypatch):
+    v = _tiny_validation(monkeypatch)
+    args = ["validate", "--quick", "--no-curves", "--no-pdf", "--workers", "1"]
+    reference = runner.invoke(app, [*args, "--out", str(tmp_path / "reference")])
+    assert "failed in the model" not in reference.output, reference.output
+    fix = _breaking(monkeypatch, lambda parameters, seed: parameters.get("champion_share") == 0.0)
+    out = tmp_path / "out"
+    first = runner.invoke(app, [*args, "--out", str(out)])
+    assert first.exit_code == 1, first.output
+    line = _failure_line(first)
+    assert line.startswith("error: 3 of 6 runs failed in the model (3 with ZeroDivisionError: a bug in the model")
+    assert "--retry-failed" in line
+    fix()
+    retried = runner.invoke(app, [*args, "--out", str(out), "--retry-failed"])
+    assert "failed in the model" not in retried.output, retried.output
+    assert retried.exit_code == reference.exit_code
+    mine, theirs = (v.runs_folder(folder, True) / "summary" / "runs.parquet" for folder in (out, tmp_path / "reference"))
+    pd.testing.assert_frame_equal(pd.read_parquet(mine), pd.read_parquet(theirs))
+
+
+def test_calibrate_with_failed_runs_exits_1_in_one_line_and_retry_failed_gives_the_clean_posterior(tmp_path,
+                                                                                                   monkeypatch):
+    from test_calibration import tiny_study
+
+    study = tiny_study(tmp_path, max_runs=60)
+    args = ["calibrate", str(study), "--workers", "1"]
+    reference = runner.invoke(app, [*args, "--out", str(tmp_path / "reference")])
+    assert reference.exit_code == 0, reference.output
+    fix = _breaking(monkeypatch, lambda parameters, seed: seed % 4 == 0)
+    out = tmp_path / "out"
+    first = runner.invoke(app, [*args, "--out", str(out)])
+    assert first.exit_code == 1, first.output
+    line = _failure_line(first)
+    assert " runs failed in the model (" in line and "ZeroDivisionError: a bug in the model" in line
+    assert "simulations" in line and "--retry-failed" in line
+    broken = pd.read_parquet(out / "posterior.parquet")
+    assert not broken.equals(pd.read_parquet(tmp_path / "reference" / "posterior.parquet"))  # the failures mattered
+    fix()
+    assert runner.invoke(app, [*args, "--out", str(out)]).exit_code == 1  # not redone unless asked
+    retried = runner.invoke(app, [*args, "--out", str(out), "--retry-failed"])
+    assert retried.exit_code == 0, retried.output
+    for table in ("posterior.parquet", "predictive.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / table), pd.read_parquet(tmp_path / "reference" / table))
+
+
+# --- 6. an intervention after the run's last week ------------------------------------------------------
+def test_an_intervention_in_the_last_week_acts_and_one_after_it_never_does():
+    from partnerships.model.interventions import Intervention, week_allowed
+    from partnerships.model.model import PartnershipModel
+
+    for week, acts in ((0, True), (12, True), (13, False)):
+        model = PartnershipModel("county", rng=1, interventions=(Intervention("obstacle", week=week, project=0),))
+        model.run_for(12)
+        assert bool(model.events) == acts and (week_allowed(week, 12) is None) == acts
+
+
+LATE = SCENARIO + """
+[[interventions]]
+action = "obstacle"
+project = 0
+week = 300
+"""
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "sensitivity", "calibrate"])
+def test_an_intervention_after_the_last_week_is_refused_up_front_in_one_line(tmp_path, command):
+    from test_calibration import tiny_study
+
+    scenario = write(tmp_path, "mine.toml", LATE)
+    out = tmp_path / "out"
+    if command == "run":
+        args = ["run", "--scenario", str(scenario), "--weeks", "260", "--out", str(out)]
+    elif command == "sweep":
+        args = ["sweep", str(write(tmp_path, "exp.toml", EXPERIMENT.replace("weeks = 12", "weeks = 260"))),
+                "--out", str(out), "--workers", "1"]
+    elif command == "sensitivity":
+        study = write(tmp_path, "study.toml", SENSITIVITY.replace("weeks = 10", 'weeks = 260\nscenario = "mine.toml"'))
+        args = ["sensitivity", str(study), "--out", str(out), "--workers", "1", "--no-pdf"]
+    else:
+        study = tiny_study(tmp_path)
+        text = study.read_text()
+        start = text.index("scenario = ") + len("scenario = ")
+        study.write_text(text[:start] + f'"{scenario}"' + text[text.index("\n", start):])
+        study.write_text(study.read_text().replace("weeks = 26", "weeks = 260"))
+        args = ["calibrate", str(study), "--out", str(out), "--workers", "1"]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    line = one_line(result)
+    assert "300" in line and ("week = 300: allowed 0 to 260" in line or "calibration.weeks = 260: allowed at least 300"
+                              in line), line
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+# --- 7. size limits: stated once in the code, quoted by the README ------------------------------------
+def test_the_readme_quotes_the_size_limits_of_the_code():
+    import re
+
+    from partnerships.model.scenarios import MAX_ORGANISATIONS, MAX_PROJECTS, synthetic_region
+
+    readme = " ".join((PACKAGE_ROOT / "README.md").read_text().split())
+    quoted = re.findall(r"up to ([\d,]+) organisations and ([\d,]+) projects", readme)
+    assert quoted == [(f"{MAX_ORGANISATIONS:,}", f"{MAX_PROJECTS:,}")]
+    assert synthetic_region(MAX_ORGANISATIONS, MAX_PROJECTS).n_organisations == MAX_ORGANISATIONS
+    for organisations, projects in ((MAX_ORGANISATIONS + 1, 10), (20, MAX_PROJECTS + 1)):
+        with pytest.raises(InputError, match="allowed a whole number from"):
+            synthetic_region(organisations, projects)
+
+
+# --- 8. a real Dask scheduler killed mid-sweep ---------------------------------------------------------
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+CLUSTER = """
+import sys, time
+from distributed import LocalCluster
+cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", scheduler_port=0,
+                       dashboard_address=None)
+print(cluster.scheduler_address, flush=True)
+time.sleep(600)
+"""
+
+
+PARTNERSHIPS = str(Path(sys.executable).with_name("partnerships"))  # the command line, installed beside Python
+
+
+def _start_cluster() -> tuple[subprocess.Popen, str]:
+    """A LocalCluster (scheduler in the child's main process, one worker process) in its own session."""
+    child = subprocess.Popen([sys.executable, "-c", CLUSTER], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    address = child.stdout.readline().strip()
+    assert address.startswith("tcp://127.0.0.1:"), address
+    return child, address
+
+
+def _end(child: subprocess.Popen) -> None:
+    """SIGKILL the cluster's whole session (its scheduler and worker processes), ours alone."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    child.wait(timeout=10)
+
+
+def _cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([PARTNERSHIPS, *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_a_sweep_on_a_dask_scheduler_killed_partway_resumes_on_a_fresh_cluster_to_the_identical_table(tmp_path):
+    """Real processes: the scheduler is SIGKILLed once the sweep has stored a part; its lost runs are not stored
+    as failed, the sweep stops with 130, and a fresh cluster finishes it to the table of an uninterrupted run."""
+    write(tmp_path, "mine.toml", SCENARIO)
+    experiment = write(tmp_path, "exp.toml", EXPERIMENT.replace("weeks = 12", "weeks = 2600")
+                       .replace("replications = 2", "replications = 10").replace(
+                           'scenario = "mine.toml"', 'scenario = "mine.toml"\noutputs = ["runs", "model_weekly"]'))
+    reference = _cli("sweep", str(experiment), "--out", str(tmp_path / "reference"), "--workers", "1")
+    assert reference.returncode == 0, reference.stderr
+    out = tmp_path / "out"
+    first, address = _start_cluster()
+    try:
+        sweep = subprocess.Popen([PARTNERSHIPS, "sweep", str(experiment),
+                                  "--out", str(out), "--scheduler", address], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not list((out / "runs").glob("*.parquet")) and sweep.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(first.pid, signal.SIGKILL)  # the scheduler (the cluster's main process) only
+        _, stderr = sweep.communicate(timeout=60)
+    finally:
+        _end(first)
+    assert sweep.returncode == 130, stderr
+    assert "were lost with their worker or cluster" in stderr and "Traceback" not in stderr, stderr
+    stored = Store(out).scan().runs
+    assert 0 < len(stored) < 20 and stored["status"].eq("ok").all()  # partway, nothing stored as 'failed'
+    second, address = _start_cluster()
+    try:
+        resumed = _cli("sweep", str(experiment), "--out", str(out), "--scheduler", address)
+    finally:
+        _end(second)
+    assert resumed.returncode == 0, resumed.stderr
+    assert (out / "runs.parquet").read_bytes() == (tmp_path / "reference" / "runs.parquet").read_bytes()
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "model_weekly.parquet"),
+                                  pd.read_parquet(tmp_path / "reference" / "model_weekly.parquet"))

@@ -30,6 +30,13 @@ def checks_figure(table: pd.DataFrame) -> Figure:
             ax.set_title(f"{row['check']} (not measured)", fontsize=9, color="#777777")
             continue
         colour = PASS if row["passed"] else FAIL
+        if not all(math.isfinite(row[k]) for k in ("estimate", "ci_low", "ci_high")):  # no run, or one, to go on
+            ax.set_yticks([])
+            ax.set_xticks([])
+            ax.text(0.5, 0.5, "no estimate:\ntoo few runs with every\nmeasure defined", ha="center", va="center",
+                    fontsize=8, color=colour, transform=ax.transAxes)
+            ax.set_title(f"{row['check']} ({'pass' if row['passed'] else 'FAIL'})", fontsize=9, color=colour)
+            continue
         ax.errorbar([row["estimate"]], [0], xerr=[[row["estimate"] - row["ci_low"]], [row["ci_high"] - row["estimate"]]],
                     fmt="o", color=colour, capsize=4)
         if row["expected"] == "level":
