@@ -117,7 +117,6 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print the run's outcomes as one JSON object.")] = False,
 ) -> None:
     """Run one simulation and print (or write) its outcomes."""
-    from partnerships.experiments.provenance import versions
     from partnerships.model.interventions import week_allowed
     from partnerships.model.parameters import parse_assignment
     from partnerships.model.run import run_one
@@ -135,6 +134,8 @@ def run(
     result = run_one({**spec.parameters, **overrides}, seed=seed, weeks=weeks, region=spec,
                      tables=out is not None)  # without --out only the summary is printed
     if out is not None:
+        from partnerships.experiments.provenance import versions  # only a run written to --out records them
+
         with atomic_directory(out) as tmp:
             result.projects.to_parquet(tmp / "projects.parquet", index=False)
             result.weekly.to_parquet(tmp / "weekly.parquet", index=False)

@@ -22,8 +22,9 @@ import traceback
 from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from partnerships.experiments import progress
@@ -34,30 +35,30 @@ from partnerships.experiments.spec import SEED_RULE, TABLES, RunSpec
 from partnerships.experiments.store import LOCK, Store
 from partnerships.model.outcomes import SUMMARY_FIELDS
 
+if TYPE_CHECKING:
+    from partnerships.model.run import Columns
+
 FLUSH_SECONDS = 2.0  # a part file at least this often while runs finish
 FLUSH_RUNS = 256  # ... or once this many runs are waiting
 DASK_RETRIES = 2  # re-runs of a task that raised on a Dask worker
 
 
 # --- one run, in whichever process executes it ----------------------------------------------------
-def run_spec(spec: RunSpec) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """Run one spec; return its run-table row and the per-run tables it keeps.
+def run_spec(spec: RunSpec) -> tuple[dict[str, Any], dict[str, Columns]]:
+    """Run one spec; return its run-table row and the per-run tables it keeps, each as its columns (NumPy
+    arrays, :func:`model.run.run_columns`): a worker sends arrays back, and the driver makes the tables
+    (:class:`_Writer`).
 
     An error inside the model is caught and recorded (status 'failed' and the error) rather than raised.
     """
-    from partnerships.model.run import run_one
+    from partnerships.model.run import run_columns
 
     try:
-        result = run_one(spec.parameters, seed=spec.seed, weeks=spec.weeks, region=spec.region,
-                         interventions=spec.interventions, series="project_weekly" in spec.tables)
+        summary, columns = run_columns(spec.parameters, seed=spec.seed, weeks=spec.weeks, region=spec.region,
+                                       interventions=spec.interventions, tables=spec.tables)
     except Exception as err:  # noqa: BLE001 - a failed run is a result, not a crash of the study
         return _failed(spec.row(), err), {}
-    frames = {"model_weekly": result.model_weekly, "project_weekly": result.weekly, "projects": result.projects}
-    out = {}
-    for table in spec.tables:  # each frame is new from this run: add the run id in place
-        frames[table].insert(0, "run_id", spec.run_id)
-        out[table] = frames[table]
-    return spec.row() | {k: result.summary[k] for k in SUMMARY_FIELDS} | {"status": "ok", "error": ""}, out
+    return spec.row() | {k: summary[k] for k in SUMMARY_FIELDS} | {"status": "ok", "error": ""}, columns
 
 
 def _failed(row: dict[str, Any], err: BaseException) -> dict[str, Any]:
@@ -441,31 +442,46 @@ def _dask_executor(address: str):
 
 
 class _Writer:
-    """Collects finished runs and writes them as part files every few seconds."""
+    """Collects finished runs and writes them as part files every few seconds.
+
+    A run's per-run tables arrive as columns (:func:`run_spec`); a part's tables are made from the runs'
+    columns concatenated, with the run id in front (``model.run.TABLE_FRAMES``), the same tables as the
+    runs' own tables concatenated."""
 
     def __init__(self, store: Store, part_of: dict[int, str]) -> None:
         self.store, self.part_of = store, part_of
         self.rows: list[dict] = []
-        self.frames: dict[str, list[pd.DataFrame]] = {}
+        self.columns: dict[str, list[tuple[int, Columns]]] = {}  # table -> (run id, its columns) of each run
         self.last = time.monotonic()
 
     def add(self, finished: list[tuple[dict, dict]]) -> None:
         if not self.rows:
             self.last = time.monotonic()
-        for row, frames in finished:
+        for row, tables in finished:
             self.rows.append(row)
-            for table, frame in frames.items():
-                self.frames.setdefault(table, []).append(frame)
+            for table, columns in tables.items():
+                self.columns.setdefault(table, []).append((row["run_id"], columns))
         if len(self.rows) >= FLUSH_RUNS or time.monotonic() - self.last >= FLUSH_SECONDS:
             self.flush()
 
     def flush(self) -> None:
         if self.rows:
             runs = _typed(pd.DataFrame(self.rows))
-            tables = {t: pd.concat(f, ignore_index=True) for t, f in self.frames.items()}
+            tables = {t: _table(t, runs_columns) for t, runs_columns in self.columns.items()}
             name = self.store.write_part(runs, tables)
             self.part_of.update(dict.fromkeys(runs["run_id"].tolist(), name))
-        self.rows, self.frames, self.last = [], {}, time.monotonic()
+        self.rows, self.columns, self.last = [], {}, time.monotonic()
+
+
+def _table(name: str, runs_columns: list[tuple[int, Columns]]) -> pd.DataFrame:
+    """Per-run table ``name`` of several runs from their columns, with the run id as its first column."""
+    from partnerships.model.run import TABLE_FRAMES
+
+    first = runs_columns[0][1]
+    rows = [len(next(iter(columns.values()))) if columns else 0 for _, columns in runs_columns]
+    frame = TABLE_FRAMES[name]({c: np.concatenate([columns[c] for _, columns in runs_columns]) for c in first})
+    frame.insert(0, "run_id", np.repeat(np.array([run_id for run_id, _ in runs_columns], dtype=np.int64), rows))
+    return frame
 
 
 def _typed(runs: pd.DataFrame) -> pd.DataFrame:

@@ -51,6 +51,7 @@ class Stream(IntEnum):
     INTERVENTION = 13  # + the number of events so far: each intervention has its own
     REORGANISE = 1001  # far above INTERVENTION + any number of events
     REORGANISED_SUCCESSOR = 1002
+    AIM = 1003  # each membership's aim, drawn when it is created (at week 0 of the stream, by membership row)
 
 
 #: the compiled kernels, taken at import: a model whose kernel namespace holds anything else (the reference
@@ -114,7 +115,7 @@ class PartnershipModel(mesa.Model):
         self.stream_seed = int(self.rng.integers(2**63))  # keys every weekly stream (model.kernels.draws)
         self.spec = spec
         self.params: dict[str, Any] = params
-        self.region = build_region(self.spec, self.params, self.rng)
+        self.region = build_region(self.spec, self.params, self.rng, aim_stream=(self.stream_seed, int(Stream.AIM)))
         self.n_initial_projects = len(self.projects)
         self.pending: list[Intervention] = [check_intervention(i, self) for i in (*self.spec.interventions, *interventions)]
         self.events: list[Event] = []
@@ -198,7 +199,7 @@ class PartnershipModel(mesa.Model):
 
     # --- one week ---------------------------------------------------------------------------------
     def step(self) -> None:
-        """One week: interventions, pressure, turnover, funding, meetings, obstacles, work, gates,
+        """One week: interventions, pressure, turnover, funding, meetings (and deliberation on aims), obstacles, work, gates,
         stalls, benefits, membership, follow-ons, trust embedding (docs/ODD.md, 'Process overview')."""
         week = self.week
         p = self.params
@@ -241,6 +242,10 @@ class PartnershipModel(mesa.Model):
             interpersonal=rel.interpersonal, held=held, quality=quality)
         proj.action_quality[held] = quality[held]
         self._refresh_trust()
+        k.deliberate_aims(deliberation_rate=p["deliberation_rate"], held=held, quality=quality, stage=proj.stage,
+                          lead=proj.lead, lead_decides=proj.lead_decides, mem_project=mem.project, mem_org=mem.org,
+                          mem_active=mem.active, attended=mem.attended, contribution=mem.contribution,
+                          member_trust=self.member_trust, aim=mem.aim, agreed_aim=proj.agreed_aim)
 
         k.obstacles_arrive_and_resolve(
             obstacle_rate=p["obstacle_rate"], obstacle_severity=p["obstacle_severity"],
@@ -282,7 +287,9 @@ class PartnershipModel(mesa.Model):
             rep_skill=orgs.rep_skill, pair_project=pairs.project, pair_rel=pairs.rel, pair_ma=pairs.ma, pair_mb=pairs.mb,
             interpersonal=rel.interpersonal, u_refer=draw(Stream.REFERRAL, len(mem)),
             consent_noise=draw(Stream.CONSENT, len(mem), normal=True), consent_out=consent,
-            trust_delta_out=trust_delta)
+            trust_delta_out=trust_delta, trust_consent_weight=p["trust_consent_weight"],
+            skill_consent_weight=p["skill_consent_weight"], misalignment_weight=p["misalignment_weight"], aim=mem.aim,
+            agreed_aim=proj.agreed_aim)
         k.shift_project_trust(delta=trust_delta, pair_project=pairs.project, pair_rel=pairs.rel, pair_ma=pairs.ma,
                               pair_mb=pairs.mb, mem_active=mem.active, interpersonal=rel.interpersonal)
         k.update_stalls(
@@ -298,7 +305,8 @@ class PartnershipModel(mesa.Model):
             momentum=proj.momentum, ambition=proj.ambition, equitable=proj.equitable, benefits=proj.benefits,
             closed_week=proj.closed_week, mem_project=mem.project, mem_org=mem.org, mem_active=mem.active,
             commitment=mem.commitment, contribution=mem.contribution, benefit=mem.benefit,
-            selflessness=orgs.selflessness, net_benefit_spread=proj.net_benefit_spread)
+            selflessness=orgs.selflessness, net_benefit_spread=proj.net_benefit_spread,
+            misalignment_weight=p["misalignment_weight"], aim=mem.aim, agreed_aim=proj.agreed_aim)
         k.withdraw_uncommitted(week=week, stage=proj.stage, closed_week=proj.closed_week, mem_project=mem.project,
                                mem_active=mem.active, commitment=mem.commitment)
         self._late_joiners(week, draw(Stream.JOIN, len(proj)))
@@ -388,7 +396,8 @@ class PartnershipModel(mesa.Model):
             float(p["risk_aversion_amplifier"]), float(p["work_rate"]), float(p["work_cost"]),
             float(p["manager_cost"]), float(p["momentum_rate"]), float(p["collaborative_advantage"]),
             float(p["stall_threshold"]), int(p["patience"]), float(p["fairness_tolerance"]),
-            p["membership_change_rate"] / WEEKS_PER_YEAR, float(p["embedding_rate"]),
+            p["membership_change_rate"] / WEEKS_PER_YEAR, float(p["embedding_rate"]), float(p["deliberation_rate"]),
+            float(p["trust_consent_weight"]), float(p["skill_consent_weight"]), float(p["misalignment_weight"]),
             first, *leavers, *reorganised, reorganisable)
         carry = np.zeros(4, dtype=np.int64)  # the week's departures and awards; joiners, follow-ons due
         week, phase = first, 0
@@ -468,8 +477,8 @@ class PartnershipModel(mesa.Model):
             proj.next_meeting, proj.deferred_until, proj.obstacle, proj.catalyst_until, proj.external_funds,
             proj.external_received, proj.pooled_funds, proj.action_quality, proj.costs, proj.benefits, proj.stalls,
             proj.stalled_since, proj.gate_refusals, proj.delivered_week, proj.closed_week, proj.first_stall_week,
-            proj.net_benefit_spread,
-            mem.project, mem.org, mem.active, mem.commitment, mem.contribution, mem.benefit, mem.attended,
+            proj.net_benefit_spread, proj.agreed_aim,
+            mem.project, mem.org, mem.active, mem.commitment, mem.contribution, mem.benefit, mem.attended, mem.aim,
             rel.a, rel.b, rel.interpersonal, rel.institutional,
             pairs.project, pairs.rel, pairs.ma, pairs.mb,
             self.project_trust_mean, self.project_trust_min, self.member_trust, self.n_initial_projects,

@@ -79,48 +79,71 @@ def not_working(model: PartnershipModel) -> np.ndarray:
     return (stage == Stage.ABANDONED) | (stage == Stage.STALLED)
 
 
-def project_table(model: PartnershipModel) -> pd.DataFrame:
-    """One row per project: what it was, where it got to, and what it cost and achieved."""
+#: The label columns of the per-run tables, kept as codes in their columns (:func:`project_columns`,
+#: :func:`weekly_columns`) and turned into labels when the table is made: column -> labels by code.
+LABELS: dict[str, list[str]] = {"theme": [t.label for t in Theme], "lead_kind": [k.label for k in OrgKind],
+                                "stage": [s.label for s in Stage]}
+
+
+def project_columns(model: PartnershipModel) -> dict[str, np.ndarray]:
+    """The columns of :func:`project_table` as arrays ("theme", "lead_kind" and "stage" as codes, see
+    :data:`LABELS`): what a sweep worker sends back, the table being made in the driver (:func:`project_frame`)."""
     proj, mem = model.projects, model.memberships
     n = len(proj)
     members = np.bincount(mem.project[mem.active], minlength=n)
     delivered = proj.delivered_week >= 0
     fairness = _fairness(model)
-    return pd.DataFrame({
+    return {
         "project": np.arange(n),
-        "theme": [Theme(t).label for t in proj.theme],
+        "theme": proj.theme.copy(),
         "follow_on": proj.parent >= 0,
-        "parent": proj.parent,
-        "lead_kind": [OrgKind(model.orgs.kind[o]).label for o in proj.lead],
+        "parent": proj.parent.copy(),
+        "lead_kind": model.orgs.kind[proj.lead],
         "members": members,
         "has_champion_at_end": proj.champion >= 0,
-        "has_manager": proj.has_manager,
-        "lead_decides": proj.lead_decides,
-        "equitable_shares": proj.equitable,
-        "governance_level": proj.governance_level,
-        "ambition": proj.ambition,
-        "stage": [Stage(s).label for s in proj.stage],
-        "started_week": proj.started,
+        "has_manager": proj.has_manager.copy(),
+        "lead_decides": proj.lead_decides.copy(),
+        "equitable_shares": proj.equitable.copy(),
+        "governance_level": proj.governance_level.copy(),
+        "ambition": proj.ambition.copy(),
+        "stage": proj.stage.copy(),
+        "started_week": proj.started.copy(),
         "delivered": delivered,
         "abandoned": proj.stage == Stage.ABANDONED,
         "weeks_to_delivery": np.where(delivered, proj.delivered_week - proj.started, -1),
         "working_well": working_well(model),
         "not_working": not_working(model),
-        "stalls": proj.stalls,
-        "first_stall_week": proj.first_stall_week,
-        "gate_refusals": proj.gate_refusals,
-        "momentum": proj.momentum,
-        "trust_mean": model.project_trust_mean,
-        "trust_min": model.project_trust_min,
+        "stalls": proj.stalls.copy(),
+        "first_stall_week": proj.first_stall_week.copy(),
+        "gate_refusals": proj.gate_refusals.copy(),
+        "momentum": proj.momentum.copy(),
+        "trust_mean": model.project_trust_mean.copy(),
+        "trust_min": model.project_trust_min.copy(),
         **_trust_parts(model),
-        "external_received": proj.external_received,
-        "costs": proj.costs,
-        "benefits": proj.benefits,
+        "external_received": proj.external_received.copy(),
+        "costs": proj.costs.copy(),
+        "benefits": proj.benefits.copy(),
         "benefit_cost_ratio": np.divide(proj.benefits, proj.costs, out=np.full(n, np.nan),
                                         where=(proj.costs > 0) & delivered),  # NaN: not delivered, or no cost
         "fairness": fairness,
-        "net_benefit_spread": proj.net_benefit_spread,  # NaN until the project closes delivered
-    })
+        "net_benefit_spread": proj.net_benefit_spread.copy(),  # NaN until the project closes delivered
+    }
+
+
+def labelled(codes: np.ndarray, column: str) -> np.ndarray:
+    """The labels (an array of Python strings) of a label column's codes (:data:`LABELS`)."""
+    return np.array(LABELS[column], dtype=object)[codes.astype(np.intp)]
+
+
+def project_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """:func:`project_table` from :func:`project_columns` (of one run, or of several runs concatenated)."""
+    return pd.DataFrame({name: labelled(values, name) if name in LABELS else values
+                         for name, values in columns.items()})
+
+
+def project_table(model: PartnershipModel) -> pd.DataFrame:
+    """One row per project: what it was, where it got to, and what it cost and achieved."""
+    return project_frame(project_columns(model))
 
 
 def _trust_parts(model: PartnershipModel) -> dict[str, np.ndarray]:
@@ -151,18 +174,36 @@ def _fairness(model: PartnershipModel) -> np.ndarray:
     return np.where(benefit_total > 0, 1.0 - gap, np.nan)
 
 
+WEEKLY_COLUMNS = ["week", "project", "stage", "momentum", "trust_mean"]
+
+
+def weekly_columns(model: PartnershipModel) -> dict[str, np.ndarray]:
+    """The columns of :func:`weekly_series` as arrays (stage as codes); needs ``record_series``."""
+    momentum, trust, stage = model.series["momentum"], model.series["trust_mean"], model.series["stage"]
+    lengths = np.array([len(m) for m in momentum], dtype=np.int64)
+    return {"week": np.repeat(np.arange(len(lengths)), lengths),
+            "project": np.concatenate([np.arange(n) for n in lengths.tolist()]),
+            "stage": np.concatenate(stage), "momentum": np.concatenate(momentum), "trust_mean": np.concatenate(trust)}
+
+
+def weekly_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """:func:`weekly_series` from :func:`weekly_columns` (of one run, or of several runs concatenated)."""
+    table = pd.DataFrame({name: values for name, values in columns.items() if name != "stage"})
+    table.insert(list(columns).index("stage"), "stage",
+                 pd.Categorical.from_codes(columns["stage"].astype(int), LABELS["stage"]))
+    return table
+
+
 def weekly_series(model: PartnershipModel) -> pd.DataFrame:
     """Tidy weekly series: one row per project per week (momentum, trust, stage) while it existed."""
     if not model.record_series:
-        return pd.DataFrame(columns=["week", "project", "stage", "momentum", "trust_mean"])
-    frames = []
-    for week, (momentum, trust, stage) in enumerate(zip(model.series["momentum"], model.series["trust_mean"],
-                                                        model.series["stage"])):
-        frames.append(pd.DataFrame({"week": week, "project": np.arange(len(momentum)), "stage": stage,
-                                    "momentum": momentum, "trust_mean": trust}))
-    table = pd.concat(frames, ignore_index=True)
-    table["stage"] = pd.Categorical.from_codes(table["stage"].astype(int), [s.label for s in Stage])
-    return table
+        return pd.DataFrame(columns=WEEKLY_COLUMNS)
+    return weekly_frame(weekly_columns(model))
+
+
+def model_columns(model: PartnershipModel) -> dict[str, np.ndarray]:
+    """The columns of :func:`model_series` as arrays (the ``DataCollector``'s lists, each as NumPy makes it)."""
+    return {name: np.array(values) for name, values in model.datacollector.model_vars.items()}
 
 
 def model_series(model: PartnershipModel) -> pd.DataFrame:

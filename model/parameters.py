@@ -20,7 +20,8 @@ from typing import Literal
 from partnerships.model.errors import InputError
 
 Kind = Literal["float", "int", "bool"]
-Group = Literal["headline", "funding", "meetings", "trust", "leadership", "obstacles", "project", "partners", "benefits"]
+Group = Literal["headline", "funding", "meetings", "trust", "leadership", "obstacles", "project", "gates", "partners",
+                "benefits"]
 
 
 class ParameterError(InputError):
@@ -270,6 +271,25 @@ _ALL = [
     _p("follow_on_chance", "float", 0.5, 0.0, 1.0, "probability",
        "Chance that a delivered project leads to a follow-on among the same partners.",
        "PAS 2007, 'success breeds success', p. 27", "project", "Follow-on chance"),
+    # --- stage gates and agreeing goals ----------------------------------------------------------
+    _p("trust_consent_weight", "float", 1.0, 0.0, 3.0, "utility per unit of trust",
+       "Weight of a partner's trust in its co-members (above 0.5) in its consent at a stage gate.",
+       "PAS 2007, 'building trust', p. 11: \"trust needs to be high enough to encourage risk-taking\"; assumption "
+       "for size", "gates", "Trust weight in consent"),
+    _p("skill_consent_weight", "float", 0.5, 0.0, 2.0, "utility per unit of skill",
+       "Weight of the representative's boundary-spanning skill (above 0.5) in its organisation's consent at a gate.",
+       "INLOGOV 2015, §5 'Who makes a good boundary spanner?'; assumption for size", "gates",
+       "Skill weight in consent"),
+    _p("deliberation_rate", "float", 0.5, 0.0, 1.0, "fraction per meeting",
+       "How far a partner at a meeting in the agreeing-goals stage moves its aim towards the room's view, before "
+       "scaling by the meeting's quality and its trust.",
+       "Choi and Robertson (2014): deliberation builds shared understanding; assumption for size", "gates",
+       "Deliberation rate"),
+    _p("misalignment_weight", "float", 1.0, 0.0, 2.0, "benefit lost per unit of distance",
+       "Share of its benefit a partner loses per unit of distance between its aim and the agreed aim (at gates and "
+       "when benefits are realised).",
+       "Choi and Robertson (2014): a decision's acceptability falls with its distance from a stakeholder's "
+       "preference; assumption for size", "gates", "Misalignment cost"),
     # --- benefits ---------------------------------------------------------------------------------
     # low end 1: below it joint delivery is worth less than going alone, every gate is a loss for every partner
     # and the partnerships never deliver (0.3% of first projects at 0.5) - a region the sources do not describe

@@ -1,22 +1,44 @@
 """One function builds and runs a model, for the CLI, the sweeps, the validation and the tests.
 
 A study's runs reach it from :mod:`experiments.runs`, each described by an
-:class:`experiments.spec.RunSpec` (the same arguments, plus where the run sits in its study).
+:class:`experiments.spec.RunSpec` (the same arguments, plus where the run sits in its study). A
+study's worker calls :func:`run_columns`, which returns the per-run tables as NumPy arrays; the
+driver makes them into tables (:data:`TABLE_FRAMES`), so no DataFrame is pickled between them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from partnerships.model.interventions import Intervention
 from partnerships.model.model import DEFAULT_WEEKS, PartnershipModel
-from partnerships.model.outcomes import model_series, project_table, summary, weekly_series
+from partnerships.model.outcomes import (
+    model_columns,
+    model_series,
+    project_columns,
+    project_frame,
+    project_table,
+    summary,
+    weekly_columns,
+    weekly_frame,
+    weekly_series,
+)
 from partnerships.model.scenarios import RegionSpec
+
+Columns = dict[str, np.ndarray]
+
+#: Each per-run table (:data:`experiments.spec.TABLES`): its columns as arrays, from a model that has run ...
+TABLE_COLUMNS: dict[str, Callable[[PartnershipModel], Columns]] = {
+    "model_weekly": model_columns, "project_weekly": weekly_columns, "projects": project_columns}
+#: ... and the table from those columns (of one run, or of several runs' columns concatenated).
+TABLE_FRAMES: dict[str, Callable[[Columns], pd.DataFrame]] = {
+    "model_weekly": pd.DataFrame, "project_weekly": weekly_frame, "projects": project_frame}
 
 
 @dataclass
@@ -29,6 +51,14 @@ class RunResult:
     model_weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+def _run(parameters: Mapping[str, Any] | None, seed: int, weeks: int, region: str | Path | RegionSpec,
+         interventions: tuple[Intervention, ...], series: bool) -> tuple[PartnershipModel, dict[str, Any]]:
+    model = PartnershipModel(region, rng=seed, interventions=interventions, record_series=series,
+                             **(parameters or {}))
+    model.run_for(weeks)
+    return model, summary(model) | {"seed": seed, "weeks": weeks, "scenario": model.spec.name} | model.params
+
+
 def run_one(parameters: Mapping[str, Any] | None = None, seed: int = 0, weeks: int = DEFAULT_WEEKS,
             region: str | Path | RegionSpec = "county", interventions: tuple[Intervention, ...] = (),
             series: bool = True, tables: bool = True) -> RunResult:
@@ -39,10 +69,17 @@ def run_one(parameters: Mapping[str, Any] | None = None, seed: int = 0, weeks: i
     returns the summary alone (the same summary), with empty tables.
     """
     series = series and tables
-    model = PartnershipModel(region, rng=seed, interventions=interventions, record_series=series,
-                             **(parameters or {}))
-    model.run_for(weeks)
-    row = summary(model) | {"seed": seed, "weeks": weeks, "scenario": model.spec.name} | model.params
+    model, row = _run(parameters, seed, weeks, region, interventions, series)
     if not tables:
         return RunResult(row, pd.DataFrame())
     return RunResult(row, project_table(model), weekly_series(model) if series else pd.DataFrame(), model_series(model))
+
+
+def run_columns(parameters: Mapping[str, Any] | None = None, seed: int = 0, weeks: int = DEFAULT_WEEKS,
+                region: str | Path | RegionSpec = "county", interventions: tuple[Intervention, ...] = (),
+                tables: Collection[str] = ()) -> tuple[dict[str, Any], dict[str, Columns]]:
+    """As :func:`run_one`: the summary, and each of ``tables`` (names in :data:`TABLE_COLUMNS`) as its columns
+    (``TABLE_FRAMES[name](columns)`` is the table :func:`run_one` returns); the weekly series of every project is
+    recorded only if ``"project_weekly"`` is asked for."""
+    model, row = _run(parameters, seed, weeks, region, interventions, "project_weekly" in tables)
+    return row, {name: TABLE_COLUMNS[name](model) for name in tables}

@@ -23,6 +23,7 @@ from partnerships.model.bounded import FastIntegers
 from partnerships.model.codes import OrgKind, Stage, Theme
 from partnerships.model.errors import InputError
 from partnerships.model.interventions import ACTIONS, CONDITIONS, Intervention, amount_allowed
+from partnerships.model.kernels.draws import fill_uniform
 from partnerships.model.schema import MAX_WEEKS, FileCheck, Table, one_of
 from partnerships.model.state import Memberships, Organisations, Pairs, Projects, Relationships, combined_trust, group_starts
 
@@ -303,6 +304,9 @@ class Region:
     org_names: list[str]
     area_of_org: np.ndarray
     relationship_index: dict[tuple[int, int], int]
+    # key of the counter-based stream each new membership's aim is drawn from: (the run's stream seed, the stream
+    # number); membership row i takes the stream's i-th uniform (draws.fill_uniform at week 0)
+    aim_stream: tuple[int, int] = (0, 0)
 
     def orgs_in_area(self, area: int) -> np.ndarray:
         """Indices of the organisations of ``area`` (areas are contiguous blocks of organisations)."""
@@ -322,8 +326,11 @@ def new_representatives(n: int, culture: np.ndarray, autonomy_mean: float, rng: 
     return autonomy, presence, skill
 
 
-def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Generator) -> Region:
-    """Create organisations, projects, memberships and relationships for ``spec`` (all draws from ``rng``)."""
+def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Generator,
+                 aim_stream: tuple[int, int] = (0, 0)) -> Region:
+    """Create organisations, projects, memberships and relationships for ``spec`` (all draws from ``rng``, except
+    the memberships' aims, which come from the counter-based stream ``aim_stream``, (seed, stream number), so that
+    drawing them changes no other draw)."""
     kinds_per_area = np.concatenate([np.full(n, int(k), dtype=np.int8) for k, n in spec.composition.items() if n > 0])
     kind = np.tile(kinds_per_area, spec.areas)
     area_of_org = np.repeat(np.arange(spec.areas, dtype=np.int32), len(kinds_per_area))
@@ -371,7 +378,7 @@ def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Genera
 
     region = Region(orgs=orgs, projects=Projects.empty(), memberships=Memberships.empty(),
                     relationships=Relationships.empty(), pairs=Pairs.empty(), org_names=names,
-                    area_of_org=area_of_org, relationship_index={})
+                    area_of_org=area_of_org, relationship_index={}, aim_stream=aim_stream)
     rows = _new_rows(params)
     for project_theme, lead, members in zip(themes, leads, members_of_project):
         _start_project(region, rows, params, draws, theme=project_theme, lead=lead, members=members, week=0, parent=-1)
@@ -392,12 +399,24 @@ def _org_names(kind: np.ndarray) -> list[str]:
 
 class _Rows:
     """What a build or a week's structure change queues, in two passes: :func:`_start_project` and
-    :func:`add_members` make the random draws in their order and queue the rows' keys and draws (plain lists);
-    :func:`_flush` computes the rows from them, vectorised over the whole batch, and appends them."""
+    :func:`add_members` make the random draws in their order and queue the rows' keys and draws (plain lists
+    of numbers, one entry per row, no per-row dicts); :func:`_flush` computes the rows from them, vectorised
+    over the whole batch, and appends them."""
 
     def __init__(self, params: dict[str, Any]) -> None:
         self.params = params
-        self.projects: list[dict[str, Any]] = []  # keys and draws of each queued project
+        self.n_projects = 0  # queued projects, each with the entries below
+        self.p_theme: list[int] = []
+        self.p_lead: list[int] = []
+        self.p_week: list[int] = []
+        self.p_parent: list[int] = []
+        self.p_ambition: list[float] = []  # NaN: drawn (from p_ambition_u and the members' trust)
+        self.p_ambition_u: list[float] = []  # the uniform for a drawn ambition (NaN when it was given)
+        self.p_choices: list[float] = []  # four uniforms each: lead decides, champion, manager, equitable
+        self.p_governance: list[int] = []
+        self.p_orgs: list[int] = []  # the members of every queued project, project after project
+        self.p_members: list[int] = []  # how many members each has
+        self.p_pairs: list[int] = []  # how many pairs each has
         self.mem_project: list[int] = []
         self.mem_org: list[int] = []
         self.mem_week: list[int] = []
@@ -410,11 +429,6 @@ class _Rows:
         self.pair_rel: list[int] = []
         self.pair_ma: list[int] = []
         self.pair_mb: list[int] = []
-
-
-def _append_rows(table, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        table.append(**{key: [row[key] for row in rows] for key in rows[0]})
 
 
 def _queue_pairs(region: Region, rows: _Rows, project: int, orgs_a: list[int], orgs_b: list[int],
@@ -455,7 +469,7 @@ def _start_project(region: Region, rows: _Rows, params: dict[str, Any], rng: np.
     Draws, in order: a uniform for each new relationship's starting trust, one for the ambition (unless given),
     four for the governance and management choices, the governance level, a normal for each member's commitment.
     """
-    project = len(region.projects) + len(rows.projects)
+    project = len(region.projects) + rows.n_projects
     first_membership = len(region.memberships) + len(rows.mem_org)
     orgs = [int(org) for org in members]
     j, i = _pair_positions(len(orgs))
@@ -466,9 +480,18 @@ def _start_project(region: Region, rows: _Rows, params: dict[str, Any], rng: np.
     choices = u[new:].tolist()
     # the governance level is drawn independently of the decision rule (it sets the embedding rate: tying a lead
     # who decides to levels 4-6 would confound the two)
-    governance_level = int(rng.integers(1, 7))
-    rows.projects.append(dict(project=project, theme=theme, lead=lead, week=week, parent=parent, ambition=ambition,
-                              orgs=orgs, pairs=len(j), choices=choices, governance_level=governance_level))
+    rows.p_governance.append(int(rng.integers(1, 7)))
+    rows.n_projects += 1
+    rows.p_theme.append(theme)
+    rows.p_lead.append(lead)
+    rows.p_week.append(week)
+    rows.p_parent.append(parent)
+    rows.p_ambition.append(math.nan if ambition is None else float(ambition))
+    rows.p_ambition_u.append(choices[0] if ambition is None else math.nan)
+    rows.p_choices.extend(choices[-4:])
+    rows.p_orgs.extend(orgs)
+    rows.p_members.append(len(orgs))
+    rows.p_pairs.append(len(j))
     _queue_memberships(rows, project, orgs, week, rng)
     return project
 
@@ -480,37 +503,62 @@ def _pair_positions(m: int) -> tuple[list[int], list[int]]:
     return j.tolist(), i.tolist()
 
 
-def _project_rows(region: Region, rows: _Rows, pair_trust: np.ndarray, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """The queued projects' rows. First projects start modest: ambition grows with the members' trust (PAS 2007,
-    'the trust-building loop', p. 13)."""
+def _segments(values: np.ndarray, lengths: np.ndarray, reduce: str) -> np.ndarray:
+    """``values[start:start + length]`` reduced, for consecutive segments of ``lengths`` (each at least 1):
+    ``"sum"``, ``"mean"`` or ``"argmax"`` (the position of the first largest within the segment).
+
+    Segments of one length are reduced together as the rows of a C-contiguous block, along its last axis:
+    NumPy reduces each row as it would the segment alone (the same pairwise summation), so the values are
+    those of ``np.sum``, ``np.mean`` and ``np.argmax`` of each segment, bit for bit."""
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    out = np.zeros(len(lengths), dtype=np.int64 if reduce == "argmax" else np.float64)
+    for m in np.unique(lengths).tolist():
+        which = np.flatnonzero(lengths == m)
+        block = values[starts[which, None] + np.arange(m)]
+        out[which] = getattr(block, reduce)(axis=1)
+    return out
+
+
+def _project_columns(region: Region, rows: _Rows, pair_trust: np.ndarray, params: dict[str, Any]) -> dict[str, Any]:
+    """The queued projects' rows, as columns. First projects start modest: ambition grows with the members'
+    trust (PAS 2007, 'the trust-building loop', p. 13)."""
     orgs = region.orgs
-    table, first_pair = [], 0
-    for q in rows.projects:
-        trusts = pair_trust[first_pair:first_pair + q["pairs"]]
-        first_pair += q["pairs"]
-        trust = float(np.mean(trusts)) if len(trusts) else 0.0
-        choices, members = q["choices"], np.array(q["orgs"])
-        ambition = q["ambition"]
-        if ambition is None:
-            ambition = params["ambition"] * (0.8 + (1.2 - 0.8) * choices[0]) * (0.75 + 0.5 * trust)
-        lead_decides_u, champion_u, manager_u, equitable_u = choices[-4:]
-        week = q["week"]
-        table.append(dict(
-            theme=q["theme"], stage=int(Stage.INITIATING), stage_before_stall=int(Stage.INITIATING), momentum=0.5,
-            ambition=ambition, progress=0.0, lead=q["lead"],
-            # PAS 2007, 'resourcing collaboration', p. 25: the partner investing most sponsors
-            sponsor=int(members[np.argmax(orgs.resources[members])]),
-            champion=int(members[np.argmax(orgs.rep_skill[members])]) if champion_u < params["champion_share"] else -1,
-            has_manager=bool(manager_u < params["project_manager_share"]),
-            lead_decides=bool(lead_decides_u < params["lead_decides_share"]),
-            equitable=bool(equitable_u < params["equitable_share"]),
-            governance_level=q["governance_level"],
-            next_meeting=week + 1, deferred_until=-1, obstacle=0.0, catalyst_until=-1, external_funds=0.0,
-            external_received=0.0, pooled_funds=POOLED_SHARE * float(orgs.resources[members].sum()), costs=0.0,
-            benefits=0.0, stalls=0, stalled_since=-1, gate_refusals=0, started=week, delivered_week=-1,
-            closed_week=-1, parent=q["parent"], first_stall_week=-1, net_benefit_spread=np.nan, action_quality=0.5,
-        ))
-    return table
+    n = rows.n_projects
+    n_pairs = np.array(rows.p_pairs, dtype=np.int64)
+    trust = np.zeros(n)
+    with_pairs = n_pairs > 0
+    trust[with_pairs] = _segments(pair_trust[:int(n_pairs.sum())], n_pairs[with_pairs], "mean")
+    ambition = np.array(rows.p_ambition)
+    drawn = np.isnan(ambition)
+    ambition[drawn] = (params["ambition"] * (0.8 + (1.2 - 0.8) * np.array(rows.p_ambition_u)[drawn])
+                       * (0.75 + 0.5 * trust[drawn]))
+    lead_decides_u, champion_u, manager_u, equitable_u = np.array(rows.p_choices).reshape(n, 4).T
+    members = np.array(rows.p_orgs, dtype=np.int64)
+    n_members = np.array(rows.p_members, dtype=np.int64)
+    first_member = np.zeros(n, dtype=np.int64)
+    np.cumsum(n_members[:-1], out=first_member[1:])
+    # PAS 2007, 'resourcing collaboration', p. 25: the partner investing most sponsors
+    sponsor = members[first_member + _segments(orgs.resources[members], n_members, "argmax")]
+    champion = members[first_member + _segments(orgs.rep_skill[members], n_members, "argmax")]
+    week = np.array(rows.p_week, dtype=np.int64)
+    none = np.full(n, -1)
+    return dict(
+        theme=rows.p_theme, stage=np.full(n, int(Stage.INITIATING)), stage_before_stall=np.full(n, int(Stage.INITIATING)),
+        momentum=np.full(n, 0.5), ambition=ambition, progress=np.zeros(n), lead=rows.p_lead, sponsor=sponsor,
+        champion=np.where(champion_u < params["champion_share"], champion, -1),
+        has_manager=manager_u < params["project_manager_share"],
+        lead_decides=lead_decides_u < params["lead_decides_share"],
+        equitable=equitable_u < params["equitable_share"],
+        governance_level=rows.p_governance, next_meeting=week + 1, deferred_until=none, obstacle=np.zeros(n),
+        catalyst_until=none, external_funds=np.zeros(n), external_received=np.zeros(n),
+        pooled_funds=POOLED_SHARE * _segments(orgs.resources[members], n_members, "sum"), costs=np.zeros(n),
+        benefits=np.zeros(n), stalls=np.zeros(n, dtype=np.int64), stalled_since=none,
+        gate_refusals=np.zeros(n, dtype=np.int64), started=week, delivered_week=none, closed_week=none,
+        parent=rows.p_parent, first_stall_week=none, net_benefit_spread=np.full(n, np.nan),
+        agreed_aim=np.full(n, np.nan),
+        action_quality=np.full(n, 0.5),
+    )
 
 
 def _new_rows(params: dict[str, Any]) -> _Rows:
@@ -532,7 +580,8 @@ def _flush(region: Region, rows: _Rows) -> None:
     pair_trust = np.empty(len(pair_rel))
     pair_trust[in_table] = combined_trust(rel.interpersonal[pair_rel[in_table]], rel.institutional[pair_rel[in_table]])
     pair_trust[~in_table] = combined_trust(interpersonal, institutional)[pair_rel[~in_table] - n_rel]
-    _append_rows(region.projects, _project_rows(region, rows, pair_trust, params))
+    if rows.n_projects:
+        region.projects.append(**_project_columns(region, rows, pair_trust, params))
     if rows.mem_org:
         org = np.array(rows.mem_org, dtype=np.int64)
         z = np.concatenate(rows.mem_z)
@@ -541,12 +590,22 @@ def _flush(region: Region, rows: _Rows) -> None:
             project=rows.mem_project, org=org, active=np.ones(n, dtype=np.bool_),
             commitment=np.clip(0.55 + 0.3 * region.orgs.selflessness[org] + 0.1 * z, 0.25, 1.0),
             contribution=_starting_contribution(region, rows, org), benefit=np.zeros(n),
-            attended=np.zeros(n, dtype=np.bool_), joined=rows.mem_week)
+            attended=np.zeros(n, dtype=np.bool_), joined=rows.mem_week, aim=_new_aims(region, n))
     if len(a):
         region.relationships.append(a=np.minimum(a, b), b=np.maximum(a, b), interpersonal=interpersonal,
                                     institutional=institutional)
     if len(pair_rel):
         region.pairs.append(project=rows.pair_project, rel=pair_rel, ma=rows.pair_ma, mb=rows.pair_mb)
+
+
+def _new_aims(region: Region, n: int) -> np.ndarray:
+    """Aims (0-1) of the next ``n`` memberships: membership row i takes the i-th uniform of the region's aim stream
+    (ODD 7.16; assumption: aims spread uniformly, one position per partner, Choi and Robertson 2014)."""
+    first = len(region.memberships)
+    u = np.empty(first + n)
+    seed, stream = region.aim_stream
+    fill_uniform(seed, 0, stream, u)
+    return u[first:]
 
 
 def _starting_contribution(region: Region, rows: _Rows, org: np.ndarray) -> np.ndarray:

@@ -139,6 +139,8 @@ class Projects(_Columns):
     first_stall_week: np.ndarray = column(WEEK)  # week of first stall, -1 if never
     # std over active members of (benefit share - contribution share) when closed as delivered (NaN until then)
     net_benefit_spread: np.ndarray = column(FLOAT)
+    # 0-1 aim the partners agreed in the agreeing-goals stage (NaN until then; ODD 7.16, Choi and Robertson 2014)
+    agreed_aim: np.ndarray = column(FLOAT)
 
     def __len__(self) -> int:
         return len(self.theme)
@@ -156,6 +158,7 @@ class Memberships(_Columns):
     benefit: np.ndarray = column(FLOAT)  # £k of benefit received so far
     attended: np.ndarray = column(FLAG)  # at the last meeting
     joined: np.ndarray = column(WEEK)  # week joined
+    aim: np.ndarray = column(FLOAT)  # 0-1 what the partner wants the project to be (ODD 7.16, Choi and Robertson 2014)
 
     def __len__(self) -> int:
         return len(self.project)

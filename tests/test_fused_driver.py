@@ -176,9 +176,12 @@ def test_each_action_a_first_stall_and_one_beyond_the_run(driven_weeks: list[int
     dict(external_funding=200.0, funding_call_interval=4, funding_success_chance=0.9, funding_resource_effect=False),
     dict(leader_turnover=0.6, reorganisation_rate=1.0, reorganisation_shock=0.8),
     dict(reorganisation_rate=0.0, funding_catalytic_effect=False),
-    dict(membership_change_rate=2.0, follow_on_chance=1.0, work_rate=1.0, collaborative_advantage=3.0),
+    dict(membership_change_rate=2.0, follow_on_chance=1.0, work_rate=1.0, collaborative_advantage=3.0,
+         misalignment_weight=0.0, selflessness_mean=0.8, deliberation_rate=1.0),
     dict(meeting_interval=1, meeting_discipline=1.0, financial_pressure=0.9, patience=5, stall_threshold=0.4),
-], ids=["no-funding", "rich-funding", "turnover", "no-reorganisation", "joiners-follow-ons", "squeezed"])
+    dict(trust_consent_weight=3.0, skill_consent_weight=0.0, misalignment_weight=2.0, deliberation_rate=0.0,
+         lead_decides_share=1.0),
+], ids=["no-funding", "rich-funding", "turnover", "no-reorganisation", "joiners-follow-ons", "squeezed", "gates"])
 def test_parameters_far_from_their_defaults_run_the_same(parameters: dict[str, Any], driven_weeks: list[int]) -> None:
     fused, _ = compare(lambda: PartnershipModel(rng=21, **parameters), 260, driven_weeks)
     if parameters.get("follow_on_chance") == 1.0:

@@ -153,6 +153,9 @@ def random_world(rng: np.random.Generator, n_orgs: int, n_projects: int, most_me
              institutional=rng.random(n_rel) * 0.6,
              pair_project=pairs[:, 0].copy(), pair_rel=pairs[:, 1].copy(), pair_ma=pairs[:, 2].copy(),
              pair_mb=pairs[:, 3].copy())
+    # drawn last, so the arrays above are what they were before aims existed
+    w.update(aim=rng.random(n_mem), agreed_aim=np.where(rng.random(n_projects) < 0.3, np.nan,  # NaN: none agreed yet
+                                                         rng.random(n_projects)))
     return w
 
 
@@ -168,7 +171,7 @@ def kernel_arguments(name: str, w: dict[str, Any], P: dict[str, Any], rng: np.ra
         "mem_project", "mem_org", "mem_active", "commitment", "contribution", "benefit", "attended", "member_trust",
         "capacity", "risk_appetite", "selflessness", "culture", "rep_tenure", "rep_autonomy", "rep_presence",
         "rep_skill", "rep_generation", "rel_a", "rel_b", "interpersonal", "institutional", "pair_project",
-        "pair_rel", "pair_ma", "pair_mb", "trust_mean")}
+        "pair_rel", "pair_ma", "pair_mb", "trust_mean", "aim", "agreed_aim")}
     award = dict(resource_effect=P["funding_resource_effect"], catalytic_effect=P["funding_catalytic_effect"],
                  catalytic_strength=P["catalytic_strength"], award_deadline=P["award_deadline"])
     cap_share = rng.uniform(0.2, 1.0, n_orgs)
@@ -203,7 +206,8 @@ def kernel_arguments(name: str, w: dict[str, Any], P: dict[str, Any], rng: np.ra
                      trust_gain=P["trust_gain"], trust_loss_ratio=P["trust_loss_ratio"], work_cost=P["work_cost"],
                      held=rng.random(n_projects) < 0.7, u_refer=rng.random(n_mem),
                      consent_noise=rng.standard_normal(n_mem), consent_out=np.ones(n_mem, dtype=np.bool_),
-                     trust_delta_out=np.full(n_projects, 9.0))
+                     trust_delta_out=np.full(n_projects, 9.0), trust_consent_weight=P["trust_consent_weight"],
+                     skill_consent_weight=P["skill_consent_weight"], misalignment_weight=P["misalignment_weight"])
     elif name == "obstacles_arrive_and_resolve":
         extra = dict(obstacle_rate=rng.uniform(0.0, 26.0), obstacle_severity=P["obstacle_severity"],
                      risk_aversion_amplifier=P["risk_aversion_amplifier"],
@@ -232,8 +236,11 @@ def kernel_arguments(name: str, w: dict[str, Any], P: dict[str, Any], rng: np.ra
         extra = dict(embedding_rate=rng.choice([P["embedding_rate"], 0.5, 2.0]))
     elif name == "realise_benefits":
         extra = dict(week=week, collaborative_advantage=P["collaborative_advantage"],
-                     fairness_tolerance=P["fairness_tolerance"],
+                     fairness_tolerance=P["fairness_tolerance"], misalignment_weight=P["misalignment_weight"],
                      progress=np.where(rng.random(n_projects) < 0.3, 1.0 - 1.0 / 52, rng.random(n_projects)))
+    elif name == "deliberate_aims":
+        extra = dict(deliberation_rate=P["deliberation_rate"], held=rng.random(n_projects) < 0.7,
+                     quality=rng.random(n_projects))
     elif name == "withdraw_uncommitted":
         extra = dict(week=week)
     elif name in ("fill_uniform", "fill_normal"):
@@ -408,6 +415,37 @@ def test_the_models_call_sites_give_the_same_run_with_the_twins_swapped_in(case:
     if case == "busy":  # the long busy run goes through gates, deliveries and follow-ons
         assert (compiled.projects.stage >= Stage.DELIVERY).any()
         assert len(compiled.projects) > compiled.n_initial_projects
+
+
+@pytest.mark.parametrize("kernel", ["compiled", "reference"])
+def test_deliberation_aligns_aims_towards_the_room_and_sets_the_agreed_aim(kernel: str) -> None:
+    """Two projects agreeing goals with the same three partners' aims 0, 0.5 and 1, contributions 1, 1 and 8:
+    by consensus the view is the plain mean 0.5 and the agreed aim the mean after the moves; under a lead who
+    decides (organisation 0, aim 0) the view is the contribution-weighted mean 0.85 and the agreed aim the lead's.
+    An absent partner does not move; a project past agreeing goals, or that did not meet, keeps its aims."""
+    deliberate = (COMPILED if kernel == "compiled" else REFERENCES)["deliberate_aims"]
+    n = 4  # projects: consensus, lead decides, design stage, did not meet
+    aims = np.tile([0.0, 0.5, 1.0], n)
+    args = dict(deliberation_rate=0.5, held=np.array([True, True, True, False]), quality=np.full(n, 0.8),
+                stage=np.array([1, 1, 2, 1], dtype=np.int8), lead=np.zeros(n, dtype=np.int32),
+                lead_decides=np.array([False, True, True, True]),
+                mem_project=np.repeat(np.arange(n, dtype=np.int32), 3), mem_org=np.tile(np.arange(3, dtype=np.int32), n),
+                mem_active=np.ones(3 * n, dtype=np.bool_), attended=np.tile([True, True, False], n),
+                contribution=np.tile([1.0, 1.0, 8.0], n), member_trust=np.full(3 * n, 0.5), aim=aims.copy(),
+                agreed_aim=np.full(n, np.nan))
+    assert deliberate(**args) == 2
+    step = 0.5 * 0.8 * 0.5
+    consensus = [0.0 + step * 0.5, 0.5, 1.0]  # the partner at 0.5 is already at the view; the third was absent
+    np.testing.assert_allclose(args["aim"][:3], consensus)
+    assert args["agreed_aim"][0] == pytest.approx(np.mean(consensus))
+    view = (0.0 * 1 + 0.5 * 1 + 1.0 * 8) / 10
+    led = [step * view, 0.5 + step * (view - 0.5), 1.0]
+    np.testing.assert_allclose(args["aim"][3:6], led)
+    assert args["agreed_aim"][1] == pytest.approx(led[0])  # the lead's aim, not the mean
+    np.testing.assert_array_equal(args["aim"][6:], aims[6:])
+    assert np.isnan(args["agreed_aim"][2:]).all()
+    spread_before, spread_after = np.std(aims[:3]), np.std(args["aim"][:3])
+    assert spread_after < spread_before
 
 
 def test_reference_kernels_are_restored_afterwards() -> None:

@@ -176,3 +176,20 @@ def test_consensus_is_slower_than_a_lead_who_decides_on_paired_seeds(base_seed):
     assert led[0] > consensus[0] + 0.04
     assert led[1] < consensus[1] - 2.0
     assert consensus[2] > led[2]
+
+
+def test_build_segment_reductions_are_numpys_own_per_segment_bit_for_bit():
+    """The build reduces every project's members or pairs at once (``scenarios._segments``); each value must be
+    exactly ``np.sum``/``np.mean``/``np.argmax`` of that project's segment, or runs would change (ties included)."""
+    from partnerships.model.scenarios import _segments
+
+    rng = np.random.default_rng(20261202)
+    for trial in range(60):
+        lengths = rng.integers(1, 40, rng.integers(1, 200))
+        values = rng.lognormal(0.0, 2.0, lengths.sum())
+        if trial % 3 == 0:
+            values = np.round(values, 1)  # ties: the first largest must be chosen
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
+        for how, reduce in (("sum", np.sum), ("mean", np.mean), ("argmax", np.argmax)):
+            expected = np.array([reduce(values[a:b]) for a, b in zip(bounds[:-1], bounds[1:])])
+            assert np.array_equal(_segments(values, lengths, how), expected), (how, trial)

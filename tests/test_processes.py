@@ -261,7 +261,8 @@ def gate(**overrides: Any) -> dict[str, Any]:
         contribution=np.ones(3), member_trust=np.full(3, 0.6), risk_appetite=np.full(3, 0.5),
         selflessness=np.full(3, 0.3), culture=np.array([0.5, 0.9, 0.1]), rep_autonomy=np.ones(3),
         u_refer=np.full(3, 0.5), consent_noise=np.zeros(3), consent_out=np.zeros(3, dtype=np.bool_),
-        trust_delta_out=np.zeros(1),
+        trust_delta_out=np.zeros(1), trust_consent_weight=1.0, skill_consent_weight=0.5, misalignment_weight=1.0,
+        aim=np.full(3, 0.5), agreed_aim=np.full(1, np.nan),  # no aim agreed yet: every partner's fit is 1
     )
     values.update(overrides)
     values["counts"] = call(k.decide_stage_gates, **values)
@@ -300,6 +301,18 @@ def test_consensus_needs_everyone_while_a_lead_who_decides_does_not_and_dissente
     assert (pragmatic["commitment"][:2] > 0.6).all() and pragmatic["commitment"][2] < 0.6
     lead_refuses = gate(consent_noise=np.array([-10.0, 3.0, 3.0]), lead_decides=np.ones(1, dtype=np.bool_))
     assert lead_refuses["counts"] == (0, 1, 0)
+
+
+def test_a_partner_far_from_the_agreed_aim_refuses_a_gate_it_would_pass_aligned():
+    """Three partners whose prospects carry the gate (advantage 3): with aims at the agreed 0.5 all consent; the
+    third at aim 1 with misalignment weight 2 expects nothing of what it wants and refuses; weight 0 ignores it."""
+    agreed = dict(agreed_aim=np.full(1, 0.5), consent_noise=np.zeros(3))
+    aligned = gate(**agreed)
+    assert aligned["counts"] == (1, 0, 0) and aligned["consent_out"].all()
+    misaligned = gate(**agreed, aim=np.array([0.5, 0.5, 1.0]), misalignment_weight=2.0)
+    assert misaligned["counts"] == (0, 1, 0)
+    assert misaligned["consent_out"].tolist() == [True, True, False]
+    assert gate(**agreed, aim=np.array([0.5, 0.5, 1.0]), misalignment_weight=0.0)["counts"] == (1, 0, 0)
 
 
 def test_a_sponsor_in_the_partnership_lowers_perceived_risk_enough_to_win_consent():
@@ -402,7 +415,9 @@ def commitment_after_a_year_of_benefits(equitable: bool, selflessness: float = 0
                   closed_week=np.full(1, -1, dtype=np.int32), mem_project=np.zeros(2, dtype=np.int32),
                   mem_org=np.arange(2, dtype=np.int32), mem_active=np.ones(2, dtype=np.bool_),
                   commitment=np.full(2, 0.8), contribution=np.array([9.0, 1.0]), benefit=np.zeros(2),
-                  selflessness=np.array([selflessness, 0.0]), net_benefit_spread=np.full(1, np.nan))
+                  selflessness=np.array([selflessness, 0.0]), net_benefit_spread=np.full(1, np.nan),
+                  misalignment_weight=1.0, aim=np.full(2, 0.5),
+                  agreed_aim=np.full(1, np.nan))
     for _ in range(40):
         call(k.realise_benefits, **values)
     return values["commitment"]
@@ -423,7 +438,9 @@ def test_benefits_start_to_flow_during_delivery_in_proportion_to_progress():
                       closed_week=np.full(1, -1, dtype=np.int32), mem_project=np.zeros(2, dtype=np.int32),
                       mem_org=np.arange(2, dtype=np.int32), mem_active=np.ones(2, dtype=np.bool_),
                       commitment=np.full(2, 0.8), contribution=np.ones(2), benefit=np.zeros(2),
-                      selflessness=np.zeros(2), net_benefit_spread=np.full(1, np.nan))
+                      selflessness=np.zeros(2), net_benefit_spread=np.full(1, np.nan),
+                      misalignment_weight=1.0, aim=np.full(2, 0.5),
+                      agreed_aim=np.full(1, np.nan))
         call(k.realise_benefits, **values)
         return float(values["benefits"][0])
 
@@ -531,6 +548,23 @@ def test_a_lead_who_decides_still_needs_partners_holding_half_the_stake():
     assert big_dissenter["counts"] == (0, 1, 0)
 
 
+def test_a_partner_values_the_delivered_benefit_by_its_fit_with_the_agreed_aim():
+    """Two equal partners in a week of benefits: one at the agreed aim gets its full half, one 0.25 away (weight 1)
+    three quarters of it; the project's own benefits are unchanged."""
+    values = dict(week=100, collaborative_advantage=1.5, fairness_tolerance=0.3,
+                  stage=np.array([Stage.REALISING_BENEFITS], dtype=np.int8), progress=np.zeros(1),
+                  momentum=np.ones(1), ambition=np.ones(1), equitable=np.zeros(1, dtype=np.bool_), benefits=np.zeros(1),
+                  closed_week=np.full(1, -1, dtype=np.int32), mem_project=np.zeros(2, dtype=np.int32),
+                  mem_org=np.arange(2, dtype=np.int32), mem_active=np.ones(2, dtype=np.bool_),
+                  commitment=np.full(2, 0.8), contribution=np.ones(2), benefit=np.zeros(2), selflessness=np.zeros(2),
+                  net_benefit_spread=np.full(1, np.nan), misalignment_weight=1.0, aim=np.array([0.4, 0.65]),
+                  agreed_aim=np.full(1, 0.4))
+    call(k.realise_benefits, **values)
+    week_value = 1.0 * 2 * 1.0 * 1.5 * 1.0  # BENEFIT_PER_MEMBER_WEEK x members x ambition x advantage x momentum term
+    assert values["benefits"][0] == pytest.approx(week_value)
+    np.testing.assert_allclose(values["benefit"], [week_value / 2, 0.75 * week_value / 2])
+
+
 def closing_spread(equitable: bool, benefit: list[float]) -> float:
     values = dict(week=100, collaborative_advantage=1.5, fairness_tolerance=0.3,
                   stage=np.array([Stage.REALISING_BENEFITS], dtype=np.int8), progress=np.full(1, 1.0 - 1.0 / 52),
@@ -539,7 +573,8 @@ def closing_spread(equitable: bool, benefit: list[float]) -> float:
                   mem_project=np.zeros(2, dtype=np.int32), mem_org=np.arange(2, dtype=np.int32),
                   mem_active=np.ones(2, dtype=np.bool_), commitment=np.full(2, 0.8),
                   contribution=np.array([9.0, 1.0]), benefit=np.array(benefit), selflessness=np.zeros(2),
-                  net_benefit_spread=np.full(1, np.nan))
+                  net_benefit_spread=np.full(1, np.nan), misalignment_weight=1.0, aim=np.full(2, 0.5),
+                  agreed_aim=np.full(1, np.nan))
     assert call(k.realise_benefits, **values) == 1
     return float(values["net_benefit_spread"][0])
 

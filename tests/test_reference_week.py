@@ -31,7 +31,7 @@ from partnerships.model.model import PartnershipModel
 
 RUNS = {  # case: (seeds, weeks); the default county runs the model's full five years
     "county": ((1, 2, 3), 260),
-    "busy county": ((1, 2), 200),
+    "busy county": ((1, 2, 4), 200),
     "contested county": ((1, 2), 156),
     "two areas": ((4,), 156),
     "synthetic region": ((5,), 120),

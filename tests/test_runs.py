@@ -217,14 +217,14 @@ def test_a_failed_run_is_recorded_not_raised(tmp_path, base_seed, monkeypatch):
     import partnerships.model.run as model_run
 
     good, bad = tiny_specs(base_seed, replications=1)[:2]
-    real = model_run.run_one
+    real = model_run.run_columns  # what a worker calls
 
     def fails_on(parameters, **kwargs):
         if parameters["meeting_discipline"] == bad.parameters["meeting_discipline"]:
             raise ValueError("intervention project = 999: allowed 0 to 9")
         return real(parameters, **kwargs)
 
-    monkeypatch.setattr(model_run, "run_one", fails_on)
+    monkeypatch.setattr(model_run, "run_columns", fails_on)
     table = execute([good, bad], tmp_path / "out", workers=1, manifest=MANIFEST)
     assert table["status"].tolist() == ["ok", "failed"]
     assert "project = 999" in table.loc[1, "error"] and table.loc[1, list(SUMMARY_FIELDS)].isna().all()

@@ -157,7 +157,8 @@ FINDINGS = {
                            "and consent does not cut abandonment clearly (INLOGOV 2015, §3 'Momentum' not reproduced)",
     "2b_beyond_money": "model 2: the catalyst does no more than the same money without it",
     "10b_consensus_evener": "model 2: consensus spreads net benefits less evenly than a lead who decides, not more "
-                            "(partners' aims do not yet differ; dissenters under a lead contribute less)",
+                            "(partners' aims differ and a lead's aim is the agreed one, ODD 7.16, but at the default "
+                            "misalignment_weight dissenters under a lead contributing less outweighs it, ODD 7.4)",
     "8_behaviour_over_structures": "model 2: raising selflessness and trust does not beat raising meeting discipline "
                                    "and lead-decides by a clear margin (INLOGOV 2015, §1 not reproduced)",
 }

@@ -37,6 +37,7 @@ GROUP_TITLES = {
     "partners": "Partners",
     "obstacles": "Obstacles and stalls",
     "project": "Projects",
+    "gates": "Stage gates and agreeing goals",
     "benefits": "Benefits and fairness",
 }
 

@@ -6,6 +6,7 @@ fed the same arrays, gives the same result. Arrays passed in are updated in plac
 returned.
 """
 
+from partnerships.model.kernels.aims import deliberate_aims
 from partnerships.model.kernels.benefits import realise_benefits
 from partnerships.model.kernels.draws import fill_normal, fill_uniform
 from partnerships.model.kernels.decisions import decide_stage_gates
@@ -22,6 +23,7 @@ from partnerships.model.kernels.work import work_between_meetings
 
 __all__ = [
     "absorb_shocks", "award_funding", "capacity_share", "fill_normal", "fill_uniform", "champions_emerge", "decide_stage_gates",
+    "deliberate_aims",
     "embed_institutional_trust",
     "forget_interpersonal_trust", "funding_call", "hold_meetings", "lose_champions", "obstacles_arrive_and_resolve",
     "project_trust", "realise_benefits", "replace_representatives", "shift_project_trust", "update_stalls",

@@ -13,14 +13,17 @@ BENEFIT_PER_MEMBER_WEEK = 1.0  # £k of benefit per member per week at advantage
 @njit(cache=True)
 def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, progress, momentum, ambition,
                      equitable, benefits, closed_week, mem_project, mem_org, mem_active, commitment, contribution,
-                     benefit, selflessness, net_benefit_spread):
+                     benefit, selflessness, net_benefit_spread, misalignment_weight, aim, agreed_aim):
     """Projects in delivery or realising benefits earn and share them; partners short-changed lose commitment.
 
     A project realising benefits earns ``BENEFIT_PER_MEMBER_WEEK * members * ambition * advantage *
     (0.5 + 0.5 momentum)`` £k a week; one in delivery earns that times ``0.5 * progress`` (early
     benefits as parts are delivered; model brief process 8). Benefits are shared equally or in
-    proportion to contribution. A member whose share of benefits falls
-    below ``(1 - fairness_tolerance)`` times its share of contributions loses ``0.02 * (1 -
+    proportion to contribution; a member values its share at its fit with the agreed aim, ``max(0, 1 -
+    misalignment_weight * |aim - agreed_aim|)`` (1 while ``agreed_aim`` is NaN): the delivered project is what the
+    partners agreed, worth less to a partner who wanted something else (Choi and Robertson 2014: a decision's
+    acceptability to each stakeholder falls with its distance from what that stakeholder prefers). A member
+    whose share of benefits falls below ``(1 - fairness_tolerance)`` times its share of contributions loses ``0.02 * (1 -
     selflessness)`` commitment a week. After ``BENEFIT_PERIOD`` weeks the project closes as delivered.
     When a project closes, ``net_benefit_spread[p]`` is the standard deviation over its active members of
     (benefit share - contribution share): 0 when everyone's benefits match their contributions (how evenly
@@ -46,7 +49,10 @@ def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, p
         if not mem_active[m] or not (stage[p] == DELIVERY or stage[p] == REALISING_BENEFITS):
             continue
         contribution_share = contribution[m] / total_contribution[p] if total_contribution[p] > 0 else 1.0 / members[p]
-        benefit[m] += value[p] * (contribution_share if equitable[p] else 1.0 / members[p])
+        fit = 1.0
+        if not np.isnan(agreed_aim[p]):
+            fit = max(0.0, 1.0 - misalignment_weight * abs(aim[m] - agreed_aim[p]))
+        benefit[m] += value[p] * (contribution_share if equitable[p] else 1.0 / members[p]) * fit
         benefit_share = benefit[m] / benefits[p] if benefits[p] > 0 else 0.0
         if benefit_share < (1.0 - fairness_tolerance) * contribution_share:
             commitment[m] = max(0.0, commitment[m] - 0.02 * (1.0 - selflessness[mem_org[m]]))

@@ -13,11 +13,8 @@ MAX_REFERRAL_WEEKS = 8
 SPONSOR_CONFIDENCE = 0.25
 # share of the partners' contributions (money, sponsorship and officer time) that must consent with a lead who decides
 LEAD_QUORUM = 0.5  # assumption: the lead's word carries if partners holding half the stake agree
-# utility per unit of trust above 0.5 (assumption for the size; INLOGOV 2015, §1: trust matters more than structures)
-TRUST_CONSENT_WEIGHT = 1.0
-# utility per unit of the representative's boundary-spanning skill above 0.5 (assumption for the size;
-# INLOGOV 2015, §5 'Who makes a good boundary spanner?': a skilled representative makes the case at home and in the room)
-SKILL_CONSENT_WEIGHT = 0.5
+# the weights of trust and of the representative's skill in consent are parameters (trust_consent_weight,
+# skill_consent_weight in model.parameters)
 VALUE_FLOOR = 0.05  # smallest value ratio whose log enters the consent utility (keeps a partner with no benefit finite)
 
 
@@ -27,7 +24,8 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
                        catalyst_until, lead, sponsor, lead_decides, equitable, external_funds, pooled_funds,
                        gate_refusals, mem_project, mem_org, mem_active, commitment, contribution, member_trust,
                        risk_appetite, selflessness, culture, rep_autonomy, rep_skill, pair_project, pair_rel, pair_ma, pair_mb,
-                       interpersonal, u_refer, consent_noise, consent_out, trust_delta_out):
+                       interpersonal, u_refer, consent_noise, consent_out, trust_delta_out, trust_consent_weight,
+                       skill_consent_weight, misalignment_weight, aim, agreed_aim):
     """Decide the gates of projects that finished a stage's work and met this week.
 
     Returns ``(passed, refused, deferred)`` counts. At a gate, a representative who is not empowered
@@ -35,7 +33,7 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
     gate waits for the slowest partner (``deferred_until``), then is decided at the first meeting from
     that week on, without a second referral. Each member consents when
 
-    ``log(max(ratio, VALUE_FLOOR)) - risk + TRUST_CONSENT_WEIGHT * (trust - 0.5) + SKILL_CONSENT_WEIGHT * (skill - 0.5)
+    ``log(max(ratio, VALUE_FLOOR)) - risk + trust_consent_weight * (trust - 0.5) + skill_consent_weight * (skill - 0.5)
     + 0.5 * (commitment - 0.5)
     + catalyst + 0.3 * noise > 0``
 
@@ -43,8 +41,10 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
     prospects: the prospective benefit ``BENEFIT_PER_MEMBER_WEEK * members * ambition * advantage *
     (0.5 + 0.5 momentum) * BENEFIT_PERIOD`` £k (what :func:`realise_benefits` would pay over the benefit
     period at today's momentum) times its benefit share (equal, or its contribution share if the project is
-    equitable), plus ``selflessness`` times the others' mean expected benefit; the cost is the
-    remaining stages' work ``work_cost * ambition * (DELIVERY - stage)``, less half the funded share (award
+    equitable) times its fit with the agreed aim, ``max(0, 1 - misalignment_weight * |aim - agreed_aim|)`` (1
+    while no aim is agreed, ``agreed_aim`` NaN; :func:`deliberate_aims`), plus ``selflessness`` times the
+    others' mean expected benefit; the cost is the remaining stages' work ``work_cost * ambition * (DELIVERY -
+    stage)``, less half the funded share (award
     money and pooled funds over that, at most 1), split equally over the members.
     Contributions count pooled money and sponsorship as well as officer time (they start at the member's
     pooled money, plus the sponsor's stake). Perceived risk is ``(1 - trust) *
@@ -112,12 +112,15 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
                  * BENEFIT_PERIOD)
         others_mean = (1.0 - benefit_share) * value / max(1.0, n - 1.0)  # the others' mean benefit
         own_cost = cost / n
-        ratio = (benefit_share * value + selflessness[o] * others_mean) / own_cost
+        fit = 1.0
+        if not np.isnan(agreed_aim[p]):  # a partner far from the agreed aim expects less of what it wants
+            fit = max(0.0, 1.0 - misalignment_weight * abs(aim[m] - agreed_aim[p]))
+        ratio = (benefit_share * value * fit + selflessness[o] * others_mean) / own_cost
         risk = (1.0 - member_trust[m]) * (1.0 - risk_appetite[o]) * (0.6 + 0.2 * stage[p])
         if sponsor_present[p]:
             risk *= 1.0 - SPONSOR_CONFIDENCE
-        utility = (np.log(max(ratio, VALUE_FLOOR)) - risk + TRUST_CONSENT_WEIGHT * (member_trust[m] - 0.5)
-                   + SKILL_CONSENT_WEIGHT * (rep_skill[o] - 0.5)
+        utility = (np.log(max(ratio, VALUE_FLOOR)) - risk + trust_consent_weight * (member_trust[m] - 0.5)
+                   + skill_consent_weight * (rep_skill[o] - 0.5)
                    + 0.5 * (commitment[m] - 0.5) + 0.3 * consent_noise[m])
         if catalytic_effect and catalyst_until[p] >= week:
             utility += 0.5 * catalytic_strength

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from partnerships.model.kernels.aims import deliberate_aims
 from partnerships.model.kernels.benefits import realise_benefits
 from partnerships.model.kernels.decisions import decide_stage_gates
 from partnerships.model.kernels.draws import fill_normal, fill_uniform
@@ -173,7 +174,8 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
               meeting_interval, meeting_discipline, trust_gain, trust_loss_ratio, absence_penalty, coordination_cost,
               meeting_days, obstacle_rate, obstacle_severity, risk_aversion_amplifier, work_rate, work_cost,
               manager_cost, momentum_rate, collaborative_advantage, stall_threshold, patience, fairness_tolerance,
-              join_chance, embedding_rate,
+              join_chance, embedding_rate, deliberation_rate, trust_consent_weight, skill_consent_weight,
+              misalignment_weight,
               drawn_first_week, leave_starts, leave_org, leave_autonomy, leave_presence, leave_skill,
               reorg_starts, reorg_org, reorg_autonomy, reorg_presence, reorg_skill, reorganisable,
               watch_any, watch,
@@ -183,7 +185,8 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
               lead_decides, equitable, governance_level, next_meeting, deferred_until, obstacle, catalyst_until,
               external_funds, external_received, pooled_funds, action_quality, costs, benefits, stalls,
               stalled_since, gate_refusals, delivered_week, closed_week, first_stall_week, net_benefit_spread,
-              mem_project, mem_org, mem_active, commitment, contribution, benefit, attended,
+              agreed_aim,
+              mem_project, mem_org, mem_active, commitment, contribution, benefit, attended, aim,
               rel_a, rel_b, interpersonal, institutional,
               pair_project, pair_rel, pair_ma, pair_mb,
               trust_mean, trust_min, member_trust, n_initial, final_momentum, final_trust, last_open_trust,
@@ -339,7 +342,7 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
                                       u_bid=u_proj, stage=stage, external_funds=external_funds,
                                       external_received=external_received, catalyst_until=catalyst_until)
 
-            # --- 5. meetings
+            # --- 5. meetings, then deliberation on aims
             capacity_share(capacity=capacity, stage=stage, mem_project=mem_project, mem_org=mem_org,
                            mem_active=mem_active, out=cap_share)
             for p in range(n_proj):
@@ -359,6 +362,10 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
                     action_quality[p] = quality[p]
             _refresh_trust(n_proj, pair_project, pair_rel, pair_ma, pair_mb, mem_active, interpersonal,
                            institutional, trust_mean, trust_min, member_sum, member_count, member_trust)
+            deliberate_aims(deliberation_rate=deliberation_rate, held=held, quality=quality, stage=stage, lead=lead,
+                            lead_decides=lead_decides, mem_project=mem_project, mem_org=mem_org,
+                            mem_active=mem_active, attended=attended, contribution=contribution,
+                            member_trust=member_trust, aim=aim, agreed_aim=agreed_aim)
 
             # --- 6. obstacles
             fill_uniform(seed=seed, week=week, stream=streams[S_OBSTACLE_ARRIVAL], out=u_proj)
@@ -417,7 +424,9 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
                 selflessness=selflessness, culture=culture, rep_autonomy=rep_autonomy,
                 rep_skill=rep_skill, pair_project=pair_project, pair_rel=pair_rel, pair_ma=pair_ma, pair_mb=pair_mb,
                 interpersonal=interpersonal, u_refer=u_mem, consent_noise=z_mem, consent_out=consent,
-                trust_delta_out=trust_delta)
+                trust_delta_out=trust_delta, trust_consent_weight=trust_consent_weight,
+                skill_consent_weight=skill_consent_weight, misalignment_weight=misalignment_weight, aim=aim,
+                agreed_aim=agreed_aim)
             shift_project_trust(delta=trust_delta, pair_project=pair_project, pair_rel=pair_rel, pair_ma=pair_ma,
                                 pair_mb=pair_mb, mem_active=mem_active, interpersonal=interpersonal)
 
@@ -437,7 +446,8 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
                 momentum=momentum, ambition=ambition, equitable=equitable, benefits=benefits,
                 closed_week=closed_week, mem_project=mem_project, mem_org=mem_org, mem_active=mem_active,
                 commitment=commitment, contribution=contribution, benefit=benefit,
-                selflessness=selflessness, net_benefit_spread=net_benefit_spread)
+                selflessness=selflessness, net_benefit_spread=net_benefit_spread,
+                misalignment_weight=misalignment_weight, aim=aim, agreed_aim=agreed_aim)
             withdraw_uncommitted(week=week, stage=stage, closed_week=closed_week, mem_project=mem_project,
                                  mem_active=mem_active, commitment=commitment)
             carry[0] = n_left + n_reorganised

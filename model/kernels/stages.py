@@ -4,6 +4,7 @@ from numba import njit
 
 from partnerships.model.codes import Stage
 
+AGREEING_GOALS = int(Stage.AGREEING_GOALS)
 DESIGN_AND_FEASIBILITY = int(Stage.DESIGN_AND_FEASIBILITY)
 DELIVERY = int(Stage.DELIVERY)
 REALISING_BENEFITS = int(Stage.REALISING_BENEFITS)

@@ -10,6 +10,7 @@ from collections import defaultdict
 from partnerships.model.codes import Stage
 
 INITIATING = int(Stage.INITIATING)
+AGREEING_GOALS = int(Stage.AGREEING_GOALS)
 DESIGN_AND_FEASIBILITY = int(Stage.DESIGN_AND_FEASIBILITY)
 DELIVERY = int(Stage.DELIVERY)
 REALISING_BENEFITS = int(Stage.REALISING_BENEFITS)

@@ -11,7 +11,7 @@ from ._common import DELIVERED, DELIVERY, REALISING_BENEFITS, active_members
 
 def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, progress, momentum, ambition,
                      equitable, benefits, closed_week, mem_project, mem_org, mem_active, commitment, contribution,
-                     benefit, selflessness, net_benefit_spread):
+                     benefit, selflessness, net_benefit_spread, misalignment_weight, aim, agreed_aim):
     """Returns how many projects closed as delivered."""
     realising = [p for p in range(len(stage)) if stage[p] == REALISING_BENEFITS]
     earning = [p for p in range(len(stage)) if stage[p] in (DELIVERY, REALISING_BENEFITS)]
@@ -24,7 +24,9 @@ def realise_benefits(week, collaborative_advantage, fairness_tolerance, stage, p
         total_contribution = sum(contribution[m] for m in ms)
         for m in ms:
             contribution_share = contribution[m] / total_contribution if total_contribution > 0 else 1.0 / len(ms)
-            benefit[m] += value * (contribution_share if equitable[p] else 1.0 / len(ms))
+            agreed = agreed_aim[p]
+            fit = 1.0 if math.isnan(agreed) else max(0.0, 1.0 - misalignment_weight * abs(aim[m] - agreed))
+            benefit[m] += value * (contribution_share if equitable[p] else 1.0 / len(ms)) * fit
             benefit_share = benefit[m] / benefits[p] if benefits[p] > 0 else 0.0
             if benefit_share < (1.0 - fairness_tolerance) * contribution_share:  # short-changed
                 commitment[m] = max(0.0, commitment[m] - 0.02 * (1.0 - selflessness[mem_org[m]]))

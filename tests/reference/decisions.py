@@ -6,7 +6,7 @@ import math
 
 from partnerships.model.kernels.benefits import BENEFIT_PER_MEMBER_WEEK, BENEFIT_PERIOD
 from partnerships.model.kernels.decisions import (
-    LEAD_QUORUM, MAX_REFERRAL_WEEKS, SPONSOR_CONFIDENCE, TRUST_CONSENT_WEIGHT, SKILL_CONSENT_WEIGHT, VALUE_FLOOR,
+    LEAD_QUORUM, MAX_REFERRAL_WEEKS, SPONSOR_CONFIDENCE, VALUE_FLOOR,
 )
 
 from ._common import DELIVERY, DESIGN_AND_FEASIBILITY, active_members
@@ -22,7 +22,8 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
                        catalyst_until, lead, sponsor, lead_decides, equitable, external_funds, pooled_funds,
                        gate_refusals, mem_project, mem_org, mem_active, commitment, contribution, member_trust,
                        risk_appetite, selflessness, culture, rep_autonomy, rep_skill, pair_project, pair_rel, pair_ma, pair_mb,
-                       interpersonal, u_refer, consent_noise, consent_out, trust_delta_out):
+                       interpersonal, u_refer, consent_noise, consent_out, trust_delta_out, trust_consent_weight,
+                       skill_consent_weight, misalignment_weight, aim, agreed_aim):
     """Returns ``(passed, refused, deferred)``; see the kernel's docstring for the rule."""
     consent_out[:] = False
     trust_delta_out[:] = 0.0
@@ -65,12 +66,15 @@ def decide_stage_gates(week, collaborative_advantage, catalytic_effect, catalyti
             stake[m] = contribution_share
             benefit_share = contribution_share if equitable[p] else 1.0 / n
             others_mean = (1.0 - benefit_share) * value / max(1.0, n - 1.0)  # weight on the others' benefit
-            ratio = (benefit_share * value + selflessness[o] * others_mean) / (cost / n)
+            agreed = agreed_aim[p]
+            # fit with the agreed aim: a misaligned partner expects less of what it wants (none agreed yet: NaN)
+            fit = 1.0 if math.isnan(agreed) else max(0.0, 1.0 - misalignment_weight * abs(aim[m] - agreed))
+            ratio = (benefit_share * value * fit + selflessness[o] * others_mean) / (cost / n)
             risk = (1.0 - member_trust[m]) * (1.0 - risk_appetite[o]) * (0.6 + 0.2 * stage[p])
             if sponsor_in_room:  # the sponsor instils confidence
                 risk *= 1.0 - SPONSOR_CONFIDENCE
-            utility = (math.log(max(ratio, VALUE_FLOOR)) - risk + TRUST_CONSENT_WEIGHT * (member_trust[m] - 0.5)
-                       + SKILL_CONSENT_WEIGHT * (rep_skill[o] - 0.5)
+            utility = (math.log(max(ratio, VALUE_FLOOR)) - risk + trust_consent_weight * (member_trust[m] - 0.5)
+                       + skill_consent_weight * (rep_skill[o] - 0.5)
                        + 0.5 * (commitment[m] - 0.5) + 0.3 * consent_noise[m])
             if deadline_running:
                 utility += 0.5 * catalytic_strength

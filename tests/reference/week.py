@@ -29,6 +29,7 @@ from partnerships.model.model import (
 )
 from partnerships.model.scenarios import new_representatives
 
+from .aims import deliberate_aims
 from .benefits import realise_benefits
 from .decisions import decide_stage_gates
 from .draws import fill_normal, fill_uniform
@@ -52,8 +53,9 @@ def reference_week(model: PartnershipModel) -> None:
     reorganised = reorganisations(model, embedded)  # their representatives are replaced too
     emerge_champions(model)
     awards = funding_call_if_due(model, week)  # 4
-    cap_share, held = meetings(model, week)  # 5
+    cap_share, held, quality = meetings(model, week)  # 5
     refresh_trust(model)
+    deliberation(model, held, quality)
     obstacles(model, week, cap_share)  # 6
     work(model, week, embedded, cap_share)  # 7
     stage_gates(model, week, held)  # 8
@@ -276,9 +278,9 @@ def funding_call_if_due(model: PartnershipModel, week: int) -> int:
 
 
 # --- 5. meetings (ODD 7.2) ----------------------------------------------------------------------------
-def meetings(model: PartnershipModel, week: int) -> tuple[np.ndarray, np.ndarray]:
+def meetings(model: PartnershipModel, week: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Capacity shares, then the meetings due; a held meeting's quality becomes the project's action quality.
-    Returns (each organisation's capacity share, which projects met)."""
+    Returns (each organisation's capacity share, which projects met, each meeting's quality)."""
     p, orgs, proj, mem, pairs = model.params, model.orgs, model.projects, model.memberships, model.pairs
     cap_share = np.zeros(len(orgs))
     capacity_share(capacity=orgs.capacity, stage=proj.stage, mem_project=mem.project, mem_org=mem.org,
@@ -296,7 +298,16 @@ def meetings(model: PartnershipModel, week: int) -> tuple[np.ndarray, np.ndarray
                   pair_ma=pairs.ma, pair_mb=pairs.mb, interpersonal=model.relationships.interpersonal, held=held,
                   quality=quality)
     proj.action_quality[held] = quality[held]
-    return cap_share, held
+    return cap_share, held, quality
+
+
+def deliberation(model: PartnershipModel, held: np.ndarray, quality: np.ndarray) -> None:
+    """Projects agreeing goals that met: attendees' aims move towards the room's view; the agreed aim is set (ODD 7.16)."""
+    proj, mem = model.projects, model.memberships
+    deliberate_aims(deliberation_rate=model.params["deliberation_rate"], held=held, quality=quality,
+                    stage=proj.stage, lead=proj.lead, lead_decides=proj.lead_decides, mem_project=mem.project,
+                    mem_org=mem.org, mem_active=mem.active, attended=mem.attended, contribution=mem.contribution,
+                    member_trust=model.member_trust, aim=mem.aim, agreed_aim=proj.agreed_aim)
 
 
 def refresh_trust(model: PartnershipModel) -> None:
@@ -366,7 +377,9 @@ def stage_gates(model: PartnershipModel, week: int, held: np.ndarray) -> None:
         pair_project=pairs.project, pair_rel=pairs.rel,
         pair_ma=pairs.ma, pair_mb=pairs.mb, interpersonal=model.relationships.interpersonal,
         u_refer=uniforms(model, Stream.REFERRAL, len(mem)), consent_noise=normals(model, Stream.CONSENT, len(mem)),
-        consent_out=np.zeros(len(mem), dtype=np.bool_), trust_delta_out=trust_delta)
+        consent_out=np.zeros(len(mem), dtype=np.bool_), trust_delta_out=trust_delta,
+        trust_consent_weight=p["trust_consent_weight"], skill_consent_weight=p["skill_consent_weight"],
+        misalignment_weight=p["misalignment_weight"], aim=mem.aim, agreed_aim=proj.agreed_aim)
     shift_trust(model, trust_delta)
 
 
@@ -399,7 +412,8 @@ def benefits(model: PartnershipModel, week: int) -> None:
                      benefits=proj.benefits, closed_week=proj.closed_week, mem_project=mem.project, mem_org=mem.org,
                      mem_active=mem.active, commitment=mem.commitment, contribution=mem.contribution,
                      benefit=mem.benefit, selflessness=model.orgs.selflessness,
-                     net_benefit_spread=proj.net_benefit_spread)
+                     net_benefit_spread=proj.net_benefit_spread, misalignment_weight=p["misalignment_weight"],
+                     aim=mem.aim, agreed_aim=proj.agreed_aim)
 
 
 # --- 11. withdrawal (ODD 7.11) ------------------------------------------------------------------------
