@@ -57,17 +57,17 @@ def test_run_and_twin_are_one_history_until_the_first_difference(lesson_id: str)
 def _lessons_file(tmp_path, body: str):
     text = LESSONS_FILE.read_text().split("[[lesson]]")[1]
     path = tmp_path / "lessons.toml"
-    path.write_text("[[lesson]]" + text.replace('seed = 13', body, 1))
+    path.write_text("[[lesson]]" + text.replace('seed = 21', body, 1))
     return path
 
 
 @pytest.mark.parametrize("body, words", [
-    ("seed = 13\nweeksx = 3", "unknown lesson field 'weeksx': did you mean 'weeks'?"),
+    ("seed = 21\nweeksx = 3", "unknown lesson field 'weeksx': did you mean 'weeks'?"),
     ("seed = -1", "field 'seed' = -1"),
-    ("seed = 13\nparameters = { meeting_interval = 99 }", "meeting_interval"),
-    ("seed = 13\nparameters = { ambition = nan }", "ambition = nan"),
-    ("seed = 13\ntwin_parameters = { leader_turnovr = 0.2 }", "did you mean 'leader_turnover'"),
-    ("seed = 13\nscenario = \"nowhere\"", "scenario 'nowhere' not found"),
+    ("seed = 21\nparameters = { meeting_interval = 99 }", "meeting_interval"),
+    ("seed = 21\nparameters = { ambition = nan }", "ambition = nan"),
+    ("seed = 21\ntwin_parameters = { leader_turnovr = 0.2 }", "did you mean 'leader_turnover'"),
+    ("seed = 21\nscenario = \"nowhere\"", "scenario 'nowhere' not found"),
 ])
 def test_a_bad_lessons_file_is_one_line_naming_the_lesson_and_field(tmp_path, body: str, words: str) -> None:
     with pytest.raises(LessonError) as err:
