@@ -141,6 +141,11 @@ def test_the_plots_grid_resizes_and_moves_a_plot(served: tuple[str, Path], tmp_p
             expect(page.locator("img.widget-image")).to_have_count(2, timeout=UI_TIMEOUT)
             items = page.locator(".vgl-item:not(.vgl-item--placeholder)")
             expect(items).to_have_count(2)
+            page.wait_for_function("""() => {
+                const [a, b] = [...document.querySelectorAll('.vgl-item:not(.vgl-item--placeholder)')]
+                    .map(item => item.getBoundingClientRect());
+                return Math.abs(a.top - b.top) < 1 && b.left >= a.right;
+            }""", timeout=UI_TIMEOUT)  # the grid has settled: its items slide into place as the page lays out
             first, second = (items.nth(i).bounding_box() for i in range(2))
             assert abs(first["y"] - second["y"]) < 1 and second["x"] > first["x"] + first["width"], (first, second)
 
