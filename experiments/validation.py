@@ -307,8 +307,9 @@ CHECKS: tuple[Check, ...] = (
           "003", f"003: '{Q003_HEALTH}'",
           (Arm("default", "health_working_well_share", 1.0), Arm("default", "community_safety_working_well_share", -1.0)),
           "health minus community-safety share working well (London: 0.52 - 0.72 = -0.20)", "-", delta=0.10,
-          mechanism=("health bodies give little officer time to local partnership, are hierarchical and risk-averse, and "
-                     "councils trust them less (sector_trust_gap); calibrated in size (docs/calibration.md)")),
+          mechanism=("health bodies are reorganised often (reorganisation_rate: a new representative, trust restarting "
+                     "from the institutional level, a shock to their projects), are hierarchical, and councils trust "
+                     "them less (sector_trust_gap); their capacity is not set to hit the figure (ODD 7.7)")),
     Check("8_behaviour_over_structures", 8,
           f"Raising behaviour and trust by {BEHAVIOUR_STEP:g} moves delivery more than raising structures by "
           f"{BEHAVIOUR_STEP:g}",
@@ -318,7 +319,8 @@ CHECKS: tuple[Check, ...] = (
           f"(+{BEHAVIOUR_STEP:g}); both against the same default runs, so the default cancels", "+", delta=0.05,
           mechanism=("selflessness raises commitment and consent; starting trust raises consent, obstacle clearing "
                      "and ambition; meeting discipline raises attendance, action quality and work done; a lead who "
-                     "decides skips the other partners' consent. Skill has no parameter and is not raised")),
+                     "decides needs only partners holding half the contributions (LEAD_QUORUM). Skill has no parameter "
+                     "and is not raised")),
     Check("9_trust_less_brittle", 9,
           "After a policy shock, partnerships with strong institutional and personal trust stall less than weak ones",
           "000", f"000: '{Q000_BRITTLE}'",
@@ -327,8 +329,9 @@ CHECKS: tuple[Check, ...] = (
           f"extra stalls caused by a policy shock of {SHOCK_SIZE:g} at week {SHOCK_WEEK} with strong relationships "
           "minus those with weak relationships (stalls per run)", "-", delta=0.3,
           mechanism=("a policy shock squeezes every organisation's capacity (fading 2% a week); trust enters consent, "
-                     "obstacle clearing and (through embedding) the momentum lost with a leaver, but no rule makes "
-                     "a shock hit strong relationships less")),
+                     "obstacle clearing and (through embedding) the momentum lost with a leaver, and a shock's momentum "
+                     "loss is scaled down by the project's resilience, its mean institutional and interpersonal trust "
+                     "(absorb_shocks)")),
     Check("10a_lead_decides_faster", 10, "A lead who decides delivers faster than consensus",
           "002", f"002: '{Q002_DEMOCRACY}'",
           (Arm("lead_decides", "restricted_mean_weeks_to_delivery", 1.0),
