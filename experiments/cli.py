@@ -178,6 +178,10 @@ def sweep(
     resume: Resume = False,
     replications: Annotated[int | None, typer.Option(
         help="Override the file's replications (a pilot; recorded as a different study).", min=1)] = None,
+    posterior_draws: Annotated[int | None, typer.Option(
+        help="Run every design point at this many draws of the calibrated posterior "
+             "(results/examples/calibration; recorded as a different study, named <name>-posterior).",
+        min=1, max=10_000)] = None,
     retry_failed: RetryFailed = False,
 ) -> None:
     """Run every run of an experiment file, streaming results to OUT; run again to resume.
@@ -187,7 +191,7 @@ def sweep(
     from partnerships.experiments.sweep import run_sweep
 
     result = run_sweep(file, out, workers=workers, scheduler=scheduler, resume=resume, replications=replications,
-                       retry_failed=retry_failed)
+                       retry_failed=retry_failed, posterior_draws=posterior_draws)
     failed = int((result.runs["status"] != "ok").sum())
     typer.echo(f"{len(result.runs)} runs ({failed} failed) in {result.out}/runs.parquet; "
                f"next: partnerships report {result.out}")

@@ -128,23 +128,32 @@ def replication_draws(posterior: PosteriorDraws, replications: int) -> list[dict
 
 
 # --- effects with both intervals ------------------------------------------------------------------------
-def effect_intervals(folder: Path, outcomes: tuple[str, ...] = ("delivered_share", "mean_momentum"),
+def effect_intervals(folder: Path, outcomes: tuple[str, ...] = ("delivered_share", "working_well_share"),
                      confidence: float = 0.95) -> pd.DataFrame:
-    """Each lever level's effect (against the lever's first level) with its seeds-only and parameters+seeds intervals.
+    """Each lever level's effect with its seeds-only and parameters+seeds intervals, from a sweep's results folder.
 
-    Reads a sweep's results folder (``runs.parquet`` and ``manifest.json``). For a sweep without a
-    posterior there is one draw and both intervals are the seeds-only one. Columns: outcome, lever,
-    level, reference, draws, effect, seeds_low, seeds_high, total_low, total_high, parameter_share
-    (the share of the effect's variance across draws not explained by seed noise, 0-1), survives
-    (the parameters+seeds interval excludes 0).
+    Reads ``runs.parquet`` (or the stored parts) and ``manifest.json``; see :func:`effects_over_draws`.
     """
     folder = Path(folder)
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
         raise UserError(f"'{folder}' holds no sweep results (no manifest.json): allowed a folder written by "
                         "'partnerships sweep'")
-    manifest = json.loads(manifest_path.read_text())
-    runs = _runs(folder)
+    return effects_over_draws(_runs(folder), json.loads(manifest_path.read_text()), outcomes, confidence)
+
+
+def effects_over_draws(runs: pd.DataFrame, manifest: dict[str, Any],
+                       outcomes: tuple[str, ...] = ("delivered_share", "working_well_share"),
+                       confidence: float = 0.95) -> pd.DataFrame:
+    """Each lever level's effect (against the lever's first level) with its seeds-only and parameters+seeds intervals.
+
+    ``runs`` is a sweep's run table (``point``, the lever columns, the outcomes, ``status``) and ``manifest``
+    its manifest. For a sweep without a posterior there is one draw and both intervals are the seeds-only
+    one. Columns: outcome, lever, level, reference, draws, effect, seeds_low, seeds_high, total_low,
+    total_high, draw_se (the seed-noise standard error of one draw's effect, on average: the part of the
+    parameters+seeds interval that seeds cause), parameter_share (the share of the effect's variance across
+    draws not explained by seed noise, 0-1), survives (the parameters+seeds interval excludes 0).
+    """
     runs = runs[runs["status"] == "ok"]
     draws = int((manifest.get("posterior") or {}).get("draws", 1))
     runs = runs.assign(draw=runs["point"] % draws)
@@ -183,7 +192,8 @@ def effect_intervals(folder: Path, outcomes: tuple[str, ...] = ("delivered_share
                     total_low, total_high, share = estimate - half, estimate + half, 0.0
                 rows.append({"outcome": outcome, "lever": name, "level": level, "reference": levels[0], "draws": d,
                              "effect": estimate, "seeds_low": estimate - half, "seeds_high": estimate + half,
-                             "total_low": total_low, "total_high": total_high, "parameter_share": share,
+                             "total_low": total_low, "total_high": total_high,
+                             "draw_se": math.sqrt(float(np.mean(v))), "parameter_share": share,
                              "survives": bool(total_low > 0 or total_high < 0)})
     return pd.DataFrame(rows)
 

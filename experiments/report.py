@@ -32,6 +32,7 @@ from partnerships.experiments.errors import UserError
 from partnerships.experiments.framing import (SEED_ONLY, assumptions_sentence, definitions_sentence, glossary, join,
                                               plural, provenance, scenario_sentence, years)
 from partnerships.experiments.html import Page, Written
+from partnerships.experiments.posterior import effects_over_draws
 from partnerships.experiments.store import Store, write_atomic
 from partnerships.experiments.sweep import replications_for_precision
 from partnerships.model.parameters import PARAMETERS
@@ -302,19 +303,99 @@ def headline_finding(effects: pd.DataFrame, weeks: int) -> tuple[list[str], list
     return sentences, [b[1] for b in clear]
 
 
+def _largest(over_draws: pd.DataFrame) -> pd.DataFrame:
+    """Per lever, its delivered-share effect of largest size (the level the main finding names)."""
+    rows = over_draws[over_draws["outcome"] == "delivered_share"]
+    return rows.loc[rows.groupby("lever", sort=False)["effect"].apply(lambda e: e.abs().idxmax())]
+
+
+def survival_sentence(over_draws: pd.DataFrame, effects: pd.DataFrame) -> str:
+    """Which levers' largest delivered-share effects survive parameter uncertainty (their interval over
+    posterior draws and seeds excludes zero), in one sentence with the intervals."""
+    labels = {(r.lever, r.value): r.label for r in effects.itertuples()}
+    top = _largest(over_draws)
+    draws = int(top["draws"].max())
+
+    def span(r) -> str:
+        return (f"the {lever_name(r.lever)} ({labels.get((r.lever, r.reference), r.reference)} to "
+                f"{labels.get((r.lever, r.level), r.level)}: {_points(r.total_low)} to {_points(r.total_high)} points)")
+
+    kept = [span(r) for r in top.itertuples() if r.survives]
+    lost = [span(r) for r in top.itertuples() if not r.survives]
+    text = f"Allowing for what the calibration leaves uncertain about the parameters ({draws} posterior draws), "
+    if kept:
+        text += f"the effect of {join(kept)} survives: its 95% interval over parameters and seeds excludes zero"
+        if len(kept) > 1:
+            text = text.replace(" survives: its ", " survive: each ")
+    if lost:
+        text += ("; " if kept else "") + f"that of {join(lost)} does not: it includes zero"
+    return text + "."
+
+
+def _parameter_section(results: Results, page: Page, tables: dict, over_draws: pd.DataFrame,
+                       labels: dict[str, str]) -> None:
+    page.heading("Parameter uncertainty: which effects survive it?")
+    tables["effects_over_draws"] = over_draws
+    level_labels = results.level_labels()
+    draws = int(over_draws["draws"].max())
+    shown = over_draws.assign(
+        label=[f"{labels[r.lever]}: {level_labels[r.lever].get(r.level, r.level)} vs "
+               f"{level_labels[r.lever].get(r.reference, r.reference)}" for r in over_draws.itertuples()])
+    page.paragraph(
+        f"Every combination of lever settings ran at the same {draws} draws of the calibrated posterior. For each "
+        "effect, the interval from seeds alone says how precisely the runs pin down the effect averaged over the "
+        "draws; the interval over parameters and seeds is the middle 95% of the effect as estimated at each draw "
+        "(from that draw's runs), so it shows how much the effect could change if the parameters took any of the "
+        "values the survey leaves plausible. An effect survives parameter uncertainty when that wider interval "
+        "excludes zero. 'Share from parameters' is the part of the effect's spread across draws that the "
+        "parameters cause; the rest is the seed noise of estimating it at each draw (its standard error beside it).")
+    for outcome in ("delivered_share", "working_well_share"):
+        part = shown[shown["outcome"] == outcome]
+        if part.empty:
+            continue
+        page.figure(report_plots.effect_uncertainty(part, f"Effect on the {OUTCOMES[outcome][0]}"),
+                    f"Each lever effect on the {OUTCOMES[outcome][0]} (dot) with its 95% interval from seeds alone "
+                    f"(dark line) and over {draws} posterior draws and seeds (light band).")
+    page.table(pd.DataFrame({
+        "outcome": shown["outcome"].map(lambda o: OUTCOMES[o][0]), "effect": shown["label"],
+        "mean effect": shown["effect"],
+        "95% interval, seeds alone": [f"{_fmt(lo)} to {_fmt(hi)}" for lo, hi in zip(shown["seeds_low"], shown["seeds_high"])],
+        "95% interval, parameters and seeds": [f"{_fmt(lo)} to {_fmt(hi)}" for lo, hi in
+                                               zip(shown["total_low"], shown["total_high"])],
+        "seed s.e. at one draw": shown["draw_se"], "share from parameters": shown["parameter_share"],
+        "survives": shown["survives"].map({True: "yes", False: "no"})}),
+        caption="Lever effects with both intervals (effects_over_draws.csv)")
+
+
 def _caveats(results: Results) -> dict[str, str]:
     m = results.manifest
     levers = "; ".join(f"{lever_name(f.name)}: " + ", ".join(f.level_label(v) for v in f.level_values()) for f in results.levers)
     fixed = m.get("fixed") or {}
     held = (" Held fixed for every run: " + ", ".join(f"{k} = {v}" for k, v in fixed.items()) + ".") if fixed else ""
+    posterior = m.get("posterior")
+    if posterior:
+        draws = int(posterior["draws"])
+        cells = int(m.get("points", 0)) // draws
+        design = (f"{cells} combinations, each run at {draws} draws of the calibrated posterior (sets of parameter "
+                  f"values the London 2008 survey leaves plausible; docs/calibration.md) x "
+                  f"{plural(m.get('replications'), 'replication')}")
+        assumed = (" The calibrated parameters are not held at one value: each draw sets them to one posterior "
+                   "sample (the file's own [fixed] and lever values win over the draw's).")
+        cover = ("Two kinds of interval. In the charts and tables of lever effects, the 95% intervals cover chance "
+                 "between runs for the effect averaged over the posterior draws. Under 'Parameter uncertainty', "
+                 "each effect has also an interval over the draws: where the effect lies given what the "
+                 "calibration leaves uncertain about the parameters (and the seeds). Neither covers doubt about "
+                 "the model's rules.")
+    else:
+        design = f"{m.get('points')} combinations x {plural(m.get('replications'), 'replication')}"
+        assumed, cover = "", SEED_ONLY
     return {
         "What was simulated": (
             f"{len(results.runs):,} runs. {scenario_sentence(m.get('scenario', 'county'))} Each run lasts "
             f"{years(int(m.get('weeks', 260)))}. Every combination of the levels of {len(results.levers)} levers "
-            f"({levers}): {m.get('points')} combinations x {plural(m.get('replications'), 'replication')}, each with "
-            f"its own random seed. {definitions_sentence()}"),
-        "What is assumed": assumptions_sentence([f.name for f in results.factors]) + held,
-        "What the intervals cover": SEED_ONLY + " A lever's effect is averaged over the levels of the other levers.",
+            f"({levers}): {design}, each with its own random seed. {definitions_sentence()}"),
+        "What is assumed": assumptions_sentence([f.name for f in results.factors]) + held + assumed,
+        "What the intervals cover": cover + " A lever's effect is averaged over the levels of the other levers.",
     }
 
 
@@ -326,6 +407,9 @@ def _factorial_page(results: Results, tables: dict[str, pd.DataFrame], sensitivi
     level_labels = results.level_labels()
     page = Page(f"Sweep report: {m.get('name')}", intro=m.get("description", ""))
     sentences, names = headline_finding(effects, int(m.get("weeks", 260)))
+    over_draws = effects_over_draws(results.runs, m) if m.get("posterior") else None
+    if over_draws is not None:
+        sentences.append(survival_sentence(over_draws, effects))
     page.finding(sentences, names)
     page.caveats(_caveats(results))
     _status(results, page)
@@ -338,6 +422,8 @@ def _factorial_page(results: Results, tables: dict[str, pd.DataFrame], sensitivi
                caption="Mean of each outcome at each lever level, and the effect against the lever's first level "
                        "(lever_effects.csv)")
 
+    if over_draws is not None:
+        _parameter_section(results, page, tables, over_draws, labels)
     _delivery_section(results, page, tables, labels, level_labels)
     if len(results.levers) >= 2:
         _interaction_section(results, page, tables, labels, level_labels)

@@ -37,17 +37,21 @@ class SweepResult:
 
 def run_sweep(source: str | Path, out: Path | None = None, *, workers: int | None = None,
               scheduler: str | None = None, resume: bool = False, replications: int | None = None,
-              retry_failed: bool = False) -> SweepResult:
+              retry_failed: bool = False, posterior_draws: int | None = None) -> SweepResult:
     """Run the experiment file ``source`` into ``out`` (default ``results/<name>``), resuming if it exists.
 
     ``resume=True`` insists that ``out`` already holds this experiment; without it an existing
     results folder of the same experiment is resumed anyway. ``replications`` overrides the file's
     (for pilots; it changes the recorded experiment text, so it is a different study). ``retry_failed``
-    runs again the stored runs that failed in the model.
+    runs again the stored runs that failed in the model. ``posterior_draws`` runs every design point at that
+    many draws of the project's calibrated posterior (as ``posterior = { draws = N }`` in the file would;
+    the experiment is then named ``<name>-posterior``).
     """
     experiment = load_experiment(source)
     if replications is not None:
         experiment = _with_replications(experiment, replications)
+    if posterior_draws is not None:
+        experiment = _with_posterior(experiment, posterior_draws)
     out = Path(out) if out is not None else Path("results") / experiment.name
     check_writable(out)
     if resume and not Store(out).has_study():
@@ -55,6 +59,24 @@ def run_sweep(source: str | Path, out: Path | None = None, *, workers: int | Non
     runs = execute(experiment.specs(), out, workers=workers, scheduler=scheduler, resume=True,
                    manifest=experiment.manifest(), label=experiment.name, retry_failed=retry_failed)
     return SweepResult(experiment, out, runs)
+
+
+def _with_posterior(experiment: Experiment, draws: int) -> Experiment:
+    from dataclasses import replace
+
+    from partnerships.experiments.posterior import DEFAULT_POSTERIOR, draw
+    from partnerships.model.errors import InputError
+
+    if not 1 <= draws <= 10_000:
+        raise UserError(f"--posterior-draws {draws}: allowed a whole number from 1 to 10,000")
+    try:
+        posterior = draw(DEFAULT_POSTERIOR, draws, experiment.base_seed)
+    except InputError as err:
+        raise UserError(f"--posterior-draws: {err}") from None
+    text = f"{experiment.text}\n# run over {draws} draws of the project's posterior (--posterior-draws)\n"
+    experiment = replace(experiment, name=f"{experiment.name}-posterior", posterior=posterior, text=text)
+    check_size(experiment)
+    return experiment
 
 
 def _with_replications(experiment: Experiment, replications: int) -> Experiment:

@@ -119,3 +119,67 @@ def test_without_a_posterior_both_intervals_are_the_seed_interval(tmp_path):
     half = 1.96 * 0.05 * np.sqrt(2 / 400)
     assert row["seeds_high"] - row["seeds_low"] == pytest.approx(2 * half, rel=0.15)
     assert row["survives"] and row["parameter_share"] == 0.0
+
+
+def test_a_report_over_draws_gives_each_effect_both_intervals_and_says_which_survive(folder):
+    from partnerships.experiments.report import write_report
+
+    (folder / "x.toml").write_text(EXPERIMENT.replace("weeks = 8", "weeks = 30"))
+    run_sweep(folder / "x.toml", folder / "out", workers=1)
+    written = write_report(folder / "out", pdf=False)
+    page = written.html.read_text()
+    table = pd.read_csv(folder / "out" / "effects_over_draws.csv")
+    assert set(table["draws"]) == {3} and set(table["outcome"]) == {"delivered_share", "working_well_share"}
+    assert (table["total_high"] - table["total_low"] >= 0).all()
+    assert "Parameter uncertainty: which effects survive it?" in page
+    assert "95% interval, seeds alone" in page and "95% interval, parameters and seeds" in page
+    assert "3 posterior draws" in page and "each run at 3 draws of the calibrated posterior" in page
+
+
+def test_a_report_without_draws_has_no_parameter_section(folder):
+    from partnerships.experiments.report import write_report
+
+    text = EXPERIMENT.replace('posterior = { file = "posterior.parquet", draws = 3 }\n', "").replace("weeks = 8",
+                                                                                                     "weeks = 30")
+    (folder / "x.toml").write_text(text)
+    run_sweep(folder / "x.toml", folder / "out", workers=1)
+    page = write_report(folder / "out", pdf=False).html.read_text()
+    assert "Parameter uncertainty" not in page and not (folder / "out" / "effects_over_draws.csv").exists()
+
+
+def test_the_survival_sentence_names_the_levers_whose_interval_over_draws_excludes_zero():
+    from partnerships.experiments.report import survival_sentence
+
+    over = pd.DataFrame([
+        {"outcome": "delivered_share", "lever": "external_funding", "level": 500, "reference": 0, "draws": 30,
+         "effect": 0.4, "total_low": 0.2, "total_high": 0.6, "survives": True},
+        {"outcome": "delivered_share", "lever": "external_funding", "level": 50, "reference": 0, "draws": 30,
+         "effect": 0.1, "total_low": -0.1, "total_high": 0.3, "survives": False},
+        {"outcome": "delivered_share", "lever": "leader_turnover", "level": 0.35, "reference": 0.05, "draws": 30,
+         "effect": -0.05, "total_low": -0.12, "total_high": 0.02, "survives": False}])
+    effects = pd.DataFrame([{"lever": "external_funding", "value": v, "label": t} for v, t in
+                            ((0, "none"), (50, "small"), (500, "large"))]
+                           + [{"lever": "leader_turnover", "value": v, "label": t} for v, t in
+                              ((0.05, "low"), (0.35, "high"))])
+    text = survival_sentence(over, effects)
+    assert "(30 posterior draws)" in text
+    kept, lost = text.split("; ")
+    assert "none to large: +20 to +60 points" in kept and "survives" in kept and "turnover" not in kept
+    assert "low to high: -12 to +2 points" in lost and "does not" in lost and "small" not in text
+
+
+def test_posterior_draws_on_the_command_line_run_any_experiment_over_the_project_posterior(folder, monkeypatch):
+    from partnerships.experiments import sweep as sweep_module
+
+    monkeypatch.setattr(post, "DEFAULT_POSTERIOR", folder / "posterior.parquet")
+    text = EXPERIMENT.replace('posterior = { file = "posterior.parquet", draws = 3 }\n', "")
+    (folder / "x.toml").write_text(text)
+    result = sweep_module.run_sweep(folder / "x.toml", folder / "out", workers=1, posterior_draws=3)
+    assert result.experiment.name == "x-posterior" and result.experiment.posterior.draws == 3
+    assert len(result.runs) == 12 and set(result.runs["obstacle_rate"]) <= {2.0, 3.0, 4.0}
+    in_file = parse_experiment(EXPERIMENT, "x.toml", base_dir=folder)
+    assert result.experiment.posterior.values == in_file.posterior.values  # the same draws as the file's option
+    monkeypatch.setattr(post, "DEFAULT_POSTERIOR", folder / "nowhere.parquet")
+    with pytest.raises(InputError, match="^--posterior-draws: posterior file .* not found") as err:
+        sweep_module.run_sweep(folder / "x.toml", folder / "out2", workers=1, posterior_draws=3)
+    assert "\n" not in str(err.value) and not (folder / "out2").exists()

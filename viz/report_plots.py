@@ -45,6 +45,26 @@ def level_means(effects: pd.DataFrame, outcome: str, outcome_label: str, lever_l
     return fig
 
 
+def effect_uncertainty(table: pd.DataFrame, outcome_label: str) -> Figure:
+    """Each lever effect with two 95% intervals: from seeds alone (dark, thin) and from parameters and seeds (light, thick).
+
+    ``table`` has columns label (one line per effect), effect, seeds_low, seeds_high, total_low, total_high.
+    """
+    y = np.arange(len(table))[::-1]
+    fig = Figure(figsize=(7.5, 0.45 * len(table) + 1.2), layout="constrained")
+    ax = fig.subplots()
+    ax.hlines(y, table["total_low"], table["total_high"], color=PALETTE[0], alpha=0.3, lw=9,
+              label="parameters and seeds (posterior draws)")
+    ax.hlines(y, table["seeds_low"], table["seeds_high"], color=PALETTE[0], lw=2.5, label="seeds alone")
+    ax.plot(table["effect"], y, "o", color=PALETTE[0])
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, table["label"])
+    ax.set_xlabel(outcome_label)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return fig
+
+
 def interactions(table: pd.DataFrame, pairs: Sequence[tuple[str, str]], outcome_label: str,
                  level_labels: Mapping[str, Mapping], lever_labels: Mapping[str, str]) -> Figure:
     """One panel per lever pair: x = the first lever's levels, one line per level of the second.
