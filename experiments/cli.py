@@ -307,6 +307,10 @@ def validate(
         help="Quick form: fewer replications, wider level tolerances (stated in the report).")] = False,
     curves: Annotated[bool, typer.Option(help="Also run the one-factor-at-a-time response curves of every parameter.")] = True,
     pdf: Annotated[bool, typer.Option(help="Also print OUT/report.pdf with headless Chromium.")] = True,
+    posterior_draws: Annotated[int | None, typer.Option(
+        help="Run replication r of every condition at draw r mod N of the calibrated posterior "
+             "(results/examples/calibration), so the intervals carry parameter uncertainty.",
+        min=1, max=10_000)] = None,
     retry_failed: RetryFailed = False,
 ) -> None:
     """Pattern-oriented validation: one experiment per pattern of the model brief; exits 1 if a pattern fails
@@ -321,13 +325,13 @@ def validate(
     start = time.monotonic()
     with run_log() as log:
         validation, response = run_suite(out, quick=quick, workers=workers, curves=curves, progress=typer.echo,
-                                         retry_failed=retry_failed)
+                                         retry_failed=retry_failed, posterior_draws=posterior_draws)
     written = write_report(validation, response, out, time.monotonic() - start, pdf=pdf)
     for r in validation.results:
         typer.echo(f"{r.status if r.passed or not r.measured else 'FAIL'}  {r.check.key}: {r.estimate:.3g} "
                    f"[{r.low:.3g}, {r.high:.3g}] - {r.reason}")
     typer.echo(written.summary())
-    exit_if_runs_failed(log.runs(), f"{runs_folder(out, quick)}/<folder>/runs.parquet")
+    exit_if_runs_failed(log.runs(), f"{runs_folder(out, quick, posterior_draws)}/<folder>/runs.parquet")
     if not validation.passed:
         raise typer.Exit(PATTERN_FAILED_EXIT)
 

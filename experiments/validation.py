@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,7 @@ from scipy import stats
 
 from partnerships.experiments.factors import Factor
 from partnerships.experiments.intervals import half_width, mean_interval
+from partnerships.experiments.posterior import DEFAULT_POSTERIOR, PosteriorDraws, draw, replication_draws
 from partnerships.experiments.provenance import model_fingerprint
 from partnerships.experiments.runs import execute
 from partnerships.experiments.spec import RunSpec, build_specs
@@ -95,11 +96,25 @@ class Settings:
     quick: bool = False
     base_seed: int = 20261126
     weeks: int = WEEKS
+    posterior: PosteriorDraws | None = None  # replication r of every condition runs at draw r % draws
 
     @classmethod
-    def for_mode(cls, quick: bool, base_seed: int = 20261126) -> Settings:
-        return cls(pilot=30, max_replications=90, quick=True, base_seed=base_seed) if quick else \
-            cls(base_seed=base_seed)
+    def for_mode(cls, quick: bool, base_seed: int = 20261126, posterior_draws: int | None = None) -> Settings:
+        posterior = draw(DEFAULT_POSTERIOR, posterior_draws, base_seed) if posterior_draws else None
+        return cls(pilot=30, max_replications=90, quick=True, base_seed=base_seed, posterior=posterior) if quick else \
+            cls(base_seed=base_seed, posterior=posterior)
+
+    def over_draws(self, specs: list[RunSpec]) -> list[RunSpec]:
+        """Each run at its replication's posterior draw (its own parameters win); unchanged without a posterior."""
+        if self.posterior is None:
+            return specs
+        draws = replication_draws(self.posterior, max((s.replication for s in specs), default=-1) + 1)
+        return [replace(s, parameters={**draws[s.replication], **s.parameters}) for s in specs]
+
+    def record(self) -> dict:
+        """What the runs depend on beyond their conditions (in every stored manifest: the resume guard)."""
+        return {"base_seed": self.base_seed, **({"posterior": self.posterior.sha256, "draws": self.posterior.draws}
+                                                if self.posterior is not None else {})}
 
     @property
     def confidence(self) -> float:
@@ -423,9 +438,10 @@ def specs_for(conditions: Sequence[Condition], replications: dict[str, int], set
     """Condition i (a point), replication r: run ``r * len(conditions) + i``; every condition of
     replication r shares its seed (common random numbers). A condition missing from ``replications``
     has no runs. Runs last ``weeks`` (default: the settings')."""
-    return build_specs([c.parameters for c in conditions], [replications.get(c.key, 0) for c in conditions],
-                       base_seed=settings.base_seed, region=county_region(), weeks=weeks or settings.weeks,
-                       interventions=[c.interventions for c in conditions], common_seeds=True, tables=tables)
+    return settings.over_draws(build_specs(
+        [c.parameters for c in conditions], [replications.get(c.key, 0) for c in conditions],
+        base_seed=settings.base_seed, region=county_region(), weeks=weeks or settings.weeks,
+        interventions=[c.interventions for c in conditions], common_seeds=True, tables=tables))
 
 
 def measures_table(conditions: Sequence[Condition], replications: dict[str, int], out: Path, settings: Settings,
@@ -440,8 +456,7 @@ def measures_table(conditions: Sequence[Condition], replications: dict[str, int]
             continue
         folder = kind if length == settings.weeks else f"{kind}-{length}w"
         manifest = {"kind": "validation", "text": json.dumps({"conditions": [asdict(c) for c in group],
-                                                              "base_seed": settings.base_seed,
-                                                              "weeks": length}, sort_keys=True)}
+                                                              **settings.record(), "weeks": length}, sort_keys=True)}
         keys = {c.key for c in group}
         specs = specs_for(conditions, {k: n for k, n in replications.items() if k in keys}, settings,
                           ("project_weekly", "projects") if kind == "series" else (), weeks=length)
@@ -604,9 +619,10 @@ def ofat(out: Path, settings: Settings, levels: int, replications: int, workers:
     Every level of replication r has the same seed (common random numbers), so the curves are smooth.
     """
     points = [(name, value) for name in PARAMETERS for value in ofat_levels(name, levels)]
-    specs = build_specs([{name: value} for name, value in points], replications, base_seed=settings.base_seed,
-                        region=county_region(), weeks=settings.weeks, common_seeds=True)
-    text = json.dumps({"ofat": [[n, v] for n, v in points], "base_seed": settings.base_seed, "weeks": settings.weeks})
+    specs = settings.over_draws(build_specs([{name: value} for name, value in points], replications,
+                                            base_seed=settings.base_seed, region=county_region(), weeks=settings.weeks,
+                                            common_seeds=True))
+    text = json.dumps({"ofat": [[n, v] for n, v in points], **settings.record(), "weeks": settings.weeks})
     runs = execute(specs, out / "ofat", workers=workers, resume=True, manifest={"kind": "validation-ofat", "text": text},
                    label="response curves", retry_failed=retry_failed)
     runs["parameter"] = [points[p][0] for p in runs["point"]]
@@ -625,18 +641,20 @@ OFAT_FULL = (5, 16)  # levels per parameter, replications per level
 OFAT_QUICK = (3, 3)
 
 
-def runs_folder(out: Path, quick: bool) -> Path:
-    """Where a suite's runs are kept: ``out/runs/<quick|full>-<model fingerprint, 12 hex digits>``."""
-    return Path(out) / "runs" / f"{'quick' if quick else 'full'}-{model_fingerprint()[:12]}"
+def runs_folder(out: Path, quick: bool, posterior_draws: int | None = None) -> Path:
+    """Where a suite's runs are kept: ``out/runs/<quick|full>[-posterior<N>]-<model fingerprint, 12 hex digits>``."""
+    over = f"-posterior{posterior_draws}" if posterior_draws else ""
+    return Path(out) / "runs" / f"{'quick' if quick else 'full'}{over}-{model_fingerprint()[:12]}"
 
 
 def run_suite(out: Path, quick: bool = False, workers: int | None = None, curves: bool = True,
-              progress: Callable[[str], None] = lambda _: None,
-              retry_failed: bool = False) -> tuple[Validation, pd.DataFrame | None]:
-    """Patterns, then response curves; runs are kept in ``out/runs/<quick|full>-<model fingerprint>`` (resumable;
-    ``retry_failed`` runs again the stored runs that failed in the model)."""
-    settings = Settings.for_mode(quick)
-    runs = runs_folder(out, quick)
+              progress: Callable[[str], None] = lambda _: None, retry_failed: bool = False,
+              posterior_draws: int | None = None) -> tuple[Validation, pd.DataFrame | None]:
+    """Patterns, then response curves; runs are kept in :func:`runs_folder` (resumable; ``retry_failed`` runs
+    again the stored runs that failed in the model; ``posterior_draws``: replication r of every condition runs
+    at draw r % N of the project's calibrated posterior, so the contrasts carry parameter uncertainty)."""
+    settings = Settings.for_mode(quick, posterior_draws=posterior_draws)
+    runs = runs_folder(out, quick, posterior_draws)
     validation = validate_patterns(runs, settings, workers=workers, progress=progress, retry_failed=retry_failed)
     response = None
     if curves:

@@ -84,10 +84,17 @@ def render(validation: Validation, curves: pd.DataFrame | None, runtime_seconds:
         "What is assumed": ("These are outputs of a simulation, not observations: the patterns come from the model "
                             "brief and its sources (quoted below), the rules and most parameters are the model's "
                             "assumptions (docs/ODD.md), and every parameter not changed by a condition is at its "
-                            "default."),
+                            + ("default." if s.posterior is None else "posterior draw's value (or its default if "
+                               "the calibration does not set it).")),
         "What the intervals cover": (f"{s.confidence:.0%} t-intervals over replications with common random numbers "
                                      "(replication r of every condition uses the same seed). "
-                                     + SEED_ONLY.replace("The 95% intervals", "These intervals")),
+                                     + (SEED_ONLY.replace("The 95% intervals", "These intervals")
+                                        if s.posterior is None else
+                                        f"Replication r of every condition also runs at draw r mod "
+                                        f"{s.posterior.draws} of the calibrated posterior ({s.posterior.draws} draws; "
+                                        "docs/calibration.md), so the intervals cover chance between runs and what "
+                                        "the calibration leaves uncertain about the parameters; not doubt about the "
+                                        "model's rules.")),
     })
     page.heading("Method")
     page.paragraph(

@@ -183,3 +183,21 @@ def test_posterior_draws_on_the_command_line_run_any_experiment_over_the_project
     with pytest.raises(InputError, match="^--posterior-draws: posterior file .* not found") as err:
         sweep_module.run_sweep(folder / "x.toml", folder / "out2", workers=1, posterior_draws=3)
     assert "\n" not in str(err.value) and not (folder / "out2").exists()
+
+
+def test_validation_over_draws_pairs_conditions_at_the_same_draw_and_keeps_their_own_values(folder, monkeypatch):
+    from partnerships.experiments import validation as v
+
+    monkeypatch.setattr(v, "DEFAULT_POSTERIOR", folder / "posterior.parquet")
+    settings = v.Settings.for_mode(True, posterior_draws=3)
+    conditions = [v.Condition("base", "baseline"), v.Condition("more", "more obstacles", {"obstacle_rate": 9.5})]
+    specs = v.specs_for(conditions, {"base": 7, "more": 7}, settings)
+    draws = settings.posterior.values
+    for spec in specs:
+        expected = draws[spec.replication % 3]
+        assert spec.parameters["patience"] == expected["patience"]  # every condition of replication r: draw r % 3
+        assert spec.parameters["obstacle_rate"] == (9.5 if spec.point == 1 else expected["obstacle_rate"])
+    plain = v.specs_for(conditions, {"base": 7, "more": 7}, v.Settings.for_mode(True))
+    assert [s.seed for s in plain] == [s.seed for s in specs] and "patience" not in plain[0].parameters
+    assert settings.record()["draws"] == 3 and "posterior" not in v.Settings.for_mode(True).record()
+    assert v.runs_folder(folder, True, 3).name.startswith("quick-posterior3-")
