@@ -229,7 +229,9 @@ def write_report(folder: Path) -> Path:
     page.paragraph(
         f"Approximate Bayesian computation (pyabc's ABC-SMC with exact stochastic acceptance) of {len(study.priors)} "
         f"parameters against {len(study.targets)} observations, on the scenario '{study.region.name}' "
-        f"({study.region.description}) over {study.weeks} weeks. Each particle pools {study.runs_per_particle} model "
+        f"({_clause(study.region.description)}) over {study.weeks} weeks, proposing each generation's candidates "
+        "around the last generation's particles (pyabc's LocalTransition). "
+        f"Each particle pools {study.runs_per_particle} model "
         f"runs; {provenance['generations']} generations of {study.population} particles took "
         f"{provenance['model_runs']:,} model runs ({provenance['failed_runs']} failed); "
         f"{_sessions(provenance)}. "
@@ -282,6 +284,12 @@ def write_report(folder: Path) -> Path:
     page.preformatted(json.dumps(provenance["versions"], indent=1))
     page.preformatted(study.text)
     return page.write(folder / "report.html")
+
+
+def _clause(text: str) -> str:
+    """A description as a clause inside brackets: first letter in lower case (unless an acronym), no final stop."""
+    text = text.strip().rstrip(".")
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
 def _sessions(provenance: dict) -> str:

@@ -222,7 +222,8 @@ def calibrate(study: Study, out: Path, *, workers: int | None = None, scheduler:
     sampler = ReplaySampler(simulator, model, out, study.base_seed, budget, progress)
     abc = pyabc.ABCSMC(model, pyabc.Distribution(**{p.name: UniformPrior(*p.bounds) for p in study.priors}),
                        SurveyKernel(study.targets), population_size=study.population, sampler=sampler,
-                       transitions=pyabc.LocalTransition(k_fraction=LOCAL_NEIGHBOURS), eps=pyabc.Temperature(), acceptor=pyabc.StochasticAcceptor(pdf_norm_method=pdf_norm_from_kernel))
+                       transitions=pyabc.LocalTransition(k_fraction=LOCAL_NEIGHBOURS), eps=pyabc.Temperature(),
+                       acceptor=pyabc.StochasticAcceptor(pdf_norm_method=pdf_norm_from_kernel))
     for stale in out.glob(".history-*.db"):
         stale.unlink()
     db = out / f".history-{uuid.uuid4().hex}.db"

@@ -97,15 +97,22 @@ def definitions_sentence() -> str:
             "with (follow-on projects are counted apart).")
 
 
-def assumptions_sentence(varied: Sequence[str]) -> str:
-    """What is assumed: the model's rules and every parameter not varied, held at its default."""
+def assumptions_sentence(varied: Sequence[str], drawn: Sequence[str] = ()) -> str:
+    """What is assumed: the model's rules and every parameter not varied, held at its default or, for the
+    ``drawn`` ones (set by posterior draws), at each draw's value."""
+    drawn = [n for n in drawn if n in PARAMETERS and n not in varied]
     held = len(PARAMETERS) - len([n for n in varied if n in PARAMETERS])
-    assumed = sum(1 for p in PARAMETERS.values() if not p.lever and p.name not in varied)
-    return (f"These are outputs of a simulation, not observations. Its rules come from five documents on UK "
-            f"public-sector collaboration (docs/ODD.md gives a source for every rule, or says it is our assumption); "
-            f"the {held} parameters not varied here are held at their defaults, {assumed} of them model assumptions "
-            "such as the obstacle rate or how fast trust grows, calibrated only loosely (docs/calibration.md). Compare "
-            "the settings with each other; do not read the levels as forecasts.")
+    assumed = sum(1 for p in PARAMETERS.values() if not p.lever and p.name not in varied and p.name not in drawn)
+    rules = ("These are outputs of a simulation, not observations. Its rules come from five documents on UK "
+             "public-sector collaboration (docs/ODD.md gives a source for every rule, or says it is our assumption); ")
+    if drawn:
+        middle = (f"of the {held} parameters not varied here, the {len(drawn)} calibrated to the London 2008 survey "
+                  f"take each posterior draw's values and the other {held - len(drawn)} are held at their defaults, "
+                  f"{assumed} of them model assumptions such as how fast trust grows (docs/calibration.md). ")
+    else:
+        middle = (f"the {held} parameters not varied here are held at their defaults, {assumed} of them model assumptions "
+                  "such as the obstacle rate or how fast trust grows, calibrated only loosely (docs/calibration.md). ")
+    return rules + middle + "Compare the settings with each other; do not read the levels as forecasts."
 
 
 SEED_ONLY = ("The 95% intervals cover chance in the simulation only: what changes between runs with the same settings "

@@ -259,9 +259,10 @@ def _points(x: float) -> str:
     return f"{100 * x:+.0f}" if abs(100 * x) >= 1 else f"{100 * x:+.1f}"
 
 
-def headline_finding(effects: pd.DataFrame, weeks: int) -> tuple[list[str], list[str]]:
+def headline_finding(effects: pd.DataFrame, weeks: int, over_draws: bool = False) -> tuple[list[str], list[str]]:
     """Two or three sentences ranking the levers by their largest effect on the delivered share, and the
-    levers presented as findings (those whose effect's 95% interval excludes zero)."""
+    levers presented as findings (those whose effect's 95% interval excludes zero); ``over_draws``: the runs
+    pool posterior draws, and the intervals are said to be for the posterior-average effect."""
     rows = effects[(effects["outcome"] == "delivered_share")].dropna(subset=["effect"])
     best = []
     for lever, part in rows.groupby("lever", sort=False):
@@ -296,6 +297,8 @@ def headline_finding(effects: pd.DataFrame, weeks: int) -> tuple[list[str], list
     tail = (f"Each {'of these differences is' if len(clear) > 1 else 'difference named here is'} larger than its 95% "
             f"interval (at most ±{100 * half:.1f} points), which covers chance between runs, not doubt about the "
             "model's assumptions" if clear else "The 95% intervals cover chance between runs only")
+    if over_draws:
+        tail = tail.replace("chance between runs", "chance between runs for the effect averaged over the posterior draws")
     if unclear:
         tail += (f"; {join('the ' + lever_name(b[1]) for b in unclear)} shows no clear difference (the interval "
                  "includes zero)")
@@ -367,6 +370,12 @@ def _parameter_section(results: Results, page: Page, tables: dict, over_draws: p
         caption="Lever effects with both intervals (effects_over_draws.csv)")
 
 
+def _drawn(posterior: dict | None, fixed: dict) -> list[str]:
+    """The parameters posterior draws set (those of the draws the file does not fix)."""
+    values = (posterior or {}).get("values") or [{}]
+    return [n for n in values[0] if n not in fixed]
+
+
 def _caveats(results: Results) -> dict[str, str]:
     m = results.manifest
     levers = "; ".join(f"{lever_name(f.name)}: " + ", ".join(f.level_label(v) for v in f.level_values()) for f in results.levers)
@@ -379,8 +388,7 @@ def _caveats(results: Results) -> dict[str, str]:
         design = (f"{cells} combinations, each run at {draws} draws of the calibrated posterior (sets of parameter "
                   f"values the London 2008 survey leaves plausible; docs/calibration.md) x "
                   f"{plural(m.get('replications'), 'replication')}")
-        assumed = (" The calibrated parameters are not held at one value: each draw sets them to one posterior "
-                   "sample (the file's own [fixed] and lever values win over the draw's).")
+        assumed = " Where the file sets a calibrated parameter itself ([fixed] or a lever), its value wins over the draw's."
         cover = ("Two kinds of interval. In the charts and tables of lever effects, the 95% intervals cover chance "
                  "between runs for the effect averaged over the posterior draws. Under 'Parameter uncertainty', "
                  "each effect has also an interval over the draws: where the effect lies given what the "
@@ -394,7 +402,8 @@ def _caveats(results: Results) -> dict[str, str]:
             f"{len(results.runs):,} runs. {scenario_sentence(m.get('scenario', 'county'))} Each run lasts "
             f"{years(int(m.get('weeks', 260)))}. Every combination of the levels of {len(results.levers)} levers "
             f"({levers}): {design}, each with its own random seed. {definitions_sentence()}"),
-        "What is assumed": assumptions_sentence([f.name for f in results.factors]) + held + assumed,
+        "What is assumed": assumptions_sentence([f.name for f in results.factors],
+                                                _drawn(posterior, fixed)) + held + assumed,
         "What the intervals cover": cover + " A lever's effect is averaged over the levels of the other levers.",
     }
 
@@ -406,7 +415,7 @@ def _factorial_page(results: Results, tables: dict[str, pd.DataFrame], sensitivi
     labels = {f.name: _lever_label(f.name) for f in results.levers}
     level_labels = results.level_labels()
     page = Page(f"Sweep report: {m.get('name')}", intro=m.get("description", ""))
-    sentences, names = headline_finding(effects, int(m.get("weeks", 260)))
+    sentences, names = headline_finding(effects, int(m.get("weeks", 260)), over_draws=bool(m.get("posterior")))
     over_draws = effects_over_draws(results.runs, m) if m.get("posterior") else None
     if over_draws is not None:
         sentences.append(survival_sentence(over_draws, effects))

@@ -164,7 +164,7 @@ _ALL = [
        "Productivity lost for each extra pair of members to keep in step.",
        "PAS 2007, 'determining membership', p. 19: more partners, more to keep in step", "meetings",
        "Coordination cost per pair"),
-    _p("work_rate", "float", 0.42, 0.05, 2.0, "stages per week",
+    _p("work_rate", "float", 0.42, 0.05, 5.0, "stages per week",
        "Progress a fully committed, well-resourced partnership makes per week on a stage of work.",
        "assumption (a stage takes months)", "meetings", "Work rate (stages/week)"),
     _p("momentum_rate", "float", 0.031, 0.01, 0.3, "fraction per week",

@@ -51,7 +51,7 @@ def effect_uncertainty(table: pd.DataFrame, outcome_label: str) -> Figure:
     ``table`` has columns label (one line per effect), effect, seeds_low, seeds_high, total_low, total_high.
     """
     y = np.arange(len(table))[::-1]
-    fig = Figure(figsize=(7.5, 0.45 * len(table) + 1.2), layout="constrained")
+    fig = Figure(figsize=(7.5, 0.45 * len(table) + 1.5), layout="constrained")
     ax = fig.subplots()
     ax.hlines(y, table["total_low"], table["total_high"], color=PALETTE[0], alpha=0.3, lw=9,
               label="parameters and seeds (posterior draws)")
@@ -61,7 +61,7 @@ def effect_uncertainty(table: pd.DataFrame, outcome_label: str) -> Figure:
     ax.set_yticks(y, table["label"])
     ax.set_xlabel(outcome_label)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     return fig
 
 
