@@ -56,7 +56,8 @@ def _coordinate(prior: Prior, x: np.ndarray) -> np.ndarray:
 
 
 def identification(posterior: pd.DataFrame, priors: tuple[Prior, ...]) -> pd.DataFrame:
-    """One row per calibrated parameter: prior range, posterior median and 95% interval, sd ratio, mode, bound flag."""
+    """One row per calibrated parameter: prior range, posterior median and 95% interval, sd ratio, mode, bound flag,
+    and the model's default value (``default``; NaN for a name outside the registry, such as a toy's)."""
     w = posterior["weight"].to_numpy(dtype=float)
     rows = []
     for prior in priors:
@@ -75,6 +76,7 @@ def identification(posterior: pd.DataFrame, priors: tuple[Prior, ...]) -> pd.Dat
         edge = "low" if mode_bin == 0 else ("high" if mode_bin == BINS - 1 else "")
         rows.append({"parameter": prior.name, "prior_low": prior.low, "prior_high": prior.high, "scale": prior.scale,
                      "median": q[1], "low": q[0], "high": q[2], "mode": mode, "sd_ratio": ratio,
+                     "default": float(PARAMETERS[prior.name].default) if prior.name in PARAMETERS else math.nan,
                      "mode_on_bound": edge if piled else "",
                      "identified": "yes" if ratio < IDENTIFIED else ("no" if ratio > UNIDENTIFIED else "partly")})
     return pd.DataFrame(rows)
@@ -191,6 +193,14 @@ def findings(ident: pd.DataFrame, corr: pd.DataFrame, checks: pd.DataFrame, prov
                (f"; they narrow {', '.join(part)} somewhat" if part else "") +
                (f"; they leave {', '.join(no)} close to the prior: these values are assumptions, not measurements."
                 if no else "."))
+    outside = ident[(ident["default"] < ident["low"]) | (ident["default"] > ident["high"])]
+    if len(outside):
+        out.append("The model's default " + ", ".join(
+            f"{_label(r.parameter)} ({r.default:g}) lies {'below' if r.default < r.low else 'above'} its 95% "
+            f"credible interval ({_span(r.low, r.high)})" for r in outside.itertuples()) +
+            ": experiments at the defaults use values the survey makes implausible. For calibrated results run "
+            "them over posterior draws (partnerships sweep with --posterior-draws, or parameters = 'posterior' in the "
+            "experiment file).")
     strong = corr[corr["correlation"].abs() >= STRONG_CORRELATION]
     if len(strong):
         shown = strong.head(TOP_TRADE_OFFS)
@@ -322,7 +332,8 @@ def _readable_identification(ident: pd.DataFrame) -> pd.DataFrame:
         "prior": [f"{r.prior_low:g} to {r.prior_high:g}" + (" (log)" if r.scale == "log" else "")
                   for r in ident.itertuples()],
         "posterior median (95%)": [f"{r.median:.3g} ({_span(r.low, r.high)})" for r in ident.itertuples()],
-        "mode": ident["mode"], "sd / prior sd": ident["sd_ratio"], "identified": ident["identified"],
+        "mode": ident["mode"], "model default": ident["default"], "sd / prior sd": ident["sd_ratio"],
+        "identified": ident["identified"],
         "mode on a bound": ident["mode_on_bound"].replace("", "-")})
 
 

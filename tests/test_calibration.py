@@ -22,6 +22,7 @@ from partnerships.experiments.abc_study import Prior, load_study, parse_study
 from partnerships.experiments.cli import app
 from partnerships.experiments.errors import SweepInterrupted
 from partnerships.model.errors import InputError
+from partnerships.model.parameters import PARAMETERS
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY = """
@@ -178,6 +179,21 @@ def test_identification_flags_a_mode_on_a_bound_and_an_unidentified_parameter():
     assert table.loc["obstacle_rate", "mode_on_bound"] == "high" and table.loc["obstacle_rate", "identified"] == "yes"
     assert table.loc["work_rate", "mode_on_bound"] == "" and table.loc["work_rate", "identified"] == "no"
     assert abs(table.loc["work_rate", "sd_ratio"] - 1) < 0.05
+
+
+def test_findings_name_a_default_outside_its_credible_interval_and_only_that_one():
+    rng = np.random.default_rng(5)
+    priors = (Prior("work_rate", 0.05, 5.0, "log", False), Prior("obstacle_rate", 0.5, 12.0, "log", False))
+    posterior = pd.DataFrame({"weight": np.full(3000, 1 / 3000),
+                              "work_rate": 10 ** rng.normal(math.log10(2.0), 0.1, 3000).clip(-1.3, 0.69),
+                              "obstacle_rate": 10 ** rng.uniform(math.log10(0.5), math.log10(12.0), 3000)})
+    ident = abc_report.identification(posterior, priors)
+    assert ident.set_index("parameter").loc["work_rate", "default"] == PARAMETERS["work_rate"].default
+    checks = pd.DataFrame({"consistent": [True], "label": ["a target"]})
+    corr = pd.DataFrame({"a": [], "b": [], "correlation": []})
+    text = " ".join(abc_report.findings(ident, corr, checks, {"exact": True, "ess": 300}))
+    assert f"default Work rate (stages/week) ({PARAMETERS['work_rate'].default:g}) lies below" in text
+    assert "default Obstacles per year" not in text
 
 
 def test_correlations_find_a_trade_off():
