@@ -63,6 +63,15 @@ class PosteriorDraws:
                 "point_rule": "point = cell * draws + draw", "values": [dict(v) for v in self.values]}
 
 
+def _shown(path: Path) -> str:
+    """A posterior file's path as a manifest records it: relative to the project for its own files (so a committed
+    manifest names no machine's folders), absolute otherwise."""
+    try:
+        return path.resolve().relative_to(PACKAGE_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def file_sha256(path: Path) -> str:
     """sha256 of a posterior file together with the ``posterior.json`` beside it (if present)."""
     digest = hashlib.sha256(Path(path).read_bytes())
@@ -105,7 +114,7 @@ def draw(path: Path, draws: int, seed: int) -> PosteriorDraws:
     chosen = rng.choice(len(table), size=draws, replace=True, p=w / w.sum())
     names = parameter_columns(table)
     values = tuple({n: PARAMETERS[n].validate(_plain(table.at[int(i), n])) for n in names} for i in chosen)
-    return PosteriorDraws(str(path), file_sha256(path), tuple(int(i) for i in chosen), values)
+    return PosteriorDraws(_shown(Path(path)), file_sha256(path), tuple(int(i) for i in chosen), values)
 
 
 def _plain(value: Any) -> Any:

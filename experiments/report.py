@@ -314,7 +314,8 @@ def _largest(over_draws: pd.DataFrame) -> pd.DataFrame:
 
 def survival_sentence(over_draws: pd.DataFrame, effects: pd.DataFrame) -> str:
     """Which levers' largest delivered-share effects survive parameter uncertainty (their interval over
-    posterior draws and seeds excludes zero), in one sentence with the intervals."""
+    posterior draws and seeds excludes zero), in one sentence with the intervals; and, in a second, the smaller
+    steps (a lever's other levels) that do not."""
     labels = {(r.lever, r.value): r.label for r in effects.itertuples()}
     top = _largest(over_draws)
     draws = int(top["draws"].max())
@@ -332,7 +333,14 @@ def survival_sentence(over_draws: pd.DataFrame, effects: pd.DataFrame) -> str:
             text = text.replace(" survives: its ", " survive: each ")
     if lost:
         text += ("; " if kept else "") + f"that of {join(lost)} does not: it includes zero"
-    return text + "."
+    text += "."
+    rows = over_draws[over_draws["outcome"] == "delivered_share"]
+    smaller = [span(r) for r in rows.drop(index=top.index).itertuples() if not r.survives]
+    if smaller:
+        text += (f" Of the smaller steps, {join(smaller)} {'do' if len(smaller) > 1 else 'does'} not survive: "
+                 "the parameters the survey leaves open could remove or reverse "
+                 f"{'them' if len(smaller) > 1 else 'it'}.")
+    return text
 
 
 def _parameter_section(results: Results, page: Page, tables: dict, over_draws: pd.DataFrame,

@@ -163,9 +163,13 @@ def test_the_survival_sentence_names_the_levers_whose_interval_over_draws_exclud
                               ((0.05, "low"), (0.35, "high"))])
     text = survival_sentence(over, effects)
     assert "(30 posterior draws)" in text
-    kept, lost = text.split("; ")
+    first, smaller = text.split(" Of the smaller steps, ")
+    kept, lost = first.split("; ")
     assert "none to large: +20 to +60 points" in kept and "survives" in kept and "turnover" not in kept
-    assert "low to high: -12 to +2 points" in lost and "does not" in lost and "small" not in text
+    assert "low to high: -12 to +2 points" in lost and "does not" in lost and "small" not in first
+    assert smaller.startswith("the external funding award (none to small: -10 to +30 points) does not survive")
+    over.loc[1, ["total_low", "survives"]] = [0.05, True]  # a smaller step that survives is not named
+    assert " Of the smaller steps" not in survival_sentence(over, effects)
 
 
 def test_posterior_draws_on_the_command_line_run_any_experiment_over_the_project_posterior(folder, monkeypatch):
