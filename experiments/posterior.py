@@ -85,8 +85,9 @@ def read_posterior(path: Path) -> pd.DataFrame:
     """A posterior file's particles: ``weight`` and one column per calibrated parameter (model units)."""
     path = Path(path)
     if not path.is_file():
-        hint = " (the project's posterior is written by the calibration after model 2; see docs/calibration.md)" \
-            if path == DEFAULT_POSTERIOR else ""
+        hint = (" (the project's posterior is committed in results/examples/calibration: restore it from git, or run "
+                "'partnerships calibrate calibration' and copy its posterior; see docs/calibration.md)"
+                if path == DEFAULT_POSTERIOR else "")
         raise UserError(f"posterior file '{path}' not found{hint}: allowed a posterior.parquet written by "
                         "'partnerships calibrate'")
     try:

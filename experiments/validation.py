@@ -182,9 +182,27 @@ LONG_WEEKS = 520  # pattern 5c: ten years, so that follow-ons have time to deliv
 DELIVERY_WINDOW = 156  # pattern 5c: delivered within three years of its start
 MATURE_EMBEDDING = 0.06  # per week: embedded ways of working (default 0.01)
 LOSS_WEEK = 52
+# Pattern 7: the London survey (Young Foundation 2008, §2 and §3), each share among the respondents who could say
+# (those who did not know leave the denominator, as in experiments/calibration.toml), within its binomial 95%
+# sampling error (normal approximation), in the survey's setting: no external funding programme.
+SURVEY_RESPONDENTS = 61
+SURVEY_DONT_KNOW = 0.26
+
+
+def among_could_say(share: float) -> tuple[float, float]:
+    """A survey share of all respondents as a share of those who could say, and its 95% sampling half-width."""
+    n = SURVEY_RESPONDENTS * (1 - SURVEY_DONT_KNOW)
+    p = share / (1 - SURVEY_DONT_KNOW)
+    return p, 1.96 * math.sqrt(p * (1 - p) / n)
+
+
+WORKS_WELL = among_could_say(0.38)  # 0.51 +- 0.15
+NOT_WELL = among_could_say(0.34)  # 0.46 +- 0.15
 
 CONDITIONS: tuple[Condition, ...] = (
     Condition("default", "Default scenario"),
+    Condition("survey_setting", "Default scenario without the external funding programme (London 2008 had none)",
+              {"external_funding": 0.0}),
     Condition("default_series", "Default scenario, every delivered project followed on (weekly series kept)",
               {"follow_on_chance": 1.0}, series=True),
     Condition("no_leaders", "No champion, no project manager, representatives who must refer back",
@@ -310,14 +328,20 @@ CHECKS: tuple[Check, ...] = (
           "difference in share clearly not working (abandoned or stalled)", "-", delta=0.05,
           mechanism=("obstacles look bigger without a partner above the 'upbeat' risk appetite of 0.7, and perceived risk "
                      "lowers consent at gates")),
-    Check("7a_working_well", 7, "The share working well is far from 100%: near 38%",
-          "003", f"003: '{Q003_WELL}'", (Arm("default", "working_well_share", 1.0),),
-          "share working well", "level", target=0.38, tolerance=0.05,
-          mechanism="calibrated (docs/calibration.md)"),
-    Check("7b_not_working", 7, "... and near 34% clearly not working",
-          "003", f"003: '{Q003_WELL}'", (Arm("default", "not_working_share", 1.0),),
-          "share clearly not working", "level", target=0.34, tolerance=0.05,
-          mechanism="calibrated (docs/calibration.md)"),
+    Check("7a_working_well", 7,
+          f"The share working well is far from 100%: {WORKS_WELL[0]:.0%} of those who could say (38% of all, 26% "
+          "did not know)",
+          "003", f"003: '{Q003_WELL}'", (Arm("survey_setting", "working_well_share", 1.0),),
+          "share working well, without a funding programme (the survey's setting)", "level", target=WORKS_WELL[0],
+          tolerance=WORKS_WELL[1],
+          mechanism=("fitted by the calibration on the London scenario (docs/calibration.md); at the registry's "
+                     "defaults the work rate lies below its credible interval")),
+    Check("7b_not_working", 7, f"... and {NOT_WELL[0]:.0%} of those who could say not well (34% of all)",
+          "003", f"003: '{Q003_WELL}'", (Arm("survey_setting", "not_working_share", 1.0),),
+          "share clearly not working (abandoned or stalled), without a funding programme", "level",
+          target=NOT_WELL[0], tolerance=NOT_WELL[1],
+          mechanism="not fitted: the calibration fits the share working well only; 'not well' read as clearly not "
+                    "working is an assumption"),
     Check("7c_health_below_safety", 7, "Health partnerships work well less often than community-safety ones",
           "003", f"003: '{Q003_HEALTH}'",
           (Arm("default", "health_working_well_share", 1.0), Arm("default", "community_safety_working_well_share", -1.0)),
@@ -541,7 +565,7 @@ def evaluate(check: Check, values: pd.Series, settings: Settings) -> CheckResult
                            "check defined (failed runs, or a measure undefined in every run)", tol)
     if check.expect == "level":
         passed = bool(abs(mean - check.target) <= tol)
-        reason = (f"{mean:.3f} is {'within' if passed else 'outside'} {check.target:g} ± {tol:.3g}")
+        reason = (f"{mean:.3f} is {'within' if passed else 'outside'} {check.target:.3g} ± {tol:.3g}")
     else:
         passed = bool(high < 0) if check.expect == "-" else bool(low > 0)
         side = "below" if check.expect == "-" else "above"
