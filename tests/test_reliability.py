@@ -520,7 +520,7 @@ def _tiny_validation(monkeypatch):
     from partnerships.experiments import validation as v
 
     monkeypatch.setattr(v.Settings, "for_mode", classmethod(
-        lambda cls, quick, base_seed=20261126: cls(pilot=3, max_replications=3, quick=True, weeks=12)))
+        lambda cls, quick, base_seed=20261126, posterior_draws=None: cls(pilot=3, max_replications=3, quick=True, weeks=12)))
     monkeypatch.setattr(v, "validate_patterns", functools.partial(v.validate_patterns, checks=v.CHECKS[:1]))
     return v
 
