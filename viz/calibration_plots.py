@@ -46,6 +46,18 @@ def _ticks(ax, prior: dict, which: str = "x", count: int = 4) -> None:
     labels = [f"{v:g}" if abs(v) >= 0.01 or v == 0 else f"{v:.0e}" for v in (float(f"{v:.3g}") for v in values)]
     (ax.set_xticks if which == "x" else ax.set_yticks)(where, labels)
     (ax.set_xlim if which == "x" else ax.set_ylim)(low, high)
+    shown = ax.get_xticklabels() if which == "x" else ax.get_yticklabels()
+    if len(shown) > 1:  # labels at the ends lean inwards, so that neighbouring panels' labels do not collide
+        if which == "x":
+            if where[0] - low < 0.05 * (high - low):
+                shown[0].set_horizontalalignment("left")
+            if high - where[-1] < 0.05 * (high - low):
+                shown[-1].set_horizontalalignment("right")
+        else:
+            if where[0] - low < 0.05 * (high - low):
+                shown[0].set_verticalalignment("bottom")
+            if high - where[-1] < 0.05 * (high - low):
+                shown[-1].set_verticalalignment("top")
 
 
 def marginals_figure(posterior: pd.DataFrame, priors: list[dict], labels: dict[str, str]) -> Figure:
