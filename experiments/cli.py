@@ -15,7 +15,7 @@ import typer
 
 from partnerships.experiments.errors import SweepInterrupted, UserError
 from partnerships.experiments.output import atomic_directory, check_writable
-from partnerships.model.schema import MAX_WEEKS
+from partnerships.model.limits import MAX_WEEKS  # not from model.schema, which imports pydantic
 
 if TYPE_CHECKING:
     from partnerships.model.parameters import Parameter
