@@ -117,6 +117,9 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print the run's outcomes as one JSON object.")] = False,
 ) -> None:
     """Run one simulation and print (or write) its outcomes."""
+    from partnerships import _lazy_mesa
+
+    _lazy_mesa.install()  # before the model imports Mesa: its unused heavy parts (SciPy, networkx, pandas) deferred
     from partnerships.model.interventions import week_allowed
     from partnerships.model.parameters import parse_assignment
     from partnerships.model.run import run_one

@@ -14,10 +14,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-import partnerships._lazy_mesa as _lazy_mesa
-
-_lazy_mesa.install()  # Mesa's heavy parts (cell spaces, SciPy, networkx, pandas) imported when first used
-
 #: Where each public name lives; imported on first use, so that ``partnerships --help`` (and any command
 #: that does not run the model) does not pay for importing Mesa, Numba and pandas.
 _HOMES = {

@@ -1,4 +1,5 @@
-"""Mesa's heavy parts are deferred until used (``partnerships/_lazy_mesa.py``), and nothing else changes.
+"""Mesa's heavy parts are deferred until used in ``partnerships run`` (``partnerships/_lazy_mesa.py``), and nothing
+else changes.
 
 Each case runs in a fresh interpreter, since what is imported depends on what was imported before.
 """
@@ -48,6 +49,8 @@ def test_run_json_loads_none_of_the_heavy_parts_and_prints_what_eager_imports_pr
 def test_deferred_parts_work_when_used():
     out = python("""
         import inspect, sys, types
+        import partnerships._lazy_mesa
+        partnerships._lazy_mesa.install()
         import partnerships.model.model  # imports mesa
         import mesa
         assert type(sys.modules["mesa.discrete_space"]) is not types.ModuleType
@@ -76,6 +79,8 @@ def test_deferred_parts_work_when_used():
 def test_first_use_from_many_threads_runs_the_module_once():
     out = python("""
         import sys, threading
+        import partnerships._lazy_mesa
+        partnerships._lazy_mesa.install()
         import partnerships.model.model
         pandas = sys.modules["pandas"]
         barrier = threading.Barrier(8)
@@ -107,6 +112,8 @@ def test_nothing_is_deferred_when_mesa_came_first_or_eager_imports_are_asked_for
     out = python(f"""
         {first}
         import sys, types
+        import partnerships._lazy_mesa
+        partnerships._lazy_mesa.install()
         import partnerships.model.model
         print(all(type(sys.modules[n]) is types.ModuleType for n in ("pandas", "mesa.discrete_space", "mesa.space")))
     """)
@@ -118,6 +125,8 @@ def test_nothing_is_deferred_when_mesa_came_first_or_eager_imports_are_asked_for
 def test_importing_a_submodule_first_runs_the_package_and_the_submodule_once(child):
     out = python(f"""
         import importlib, sys, types
+        import partnerships._lazy_mesa
+        partnerships._lazy_mesa.install()
         import partnerships.model.model
         package = "{child}".rsplit(".", 1)[0]
         top = [n for n in ("pandas", "mesa.discrete_space", "mesa.experimental.continuous_space") if package.startswith(n)][0]
@@ -134,3 +143,13 @@ def test_importing_a_submodule_first_runs_the_package_and_the_submodule_once(chi
         print("ok")
     """)
     assert out.stdout.split() == ["ok"]
+
+
+def test_only_the_run_command_defers_a_program_importing_the_package_imports_mesa_whole():
+    out = python("""
+        import sys, types
+        import partnerships
+        from partnerships import PartnershipModel
+        print(all(type(sys.modules[n]) is types.ModuleType for n in ("pandas", "mesa.discrete_space", "mesa.space")))
+    """)
+    assert out.stdout.split() == ["True"]
