@@ -15,11 +15,9 @@ Mesa's own ``mesa.model`` calls ``inspect.getmodule`` at import, which reads ``_
 loaded, and would otherwise run them all.
 
 Nothing changes when Mesa was imported before, or with ``PARTNERSHIPS_EAGER_IMPORTS=1`` set (everything imported
-as Mesa imports it); a deferred module, once used, is the module itself. Only the ``run`` command installs it: a
-sweep, its workers and a program importing ``partnerships`` import Mesa whole, as before (with the hook in every
-process, ``tests/test_reliability.py``'s sweep on a Dask scheduler that is killed hung in 5 of 16 runs, against
-none of 9 without it; the hung sweep waited in ``as_completed`` with the client's loop idle, and the cause was
-not found).
+as Mesa imports it); a deferred module, once used, is the module itself. Only the ``run`` command installs it, to
+keep a hook into another package's imports where it pays: a sweep, its workers and a program importing
+``partnerships`` import Mesa whole, as before.
 """
 
 from __future__ import annotations
