@@ -15,7 +15,7 @@ import typer
 
 from partnerships.experiments.errors import SweepInterrupted, UserError
 from partnerships.experiments.output import atomic_directory, check_writable
-from partnerships.model.schema import MAX_WEEKS
+from partnerships.model.limits import MAX_WEEKS  # not from model.schema, which imports pydantic
 
 if TYPE_CHECKING:
     from partnerships.model.parameters import Parameter
@@ -117,6 +117,9 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print the run's outcomes as one JSON object.")] = False,
 ) -> None:
     """Run one simulation and print (or write) its outcomes."""
+    from partnerships import _lazy_mesa
+
+    _lazy_mesa.install()  # before the model imports Mesa: its unused heavy parts (SciPy, networkx, pandas) deferred
     from partnerships.model.interventions import week_allowed
     from partnerships.model.parameters import parse_assignment
     from partnerships.model.run import run_one

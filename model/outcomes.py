@@ -12,11 +12,12 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from partnerships.model.codes import OrgKind, Stage, Theme
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from partnerships.model.model import PartnershipModel
 
 WORKING_WELL_MOMENTUM = 0.5
@@ -137,6 +138,8 @@ def labelled(codes: np.ndarray, column: str) -> np.ndarray:
 
 def project_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
     """:func:`project_table` from :func:`project_columns` (of one run, or of several runs concatenated)."""
+    import pandas as pd  # here, not at the top: a run that makes no table does not import pandas
+
     return pd.DataFrame({name: labelled(values, name) if name in LABELS else values
                          for name, values in columns.items()})
 
@@ -188,6 +191,8 @@ def weekly_columns(model: PartnershipModel) -> dict[str, np.ndarray]:
 
 def weekly_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
     """:func:`weekly_series` from :func:`weekly_columns` (of one run, or of several runs concatenated)."""
+    import pandas as pd
+
     table = pd.DataFrame({name: values for name, values in columns.items() if name != "stage"})
     table.insert(list(columns).index("stage"), "stage",
                  pd.Categorical.from_codes(columns["stage"].astype(int), LABELS["stage"]))
@@ -197,6 +202,8 @@ def weekly_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
 def weekly_series(model: PartnershipModel) -> pd.DataFrame:
     """Tidy weekly series: one row per project per week (momentum, trust, stage) while it existed."""
     if not model.record_series:
+        import pandas as pd
+
         return pd.DataFrame(columns=WEEKLY_COLUMNS)
     return weekly_frame(weekly_columns(model))
 

@@ -9,12 +9,10 @@ driver makes them into tables (:data:`TABLE_FRAMES`), so no DataFrame is pickled
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from partnerships.model.interventions import Intervention
 from partnerships.model.model import DEFAULT_WEEKS, PartnershipModel
@@ -31,24 +29,78 @@ from partnerships.model.outcomes import (
 )
 from partnerships.model.scenarios import RegionSpec
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 Columns = dict[str, np.ndarray]
 
 #: Each per-run table (:data:`experiments.spec.TABLES`): its columns as arrays, from a model that has run ...
 TABLE_COLUMNS: dict[str, Callable[[PartnershipModel], Columns]] = {
     "model_weekly": model_columns, "project_weekly": weekly_columns, "projects": project_columns}
+
+
+def model_frame(columns: Columns) -> pd.DataFrame:
+    """:func:`model.outcomes.model_series` from :func:`model.outcomes.model_columns` (``pd.DataFrame(columns)``)."""
+    import pandas as pd  # here, not at the top: a run that makes no table does not import pandas
+
+    return pd.DataFrame(columns)
+
+
 #: ... and the table from those columns (of one run, or of several runs' columns concatenated).
 TABLE_FRAMES: dict[str, Callable[[Columns], pd.DataFrame]] = {
-    "model_weekly": pd.DataFrame, "project_weekly": weekly_frame, "projects": project_frame}
+    "model_weekly": model_frame, "project_weekly": weekly_frame, "projects": project_frame}
 
 
-@dataclass
 class RunResult:
-    """What one run produced: the summary row, the project table and the weekly series."""
+    """What one run produced: the summary row, the project table and the weekly series.
 
-    summary: dict[str, Any]
-    projects: pd.DataFrame
-    weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
-    model_weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    A table not given (``run_one(..., tables=False)``, or ``series=False`` for ``weekly``) is an empty
+    DataFrame, made when first read, so that a run that prints only its summary does not import pandas.
+    """
+
+    __slots__ = ("summary", "_tables")
+
+    def __init__(self, summary: dict[str, Any], projects: pd.DataFrame | None = None, weekly: pd.DataFrame | None = None,
+                 model_weekly: pd.DataFrame | None = None) -> None:
+        self.summary = summary
+        self._tables = {"projects": projects, "weekly": weekly, "model_weekly": model_weekly}
+
+    def _table(self, name: str) -> pd.DataFrame:
+        table = self._tables[name]
+        if table is None:
+            import pandas as pd  # here, not at the top: a run that makes no table does not import pandas
+
+            table = self._tables[name] = pd.DataFrame()
+        return table
+
+    @property
+    def projects(self) -> pd.DataFrame:
+        return self._table("projects")
+
+    @projects.setter
+    def projects(self, table: pd.DataFrame) -> None:
+        self._tables["projects"] = table
+
+    @property
+    def weekly(self) -> pd.DataFrame:
+        return self._table("weekly")
+
+    @weekly.setter
+    def weekly(self, table: pd.DataFrame) -> None:
+        self._tables["weekly"] = table
+
+    @property
+    def model_weekly(self) -> pd.DataFrame:
+        return self._table("model_weekly")
+
+    @model_weekly.setter
+    def model_weekly(self, table: pd.DataFrame) -> None:
+        self._tables["model_weekly"] = table
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{name}={'empty' if table is None else f'{len(table)} rows'}"
+                           for name, table in self._tables.items())
+        return f"RunResult(summary={self.summary!r}, {shapes})"
 
 
 def _run(parameters: Mapping[str, Any] | None, seed: int, weeks: int, region: str | Path | RegionSpec,
@@ -71,8 +123,8 @@ def run_one(parameters: Mapping[str, Any] | None = None, seed: int = 0, weeks: i
     series = series and tables
     model, row = _run(parameters, seed, weeks, region, interventions, series)
     if not tables:
-        return RunResult(row, pd.DataFrame())
-    return RunResult(row, project_table(model), weekly_series(model) if series else pd.DataFrame(), model_series(model))
+        return RunResult(row)
+    return RunResult(row, project_table(model), weekly_series(model) if series else None, model_series(model))
 
 
 def run_columns(parameters: Mapping[str, Any] | None = None, seed: int = 0, weeks: int = DEFAULT_WEEKS,

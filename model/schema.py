@@ -31,11 +31,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic.fields import FieldInfo
 
 from partnerships.model.errors import InputError
+from partnerships.model.limits import MAX_WEEKS  # noqa: F401 (the files' checkers import it from here)
 from partnerships.model.parameters import PARAMETERS, Parameter, ParameterError, lookup
 
 TableT = TypeVar("TableT", bound="Table")
 LONGEST_VALUE = 60  # characters of a value shown in an error before it is cut short
-MAX_WEEKS = 5200  # the longest run any file or flag may ask for (a hundred years)
 
 
 class FileError(InputError):

@@ -15,26 +15,21 @@ from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 from reference import reference_kernels
-from reference.cases import CASES
+from reference.cases import CASES, everything, same
 
 import partnerships.model.model as model_module
-from partnerships.agents.project import PartnershipProject
 from partnerships.model.interventions import ACTIONS, Intervention
 from partnerships.model.kernels import driver
 from partnerships.model.model import PartnershipModel
 from partnerships.model.outcomes import model_series, project_table, summary, weekly_series
 from partnerships.model.run import run_one
 from partnerships.model.scenarios import synthetic_region
-
-TABLES = ("orgs", "projects", "memberships", "relationships", "pairs")
-
 
 @pytest.fixture
 def driven_weeks(monkeypatch) -> list[int]:
@@ -50,54 +45,6 @@ def driven_weeks(monkeypatch) -> list[int]:
 
     monkeypatch.setattr(driver, "run_weeks", counting)
     return weeks
-
-
-def everything(model: PartnershipModel) -> dict[str, Any]:
-    """Everything one can read from a model after a run."""
-    out: dict[str, Any] = {}
-    for table in TABLES:
-        columns = getattr(model, table)
-        out |= {f"{table}.{f.name}": getattr(columns, f.name) for f in fields(columns)}
-    for name in ("project_trust_mean", "project_trust_min", "member_trust", "final_momentum", "final_trust",
-                 "_last_open_trust"):
-        out[name] = getattr(model, name)
-    out["pressure_shock"] = np.float64(model.pressure_shock)
-    out |= {f"series.{key}": np.concatenate(values) if values else np.zeros(0) for key, values in model.series.items()}
-    out["series lengths"] = [len(v) for values in model.series.values() for v in values]
-    collector = model.datacollector
-    out |= {f"model_vars.{key}": list(values) for key, values in collector.model_vars.items()}
-    out |= {f"model_vars types.{key}": [type(v) for v in values] for key, values in collector.model_vars.items()}
-    out["collection steps"] = list(collector._collection_steps)
-    out["events"] = [(e.week, e.action, e.project, e.organisation, e.description) for e in model.events]
-    out["pending"] = list(model.pending)
-    out["clock"] = (model.time, type(model.time), model.week, model.steps,
-                    model._default_schedule.next_scheduled_time, model._default_schedule.execution_count,
-                    len([e for e in model._event_list._events if not e.CANCELED]))
-    out["this week"] = (model.left_this_week, model.awards_this_week)
-    out["summary"] = summary(model)
-    out["project agents"] = len(model.agents_by_type[PartnershipProject])
-    frames = {"project_table": project_table(model), "weekly_series": weekly_series(model),
-              "model_series": model_series(model)}
-    for name, frame in frames.items():
-        out[f"{name} columns"] = (list(frame.columns), list(frame.dtypes.astype(str)), frame.index.tolist())
-        out |= {f"{name}.{column}": frame[column].to_numpy() for column in frame.columns}
-    return out
-
-
-def same(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray):
-        if a.dtype == object:
-            return bool(a.shape == b.shape and all(same(x, y) for x, y in zip(a.tolist(), b.tolist())))
-        return bool(a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes())  # NaN where NaN
-    if isinstance(a, float) and isinstance(b, float):
-        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return type(a) is type(b) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, pd.Series):
-        return same(a.to_numpy(), b.to_numpy())
-    return bool(a == b)
 
 
 def assert_identical(fused: PartnershipModel, stepped: PartnershipModel) -> None:

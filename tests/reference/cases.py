@@ -1,19 +1,81 @@
 """Whole-model test cases: regions, parameters and interventions that between them reach every process.
 
 Used by the reference-week test (a model stepped by ``PartnershipModel.step`` against one stepped by
-:func:`reference.week.reference_week`) and by the test that every kernel compiles one signature. Some
+:func:`reference.week.reference_week`), by the fused-driver test and by the test that every kernel compiles one
+signature; :func:`everything` and :func:`same` are how the first two compare two runs. Some
 values are deliberately given in the "wrong" Python type (an ``int`` for a float parameter or an
 award's amount, a NumPy integer for a project): the model must still run them with the same types.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
+from partnerships.agents.project import PartnershipProject
 from partnerships.model.interventions import Intervention
 from partnerships.model.model import PartnershipModel
+from partnerships.model.outcomes import model_series, project_table, summary, weekly_series
 from partnerships.model.scenarios import RegionSpec, synthetic_region
+
+TABLES = ("orgs", "projects", "memberships", "relationships", "pairs")
+
+
+def everything(model: PartnershipModel, event_wording: bool = True) -> dict[str, Any]:
+    """Everything one can read from a model after a run: its state tables and arrays, series, records, events,
+    clock, summary and tables. ``event_wording=False`` leaves out the events' descriptions (the reference week
+    words some events differently)."""
+    out: dict[str, Any] = {}
+    for table in TABLES:
+        columns = getattr(model, table)
+        out |= {f"{table}.{f.name}": getattr(columns, f.name) for f in fields(columns)}
+    for name in ("project_trust_mean", "project_trust_min", "member_trust", "final_momentum", "final_trust",
+                 "_last_open_trust"):
+        out[name] = getattr(model, name)
+    out["pressure_shock"] = np.float64(model.pressure_shock)
+    out |= {f"series.{key}": np.concatenate(values) if values else np.zeros(0) for key, values in model.series.items()}
+    out["series lengths"] = [len(v) for values in model.series.values() for v in values]
+    collector = model.datacollector
+    out |= {f"model_vars.{key}": list(values) for key, values in collector.model_vars.items()}
+    out |= {f"model_vars types.{key}": [type(v) for v in values] for key, values in collector.model_vars.items()}
+    out["collection steps"] = list(collector._collection_steps)
+    out["events"] = [(e.week, e.action, e.project, e.organisation) + ((e.description,) if event_wording else ())
+                     for e in model.events]
+    out["pending"] = list(model.pending)
+    out["clock"] = (model.time, type(model.time), model.week, model.steps,
+                    model._default_schedule.next_scheduled_time, model._default_schedule.execution_count,
+                    len([e for e in model._event_list._events if not e.CANCELED]))
+    out["this week"] = (model.left_this_week, model.awards_this_week)
+    out["summary"] = summary(model)
+    out["project agents"] = len(model.agents_by_type[PartnershipProject])
+    frames = {"project_table": project_table(model), "weekly_series": weekly_series(model),
+              "model_series": model_series(model)}
+    for name, frame in frames.items():
+        out[f"{name} columns"] = (list(frame.columns), list(frame.dtypes.astype(str)), frame.index.tolist())
+        out |= {f"{name}.{column}": frame[column].to_numpy() for column in frame.columns}
+    return out
+
+
+def same(a: Any, b: Any) -> bool:
+    """``a`` and ``b`` are the same bit for bit: arrays by dtype, shape and bytes (NaN where NaN, no -0.0 for 0.0),
+    floats likewise, containers element by element and of the same type."""
+    if isinstance(a, np.ndarray):
+        if a.dtype == object:
+            return bool(a.shape == b.shape and all(same(x, y) for x, y in zip(a.tolist(), b.tolist())))
+        return bool(a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes())  # NaN where NaN
+    if isinstance(a, float) and isinstance(b, float):
+        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, pd.Series):
+        return same(a.to_numpy(), b.to_numpy())
+    return bool(a == b)
 
 
 def every_action(start: int, projects: tuple[int, ...], organisations: tuple[int, int]) -> tuple[Intervention, ...]:
