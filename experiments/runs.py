@@ -391,22 +391,41 @@ def _results(todo: list[RunSpec], workers: int | None, cluster,
                                           initializer=_worker_start, initargs=(os.getpid(),))
         close = functools.partial(executor.shutdown, wait=True, cancel_futures=True)
     futures = {executor.submit(run_batch, chunk): chunk for chunk in _chunks(todo, n_workers)}
+    pending = set(futures)
     try:
-        for future in cf.as_completed(futures):
-            try:
-                yield future.result()
-            except (cf.process.BrokenProcessPool, KeyboardInterrupt, SystemExit, GeneratorExit):
-                raise
-            except BaseException as err:  # noqa: BLE001 - asyncio's CancelledError is a BaseException
-                if is_lost(err):
-                    if lost is not None:
-                        lost.append((len(futures[future]), _describe(err)))
-                    continue
-                yield [(_failed(s.row(), err), {}) for s in futures[future]]
+        while pending:
+            done, pending = cf.wait(pending, timeout=POLL_SECONDS, return_when=cf.FIRST_COMPLETED)
+            if not done and _client_closed(executor):
+                # the client gave up on its scheduler: futures it had not settled would wait for ever
+                if lost is not None:
+                    lost.append((sum(len(futures[f]) for f in pending), "the Dask client lost its scheduler"))
+                return
+            for future in done:
+                try:
+                    yield future.result()
+                except (cf.process.BrokenProcessPool, KeyboardInterrupt, SystemExit, GeneratorExit):
+                    raise
+                except BaseException as err:  # noqa: BLE001 - asyncio's CancelledError is a BaseException
+                    if is_lost(err):
+                        if lost is not None:
+                            lost.append((len(futures[future]), _describe(err)))
+                        continue
+                    yield [(_failed(s.row(), err), {}) for s in futures[future]]
     finally:
         for future in futures:
             future.cancel()
         close()
+
+
+#: Seconds between checks, while no batch finishes, that a Dask client still has its scheduler.
+POLL_SECONDS = 2.0
+
+
+def _client_closed(executor) -> bool:
+    """Whether ``executor`` is a Dask client's executor whose client has closed (it closes after failing to
+    reconnect to a lost scheduler, and may leave futures it had not settled pending)."""
+    client = getattr(executor, "_client", None)
+    return client is not None and getattr(client, "status", "running") in ("closing", "closed")
 
 
 def _cancel_all() -> None:

@@ -192,6 +192,35 @@ def test_runs_lost_with_the_cluster_are_not_stored_and_are_redone_on_resume(clea
     pd.testing.assert_frame_equal(pd.read_parquet(out / "model_weekly.parquet"), clean[1])
 
 
+class _SilentCluster(_FlakyCluster):
+    """A Dask executor stand-in whose client closed (its scheduler lost) leaving the tasks after the first ``ok``
+    pending for ever, as a real client sometimes does."""
+
+    def __init__(self, ok: int) -> None:
+        super().__init__(ok, RuntimeError("never raised"))
+        self._client = type("Client", (), {"status": "closed"})()
+
+    def submit(self, fn, chunk):
+        self.n += 1
+        future = self.cf.Future()
+        if self.n <= self.ok:
+            future.set_result(fn(chunk))
+        return future
+
+
+def test_runs_pending_when_the_client_closes_are_lost_not_waited_for(clean, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    monkeypatch.setattr(runs_module, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(runs_module, "_dask_executor", lambda address: (_SilentCluster(2), 1, lambda: None))
+    monkeypatch.setattr(runs_module, "_chunks", lambda specs, workers: ([s] for s in specs))
+    with pytest.raises(SweepInterrupted, match="4 runs were lost with their worker or cluster .the Dask client lost"):
+        execute(tiny_specs(), out, scheduler="tcp://fake:1", manifest=MANIFEST, resume=True)
+    assert len(runs_module.Store(out).scan().runs) == 2
+    monkeypatch.undo()
+    table = execute(tiny_specs(), out, workers=1, manifest=MANIFEST, resume=True)
+    pd.testing.assert_frame_equal(table, clean[0])
+
+
 def test_model_failures_are_stored_exit_1_and_are_redone_with_retry_failed(tmp_path, monkeypatch):
     import partnerships.model.run as model_run
 
