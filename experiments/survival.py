@@ -10,7 +10,8 @@ plain share of projects delivered by then, and the restricted mean time to deliv
 min(time, horizon): the weeks a project waits for delivery within the period.
 
 Intervals are lifelines' for the curve (Greenwood's variance, exponential transform); the restricted mean's
-is the variance lifelines gives for min(time, horizon) over the number of projects. They treat projects
+is the variance of min(time, horizon) under the Kaplan-Meier curve over the number of projects (the quantity
+lifelines' ``restricted_mean_survival_time`` gives, integrated exactly here). They treat projects
 as independent, while the projects of one run share their region and its chance events, so they are a
 little too narrow; the run-level interval of the delivered share (the effects section) does not have this
 limit.
@@ -19,12 +20,10 @@ limit.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.integrate import IntegrationWarning
 
 Z95 = 1.959963984540054
 
@@ -54,7 +53,6 @@ def kaplan_meier(times: pd.DataFrame, lever: str, levels: Sequence, labels: Mapp
     (restricted mean time to delivery within ``weeks``) and its interval).
     """
     from lifelines import KaplanMeierFitter
-    from lifelines.utils import restricted_mean_survival_time
 
     timeline = np.arange(weeks + 1)
     curves, rows = [], []
@@ -68,10 +66,8 @@ def kaplan_meier(times: pd.DataFrame, lever: str, levels: Sequence, labels: Mapp
         curves.append(pd.DataFrame({"lever": lever, "value": value, "label": labels[value], "week": timeline,
                                     "delivered": 1 - survival, "low": 1 - band[:, 1], "high": 1 - band[:, 0]}))
         median = kmf.median_survival_time_
-        with warnings.catch_warnings():  # lifelines integrates the step function with quad, which warns
-            warnings.simplefilter("ignore", IntegrationWarning)
-            rmst, variance = restricted_mean_survival_time(kmf, t=weeks, return_variance=True)
-        # lifelines returns the variance of min(T, weeks) itself; the restricted mean's is that over n.
+        rmst, variance = restricted_mean_and_variance(kmf.survival_function_.iloc[:, 0], weeks)
+        # the variance of min(T, weeks) itself; the restricted mean's is that over n.
         half = Z95 * math.sqrt(max(float(variance), 0.0) / len(part))
         rows.append({"lever": lever, "value": value, "label": labels[value], "projects": len(part),
                      "delivered_by_end": 1 - survival[-1], "delivered_low": 1 - band[-1, 1],
@@ -79,6 +75,23 @@ def kaplan_meier(times: pd.DataFrame, lever: str, levels: Sequence, labels: Mapp
                      "median_weeks": float(median) if np.isfinite(median) else np.nan,
                      "rmst_weeks": float(rmst), "rmst_low": float(rmst) - half, "rmst_high": float(rmst) + half})
     return pd.concat(curves, ignore_index=True), pd.DataFrame(rows)
+
+
+def restricted_mean_and_variance(survival: pd.Series, horizon: float) -> tuple[float, float]:
+    """The restricted mean of min(T, horizon) and its variance, from a Kaplan-Meier step function (index: the
+    times, values: the share not yet delivered), integrated exactly: mean = integral of S over [0, horizon],
+    E[min(T, horizon)^2] = 2 x integral of t S(t). These are lifelines' ``restricted_mean_survival_time(kmf,
+    t, return_variance=True)``, whose second integral it approximates with ``quad`` at about 2 s a curve."""
+    times = survival.index.to_numpy(dtype=float)
+    values = survival.to_numpy(dtype=float)
+    if times.size == 0 or times[0] > 0:  # nobody is delivered before the first time
+        times, values = np.concatenate([[0.0], times]), np.concatenate([[1.0], values])
+    keep = times < horizon
+    start, level = times[keep], values[keep]
+    end = np.append(start[1:], horizon)
+    mean = float(np.sum(level * (end - start)))
+    square = float(np.sum(level * (end ** 2 - start ** 2)))
+    return mean, square - mean ** 2
 
 
 def logrank_p(times: pd.DataFrame, lever: str) -> float:

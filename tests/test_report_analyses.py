@@ -132,3 +132,46 @@ def test_consistency_verdicts(means, half, verdict):
     assert row["from"] == 0.05 and row["to"] == 0.35
     expected = np.interp(0.35, [0, 0.2, 0.4, 0.6], means) - np.interp(0.05, [0, 0.2, 0.4, 0.6], means)
     assert row["sensitivity_effect"] == pytest.approx(expected)
+
+
+def test_restricted_mean_and_variance_are_lifelines_integrals_computed_exactly():
+    """Without censoring before the horizon the Kaplan-Meier curve is the empirical one, so the restricted mean
+    and variance are those of min(T, horizon) over the sample (an exact reference); with censoring, they are the
+    step function's integrals by a fine midpoint rule, and lifelines' own (its quad is rougher, within 1%)."""
+    import warnings
+
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import restricted_mean_survival_time
+
+    from partnerships.experiments.survival import restricted_mean_and_variance
+
+    rng = np.random.default_rng(12)
+    for case in range(4):
+        n, horizon = 60 + 40 * case, 100.0 + 30 * case
+        time = rng.exponential(80.0, n).round()
+        timeline = np.arange(horizon + 1) if case % 2 else None
+        capped = np.minimum(time, horizon)
+        kmf = KaplanMeierFitter().fit(capped, time < horizon, timeline=timeline)
+        mean, variance = restricted_mean_and_variance(kmf.survival_function_.iloc[:, 0], horizon)
+        assert mean == pytest.approx(capped.mean(), rel=1e-12)
+        assert variance == pytest.approx(capped.var(), rel=1e-9)
+        censor = rng.uniform(20, horizon, n).round()
+        kmf = KaplanMeierFitter().fit(np.minimum(capped, censor), capped <= censor, timeline=timeline)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = restricted_mean_survival_time(kmf, t=horizon, return_variance=True)
+        got = restricted_mean_and_variance(kmf.survival_function_.iloc[:, 0], horizon)
+        assert got[0] == pytest.approx(expected[0], rel=1e-9)  # lifelines integrates the mean exactly too
+        mid = np.arange(0.0, horizon, 0.01) + 0.005  # the second moment by the midpoint rule on a fine grid
+        square = 2 * np.sum(mid * kmf.predict(mid).to_numpy()) * 0.01
+        assert got[1] == pytest.approx(square - got[0] ** 2, rel=1e-4)
+        assert got[1] == pytest.approx(expected[1], rel=0.01)  # lifelines' quad over the steps is rougher
+
+
+def test_restricted_mean_of_a_known_step_function():
+    # half the projects delivered at week 2, the rest never (horizon 4): min(T, 4) is 2 or 4
+    survival = pd.Series([1.0, 1.0, 0.5, 0.5, 0.5], index=[0, 1, 2, 3, 4])
+    from partnerships.experiments.survival import restricted_mean_and_variance
+
+    mean, variance = restricted_mean_and_variance(survival, 4)
+    assert mean == pytest.approx(3.0) and variance == pytest.approx(1.0)
