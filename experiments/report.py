@@ -294,11 +294,10 @@ def headline_finding(effects: pd.DataFrame, weeks: int, over_draws: bool = False
             sentences.append(f"Next come {join(others)}.")
     unclear = [b for b in best if not b[4]]
     half = max(float((b[3]["effect_high"] - b[3]["effect_low"]) / 2) for b in best)
+    chance = "chance between runs" + (" for the effect averaged over the posterior draws" if over_draws else "")
     tail = (f"Each {'of these differences is' if len(clear) > 1 else 'difference named here is'} larger than its 95% "
-            f"interval (at most ±{100 * half:.1f} points), which covers chance between runs, not doubt about the "
-            "model's assumptions" if clear else "The 95% intervals cover chance between runs only")
-    if over_draws:
-        tail = tail.replace("chance between runs", "chance between runs for the effect averaged over the posterior draws")
+            f"interval (at most ±{100 * half:.1f} points), which covers {chance}, not doubt about the "
+            "model's assumptions" if clear else f"The 95% intervals cover {chance} only")
     if unclear:
         tail += (f"; {join('the ' + lever_name(b[1]) for b in unclear)} shows no clear difference (the interval "
                  "includes zero)")

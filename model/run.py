@@ -51,6 +51,24 @@ TABLE_FRAMES: dict[str, Callable[[Columns], pd.DataFrame]] = {
     "model_weekly": model_frame, "project_weekly": weekly_frame, "projects": project_frame}
 
 
+class _Table:
+    """A table attribute of :class:`RunResult`: the table given, or an empty DataFrame made when first read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, result: RunResult, owner: type | None = None) -> pd.DataFrame:
+        table = result._tables[self.name]
+        if table is None:
+            import pandas as pd  # here, not at the top: a run that makes no table does not import pandas
+
+            table = result._tables[self.name] = pd.DataFrame()
+        return table
+
+    def __set__(self, result: RunResult, table: pd.DataFrame) -> None:
+        result._tables[self.name] = table
+
+
 class RunResult:
     """What one run produced: the summary row, the project table and the weekly series.
 
@@ -59,43 +77,14 @@ class RunResult:
     """
 
     __slots__ = ("summary", "_tables")
+    projects = _Table()
+    weekly = _Table()
+    model_weekly = _Table()
 
     def __init__(self, summary: dict[str, Any], projects: pd.DataFrame | None = None, weekly: pd.DataFrame | None = None,
                  model_weekly: pd.DataFrame | None = None) -> None:
         self.summary = summary
         self._tables = {"projects": projects, "weekly": weekly, "model_weekly": model_weekly}
-
-    def _table(self, name: str) -> pd.DataFrame:
-        table = self._tables[name]
-        if table is None:
-            import pandas as pd  # here, not at the top: a run that makes no table does not import pandas
-
-            table = self._tables[name] = pd.DataFrame()
-        return table
-
-    @property
-    def projects(self) -> pd.DataFrame:
-        return self._table("projects")
-
-    @projects.setter
-    def projects(self, table: pd.DataFrame) -> None:
-        self._tables["projects"] = table
-
-    @property
-    def weekly(self) -> pd.DataFrame:
-        return self._table("weekly")
-
-    @weekly.setter
-    def weekly(self, table: pd.DataFrame) -> None:
-        self._tables["weekly"] = table
-
-    @property
-    def model_weekly(self) -> pd.DataFrame:
-        return self._table("model_weekly")
-
-    @model_weekly.setter
-    def model_weekly(self, table: pd.DataFrame) -> None:
-        self._tables["model_weekly"] = table
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{name}={'empty' if table is None else f'{len(table)} rows'}"

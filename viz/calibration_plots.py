@@ -46,18 +46,12 @@ def _ticks(ax, prior: dict, which: str = "x", count: int = 4) -> None:
     labels = [f"{v:g}" if abs(v) >= 0.01 or v == 0 else f"{v:.0e}" for v in (float(f"{v:.3g}") for v in values)]
     (ax.set_xticks if which == "x" else ax.set_yticks)(where, labels)
     (ax.set_xlim if which == "x" else ax.set_ylim)(low, high)
+    # labels at the ends lean inwards, so that neighbouring panels' labels do not collide
     shown = ax.get_xticklabels() if which == "x" else ax.get_yticklabels()
-    if len(shown) > 1:  # labels at the ends lean inwards, so that neighbouring panels' labels do not collide
-        if which == "x":
-            if where[0] - low < 0.05 * (high - low):
-                shown[0].set_horizontalalignment("left")
-            if high - where[-1] < 0.05 * (high - low):
-                shown[-1].set_horizontalalignment("right")
-        else:
-            if where[0] - low < 0.05 * (high - low):
-                shown[0].set_verticalalignment("bottom")
-            if high - where[-1] < 0.05 * (high - low):
-                shown[-1].set_verticalalignment("top")
+    inward = ("left", "right") if which == "x" else ("bottom", "top")
+    for label, at, end in ((shown[0], where[0], low), (shown[-1], where[-1], high)) if len(shown) > 1 else ():
+        if abs(at - end) < 0.05 * (high - low):
+            label.set(**{"ha" if which == "x" else "va": inward[0] if end == low else inward[1]})
 
 
 def marginals_figure(posterior: pd.DataFrame, priors: list[dict], labels: dict[str, str]) -> Figure:
