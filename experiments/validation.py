@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from partnerships.experiments.factors import Factor
+from partnerships.experiments.abc_study import Target, load_study
 from partnerships.experiments.intervals import half_width, mean_interval
 from partnerships.experiments.posterior import DEFAULT_POSTERIOR, PosteriorDraws, draw, replication_draws
 from partnerships.experiments.provenance import model_fingerprint
@@ -182,22 +183,23 @@ LONG_WEEKS = 520  # pattern 5c: ten years, so that follow-ons have time to deliv
 DELIVERY_WINDOW = 156  # pattern 5c: delivered within three years of its start
 MATURE_EMBEDDING = 0.06  # per week: embedded ways of working (default 0.01)
 LOSS_WEEK = 52
-# Pattern 7: the London survey (Young Foundation 2008, §2 and §3), each share among the respondents who could say
-# (those who did not know leave the denominator, as in experiments/calibration.toml), within its binomial 95%
-# sampling error (normal approximation), in the survey's setting: no external funding programme.
-SURVEY_RESPONDENTS = 61
-SURVEY_DONT_KNOW = 0.26
+# Pattern 7: the London survey (Young Foundation 2008, §2 and §3), read from the calibration study
+# (experiments/calibration.toml), which fits its "works well" share: each share among the respondents who could
+# say (those who did not know leave the denominator), within its binomial 95% sampling error (normal
+# approximation), in the survey's setting: no external funding programme.
+SURVEY = next(t for t in load_study("calibration", probe=False).targets if t.name == "sub_regional_works_well")
+SURVEY_NOT_WELL = 0.34  # the same question's "not well" answers, as a share of all respondents (§2)
 
 
-def among_could_say(share: float) -> tuple[float, float]:
-    """A survey share of all respondents as a share of those who could say, and its 95% sampling half-width."""
-    n = SURVEY_RESPONDENTS * (1 - SURVEY_DONT_KNOW)
-    p = share / (1 - SURVEY_DONT_KNOW)
+def among_could_say(target: Target) -> tuple[float, float]:
+    """A binomial survey target as a share of those who could say, and its 95% sampling half-width."""
+    k, n = target.answered(sum(target.dont_know) / 2)
+    p = k / n
     return p, 1.96 * math.sqrt(p * (1 - p) / n)
 
 
-WORKS_WELL = among_could_say(0.38)  # 0.51 +- 0.15
-NOT_WELL = among_could_say(0.34)  # 0.46 +- 0.15
+WORKS_WELL = among_could_say(SURVEY)  # 0.51 +- 0.15
+NOT_WELL = among_could_say(replace(SURVEY, observed=SURVEY_NOT_WELL))  # 0.46 +- 0.15
 
 CONDITIONS: tuple[Condition, ...] = (
     Condition("default", "Default scenario"),
@@ -329,14 +331,14 @@ CHECKS: tuple[Check, ...] = (
           mechanism=("obstacles look bigger without a partner above the 'upbeat' risk appetite of 0.7, and perceived risk "
                      "lowers consent at gates")),
     Check("7a_working_well", 7,
-          f"The share working well is far from 100%: {WORKS_WELL[0]:.0%} of those who could say (38% of all, 26% "
-          "did not know)",
+          f"The share working well is far from 100%: {WORKS_WELL[0]:.0%} of those who could say ({SURVEY.observed:.0%} "
+          f"of all, {SURVEY.dont_know[0]:.0%} did not know)",
           "003", f"003: '{Q003_WELL}'", (Arm("survey_setting", "working_well_share", 1.0),),
           "share working well, without a funding programme (the survey's setting)", "level", target=WORKS_WELL[0],
           tolerance=WORKS_WELL[1],
           mechanism=("fitted by the calibration on the London scenario (docs/calibration.md); at the registry's "
                      "defaults the work rate lies below its credible interval")),
-    Check("7b_not_working", 7, f"... and {NOT_WELL[0]:.0%} of those who could say not well (34% of all)",
+    Check("7b_not_working", 7, f"... and {NOT_WELL[0]:.0%} of those who could say not well ({SURVEY_NOT_WELL:.0%} of all)",
           "003", f"003: '{Q003_WELL}'", (Arm("survey_setting", "not_working_share", 1.0),),
           "share clearly not working (abandoned or stalled), without a funding programme", "level",
           target=NOT_WELL[0], tolerance=NOT_WELL[1],
