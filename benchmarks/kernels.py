@@ -11,6 +11,10 @@ slow reference), and whole weeks of the model compiled and, on an identical twin
 lockstep, with every kernel swapped for its reference. It also times a year (52 steps) of the
 100,000-organisation region after compilation, and the cold compile time of all kernels in a
 subprocess with an empty ``NUMBA_CACHE_DIR``.
+Each kernel's cost per element (its longest array argument: memberships, pairs, projects or
+organisations) is shown beside two minimal compiled loops over as many elements: one that streams
+a float64 array (a sum), and one that gathers through a random index (``x[index[i]]``, as a pair
+reads its two organisations), the limits of a loop on this machine.
 Targets: a compiled step at least 50x faster than the reference at 10,000 organisations; a year
 at 100,000 organisations under 10 s. Times are this process's CPU time by default, which other
 work on a shared machine disturbs far less than wall time (``--clock wall`` for elapsed time);
@@ -35,6 +39,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the references live with the tests
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
 
 import partnerships.model.kernels as k  # noqa: E402
 from reference import COMPILED, REFERENCES, reference_kernels  # noqa: E402
@@ -83,6 +90,7 @@ def capture_arguments(model: PartnershipModel, twin: PartnershipModel) -> dict[s
     with recording(captured):
         for m in (model, twin):
             m.intervene("funding_award", project=0)
+            m.intervene("policy_shock")  # so that absorb_shocks runs
         for _ in range(20):
             model.step()
             twin.step()
@@ -129,6 +137,38 @@ def median_step_ms(model: PartnershipModel, twin: PartnershipModel, budget_s: fl
     return 1000.0 * statistics.median(compiled), 1000.0 * statistics.median(reference)
 
 
+@numba.njit(cache=True)
+def streamed_sum(x: np.ndarray) -> float:
+    """The minimal streaming loop: one float64 read per element."""
+    total = 0.0
+    for i in range(x.size):
+        total += x[i]
+    return total
+
+
+@numba.njit(cache=True)
+def gathered_sum(x: np.ndarray, index: np.ndarray) -> float:
+    """The minimal gathering loop: one read through a random index per element (an edge reading a node)."""
+    total = 0.0
+    for i in range(index.size):
+        total += x[index[i]]
+    return total
+
+
+def elements(arguments: dict[str, Any]) -> int:
+    """A kernel's elements: the length of its longest array argument (its loop's length)."""
+    return max((a.shape[0] for a in arguments.values() if isinstance(a, np.ndarray) and a.ndim >= 1), default=1)
+
+
+def floor_ns(length: int, nodes: int, clock: Clock) -> dict[str, float]:
+    """ns per element of the two minimal loops over ``length`` elements (gathering from ``nodes`` values)."""
+    rng = np.random.default_rng(SEED)
+    x, index = rng.random(max(length, nodes)), rng.integers(0, nodes, length)
+    streamed = median_ms(streamed_sum, {"x": x[:length]}, budget_s=0.2, most=200, clock=clock)
+    gathered = median_ms(gathered_sum, {"x": x[:nodes], "index": index}, budget_s=0.2, most=200, clock=clock)
+    return {"streamed_ns": 1e6 * streamed / length, "gathered_ns": 1e6 * gathered / length}
+
+
 def bench_size(n: int, clock: Clock) -> dict[str, Any]:
     model, twin = build(n), build(n)
     model.run_for(WARM_UP_WEEKS)
@@ -138,7 +178,10 @@ def bench_size(n: int, clock: Clock) -> dict[str, Any]:
     for name in sorted(captured):
         compiled_ms = median_ms(COMPILED[name], captured[name], budget_s=0.5, most=50, clock=clock)
         reference_ms = median_ms(REFERENCES[name], captured[name], budget_s=2.0, most=10, clock=clock)
-        kernels[name] = {"compiled_ms": compiled_ms, "reference_ms": reference_ms, "ratio": reference_ms / compiled_ms}
+        length = elements(captured[name])
+        kernels[name] = {"compiled_ms": compiled_ms, "reference_ms": reference_ms, "ratio": reference_ms / compiled_ms,
+                         "elements": length, "ns_per_element": 1e6 * compiled_ms / length,
+                         **floor_ns(length, len(model.orgs), clock)}
     compiled_step, reference_step = median_step_ms(model, twin, budget_s=10.0, clock=clock)
     return {"organisations": len(model.orgs), "projects": len(model.projects), "memberships": len(model.memberships),
             "pairs": len(model.pairs),
@@ -166,6 +209,7 @@ def run(fused):
     model.intervene("funding_award", project=0)
     model.intervene("champion_leaves", project=0)
     model.intervene("partner_withdraws", project=1)
+    model.intervene("policy_shock")  # absorb_shocks
     if fused:
         model.run_for(30)  # the fused driver (model/kernels/driver.py)
     else:
@@ -210,7 +254,7 @@ def main() -> None:
                         help="cpu: this process's CPU time (steady on a shared machine); wall: elapsed time")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    console = Console(stderr=args.json, width=100)
+    console = Console(stderr=args.json, width=150)
 
     clock = CLOCKS[args.clock]
     compilation = time_compilation(args.clock)
@@ -234,13 +278,16 @@ def main() -> None:
 
     table = Table(title=f"Compiled kernels vs plain-Python references ({results['date']}, {args.clock} time, "
                         f"load average {results['load_average']:.1f} on {results['cpu_count']} cores)")
-    for column in ("organisations", "kernel", "compiled ms", "reference ms", "ratio"):
+    for column in ("organisations", "kernel", "compiled ms", "reference ms", "ratio", "elements", "ns/element",
+                   "loop floor ns: streamed / gathered"):
         table.add_column(column, justify="left" if column == "kernel" else "right")
     for n, result in results["sizes"].items():
         rows = [("whole step", result["step"])] + sorted(result["kernels"].items())
         for i, (name, t) in enumerate(rows):
+            per_element = ((f"{t['elements']:,}", f"{t['ns_per_element']:.1f}",
+                            f"{t['streamed_ns']:.2f} / {t['gathered_ns']:.2f}") if "elements" in t else ("", "", ""))
             table.add_row(f"{int(n):,}" if i == 0 else "", f"[bold]{name}[/bold]" if i == 0 else name,
-                          f"{t['compiled_ms']:.3f}", f"{t['reference_ms']:.2f}", f"{t['ratio']:,.0f}x")
+                          f"{t['compiled_ms']:.3f}", f"{t['reference_ms']:.2f}", f"{t['ratio']:,.0f}x", *per_element)
         table.add_section()
     console.print(table)
     console.print(f"A year ({YEAR_WEEKS} steps) of {YEAR_SIZE:,} organisations, compiled: "
