@@ -25,19 +25,24 @@ projects and memberships after it; a follow-on draw that starts nothing changes 
 
 The check: Mesa agents are built from a ``PartnershipModel``'s state before the recorded week, given the
 model's pre-drawn counter-based numbers (:class:`StreamDraws`: entity i gets number i of each stream, and the
-successors' traits from the week's keyed generators) and stepped with projects and organisations in index
-order (``do``); the model is then stepped the same week (``run_for(1)``) and every state column it changes
-(organisations' capacity and representatives, every project column, memberships, relationships, project and
-member trust, the pressure shock, the frozen closing values and the week's record row) must be identical bit
-for bit. Index order matters only where two projects share a relationship (meeting trust, trust shifts,
-embedding: the kernels update a shared relationship in pair-list order, which is project order here as the
-pairs are grouped by project) and for which successor gets which traits.
+successors' traits from the week's keyed generators) and stepped twice, agents in index order (``do``) and
+shuffled as below; the model is then stepped the same week (``run_for(1)``) and every state column it
+changes (organisations' capacity and representatives, every project column, memberships, relationships,
+project and member trust, the pressure shock, the frozen closing values and the week's record row) must be
+identical bit for bit (:func:`differences` reports each differing column with its largest difference).
 
-The timing: a Mesa user's run, ``shuffle_do`` for every agent process and ``self.random`` draws, median CPU
-time (``time.process_time``) of ``step()`` over fresh Mesa models built from the same state (building is not
-timed). Against it, the fused week as ``mesa_baseline.fused_week`` measures it: ``run_for(1)`` of the
-recorded week on freshly built models (median), and the median ``run_for(1)`` over the 25 weeks after it.
-"""
+The order of the agents is part of the rule only where two projects share a relationship: meeting trust,
+the overruled partners' resentment at a gate, the trust shifts and embedding update a shared relationship in
+pair-list order (project order, as the pairs stay grouped by project without late joiners), and a gain and
+a loss do not commute. Those four processes (:data:`IN_PAIR_ORDER`) run in project order (``do``); every
+other process is ``shuffle_do`` (successors get their traits in organisation order).
+
+The timing: a Mesa user's run, shuffled as above and with ``self.random`` draws, median CPU time
+(``time.process_time``) of ``step()`` over fresh Mesa models built from the same state (building is not
+timed); also every process in index order (``do``, no shuffling). Against it, the fused week as
+``mesa_baseline.fused_week`` measures it: ``run_for(1)`` of the recorded week on freshly built models
+(median), and the median ``run_for(1)`` over the 25 weeks after it. Repetitions: 15 Mesa weeks of each kind
+and 15 fused weeks (3 and 5 at 100,000 organisations)."""
 
 from __future__ import annotations
 
@@ -724,14 +729,18 @@ PROJECT_STATE = ("stage", "stage_before_stall", "momentum", "ambition", "progres
                  "net_benefit_spread", "agreed_aim")
 PROJECT_ORGS = ("lead", "sponsor", "champion")  # organisation indices (-1: none) held as Organisation agents
 MEMBERSHIP_STATE = ("active", "commitment", "contribution", "benefit", "attended", "aim")
+#: project processes that change relationships two projects may share: the model's rule updates a shared
+#: relationship in pair-list order (project order here), and a gain and a loss do not commute, so a Mesa
+#: user must not shuffle them (shuffled, one week at county size differs by up to 3e-4 in interpersonal trust)
+IN_PAIR_ORDER = frozenset({"meet", "decide_gate", "shift_trust", "embed_trust"})
 
 
 class MesaWeek(mesa.Model):
     """One week of a :class:`PartnershipModel`'s state as idiomatic Mesa: ``source`` gives the state before its
-    next week; ``draws`` ``"mesa"`` (``self.random``, agents shuffled) or ``"model"`` (the model's own
-    draws of that week, agents in index order)."""
+    next week; ``predrawn``: the model's own draws of that week (else ``self.random``); ``shuffled``: agents
+    called through ``shuffle_do`` (else ``do``, in index order)."""
 
-    def __init__(self, source: PartnershipModel, draws: str = "mesa") -> None:
+    def __init__(self, source: PartnershipModel, predrawn: bool = False, shuffled: bool = True) -> None:
         super().__init__(rng=SEED)
         if source.pending:
             raise ValueError("the Mesa week has no interventions")
@@ -740,8 +749,8 @@ class MesaWeek(mesa.Model):
         self.pressure_shock = source.pressure_shock
         self.agenda = 0.5 + 0.5 * self.p["meeting_discipline"]
         self.obstacle_chance = self.p["obstacle_rate"] / 52.0
-        self.draws: MesaDraws | StreamDraws = StreamDraws(source, self.week) if draws == "model" else MesaDraws(self)
-        self.ordered = draws == "model"
+        self.draws: MesaDraws | StreamDraws = StreamDraws(source, self.week) if predrawn else MesaDraws(self)
+        self.shuffled = shuffled
         self.leaving: list[Organisation] = []
         self.left = self.awards = 0
         self.orgs = self.build_orgs(source)
@@ -793,11 +802,12 @@ class MesaWeek(mesa.Model):
         return relationships
 
     def run(self, agents: mesa.agent.AgentSet, method: str, *args: Any) -> None:
-        """Call ``method`` on every agent: in index order for the check, shuffled as a Mesa user would."""
-        if self.ordered:
-            agents.do(method, *args)
-        else:
+        """Call ``method`` on every agent: shuffled as a Mesa user would, except where the order is part of the
+        rule (:data:`IN_PAIR_ORDER`), or in index order throughout."""
+        if self.shuffled and method not in IN_PAIR_ORDER:
             agents.shuffle_do(method, *args)
+        else:
+            agents.do(method, *args)
 
     def step(self) -> None:
         """One week, in the order of ODD section 3 (interventions and structure changes left out)."""
@@ -905,34 +915,46 @@ def model_state(model: PartnershipModel) -> dict[str, np.ndarray]:
     return state
 
 
-def differences(model: PartnershipModel, mesa_week: MesaWeek) -> dict[str, int]:
-    """Columns whose values differ in any bit (NaN where NaN counts as equal), with how many entries differ."""
-    expected, got = model_state(model), mesa_state(mesa_week)
-    out = {}
-    for name, want in expected.items():
-        have = np.array(got[name], dtype=np.float64 if name == "record" else want.dtype)
-        if have.shape != want.shape:
-            out[name] = max(len(have), len(want))
-            continue
-        same = (have == want) | (np.isnan(have) & np.isnan(want)) if have.dtype.kind == "f" else have == want
-        if have.dtype.kind == "f":  # bit for bit: also tells 0.0 from -0.0
-            same &= np.signbit(have) == np.signbit(want)
-        if not same.all():
-            out[name] = int((~same).sum())
-    return out
+def differences(model: PartnershipModel, mesa_weeks: list[MesaWeek]) -> list[dict[str, float]]:
+    """For each Mesa week, the columns whose values differ from the model's in any bit (NaN where NaN is
+    equal; 0.0 and -0.0 differ), each with the largest absolute difference (inf for a difference in kind)."""
+    expected = model_state(model)
+    found = []
+    for got in map(mesa_state, mesa_weeks):
+        out = {}
+        for name, want in expected.items():
+            have = np.array(got[name], dtype=np.float64 if name == "record" else want.dtype)
+            if have.shape != want.shape:
+                out[name] = math.inf
+            elif have.tobytes() != want.tobytes() and not (np.isnan(have) & np.isnan(want)).all():
+                same_nan = np.isnan(have) == np.isnan(want) if have.dtype.kind == "f" else True
+                gap = np.abs(np.nan_to_num(have.astype(np.float64)) - np.nan_to_num(want.astype(np.float64)))
+                out[name] = float(gap.max()) if np.all(same_nan) else math.inf
+        found.append(out)
+    return found
 
 
-def check(source: PartnershipModel, ordered: bool = True) -> dict[str, int]:
-    """Build the Mesa week from ``source`` with the model's draws, step both one week; the differing columns
-    (empty: identical bit for bit). ``source`` is stepped (``run_for(1)``)."""
-    mesa_week = MesaWeek(source, draws="model")
-    mesa_week.ordered = ordered
+class StructureChanged(ValueError):
+    """The model's week added projects or memberships (a follow-on, a late joiner): no Mesa week to compare."""
+
+
+def check(source: PartnershipModel, perturb: Callable[[MesaWeek], None] | None = None) -> tuple[dict[str, float], ...]:
+    """Mesa weeks built from ``source`` with the model's draws, in index order and shuffled (``perturb``
+    applied to them first, to show the check can fail), and the model stepped the same week (``source`` is
+    stepped, ``run_for(1)``): the differing columns of each (:func:`differences`; empty: bit for bit)."""
+    if np.any(np.diff(source.pairs.project) < 0):  # a late joiner's pairs come last
+        raise ValueError("the pairs are not in project order: the Mesa week updates shared relationships in another order")
+    mesa_weeks = [MesaWeek(source, predrawn=True, shuffled=False), MesaWeek(source, predrawn=True, shuffled=True)]
     n_projects, n_memberships = len(source.projects), len(source.memberships)
-    mesa_week.step()
+    for mesa_week in mesa_weeks:
+        if perturb is not None:
+            perturb(mesa_week)
+        mesa_week.step()
     source.run_for(1)
     if (len(source.projects), len(source.memberships)) != (n_projects, n_memberships):
-        raise ValueError(f"week {source.week} changed the structure, which the Mesa week leaves out")
-    return differences(source, mesa_week)
+        raise StructureChanged(f"week {source.week} changed the structure, which the Mesa week leaves out")
+    ordered, shuffled = differences(source, mesa_weeks)
+    return ordered, shuffled
 
 
 # --- the benchmark -----------------------------------------------------------------------------------------
@@ -960,23 +982,27 @@ def warmed_model(spec: Any, weeks: int) -> PartnershipModel:
 
 
 def measure(label: str, region: Any, large: bool) -> dict[str, Any]:
-    """Check and time one size: the Mesa week (shuffled, Mesa draws) against the fused week."""
+    """Check and time one size: the Mesa week (Mesa draws; shuffled, and in index order) against the fused week."""
     spec = region_spec(region)
     weeks_before = recorded_week(spec)
     source = warmed_model(spec, weeks_before)
     mesa_repeats, fused_repeats = (3, 5) if large else (15, 15)
-    mesa_s = median_cpu(lambda m: m.step(), lambda: MesaWeek(source, draws="mesa"), mesa_repeats)
-    mesa_week = MesaWeek(source, draws="mesa")
+    mesa_s = median_cpu(lambda m: m.step(), lambda: MesaWeek(source), mesa_repeats)
+    mesa_ordered_s = median_cpu(lambda m: m.step(), lambda: MesaWeek(source, shuffled=False), mesa_repeats)
+    mesa_week = MesaWeek(source)
     mesa_week.step()
     row = {"size": label, "organisations": len(source.orgs), "projects": len(source.projects),
-           "memberships": len(source.memberships), "pairs": len(source.pairs), "week": weeks_before + 1,
-           "meetings_held": sum(x.held for x in mesa_week.projects)}
-    differing = check(source)
+           "memberships": len(source.memberships), "relationships": len(source.relationships), "pairs": len(source.pairs),
+           "week": weeks_before + 1, "meetings_held": sum(x.held for x in mesa_week.projects),
+           "representatives_left": mesa_week.left}
+    ordered, shuffled = check(source)
     week_s, later_s, _ = fused_week(spec, weeks_before, fused_repeats, 25)
     return row | {"repeats": {"mesa": mesa_repeats, "fused_week": fused_repeats, "later_weeks": 25},
-                  "identical": not differing, "differing": differing,
-                  "mesa_week_ms": mesa_s * 1e3, "fused_week_ms": week_s * 1e3, "fused_later_weeks_ms": later_s * 1e3,
-                  "mesa_over_fused_week": mesa_s / week_s, "mesa_over_fused_later_weeks": mesa_s / later_s}
+                  "identical": not ordered, "differing": ordered, "shuffled_differing": shuffled,
+                  "mesa_week_ms": mesa_s * 1e3, "mesa_week_in_order_ms": mesa_ordered_s * 1e3,
+                  "fused_week_ms": week_s * 1e3, "fused_later_weeks_ms": later_s * 1e3,
+                  "mesa_over_fused_week": mesa_s / week_s, "mesa_over_fused_later_weeks": mesa_s / later_s,
+                  "mesa_in_order_over_fused_week": mesa_ordered_s / week_s}
 
 
 def main() -> None:
@@ -994,10 +1020,13 @@ def main() -> None:
     print("load average before " + " ".join(f"{x:.2f}" for x in load_before)
           + ", after " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     for r in rows:
+        shuffled = ", ".join(f"{name} {gap:.1e}" for name, gap in r["shuffled_differing"].items()) or "none"
         print(f"{r['size']:>18} (week {r['week']}): {r['projects']:,} projects, {r['memberships']:,} memberships, "
-              f"{r['pairs']:,} pairs, {r['meetings_held']} meetings; identical: {r['identical']} {r['differing'] or ''}")
-        print(f"{'':>18}  Mesa whole week {r['mesa_week_ms']:.3f} ms; fused week {r['fused_week_ms']:.3f} ms "
-              f"({r['mesa_over_fused_week']:.1f}x), later weeks {r['fused_later_weeks_ms']:.3f} ms "
+              f"{r['pairs']:,} pairs, {r['meetings_held']} meetings; identical to the model's week: {r['identical']} "
+              f"{r['differing'] or ''}; shuffled, differing: {shuffled}")
+        print(f"{'':>18}  Mesa whole week {r['mesa_week_ms']:.2f} ms (in index order {r['mesa_week_in_order_ms']:.2f} ms); "
+              f"fused week {r['fused_week_ms']:.3f} ms ({r['mesa_over_fused_week']:.1f}x; in order "
+              f"{r['mesa_in_order_over_fused_week']:.1f}x), later weeks {r['fused_later_weeks_ms']:.3f} ms "
               f"({r['mesa_over_fused_later_weeks']:.1f}x)")
 
 
