@@ -51,12 +51,15 @@ import json
 import math
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import mesa
 import numpy as np
+from rich.console import Console
+from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mesa_baseline import MODEL_OPTIONS, SEED, SIZES, WEEK, fused_week, median_cpu, region_spec  # noqa: E402
@@ -751,6 +754,7 @@ class MesaWeek(mesa.Model):
         self.obstacle_chance = self.p["obstacle_rate"] / 52.0
         self.draws: MesaDraws | StreamDraws = StreamDraws(source, self.week) if predrawn else MesaDraws(self)
         self.shuffled = shuffled
+        self.process_seconds: dict[str, float] | None = None  # CPU seconds per agent method, when asked for
         self.leaving: list[Organisation] = []
         self.left = self.awards = 0
         self.orgs = self.build_orgs(source)
@@ -804,10 +808,13 @@ class MesaWeek(mesa.Model):
     def run(self, agents: mesa.agent.AgentSet, method: str, *args: Any) -> None:
         """Call ``method`` on every agent: shuffled as a Mesa user would, except where the order is part of the
         rule (:data:`IN_PAIR_ORDER`), or in index order throughout."""
+        start = time.process_time() if self.process_seconds is not None else 0.0
         if self.shuffled and method not in IN_PAIR_ORDER:
             agents.shuffle_do(method, *args)
         else:
             agents.do(method, *args)
+        if self.process_seconds is not None:
+            self.process_seconds[method] = self.process_seconds.get(method, 0.0) + time.process_time() - start
 
     def step(self) -> None:
         """One week, in the order of ODD section 3 (interventions and structure changes left out)."""
@@ -990,11 +997,13 @@ def measure(label: str, region: Any, large: bool) -> dict[str, Any]:
     mesa_s = median_cpu(lambda m: m.step(), lambda: MesaWeek(source), mesa_repeats)
     mesa_ordered_s = median_cpu(lambda m: m.step(), lambda: MesaWeek(source, shuffled=False), mesa_repeats)
     mesa_week = MesaWeek(source)
+    mesa_week.process_seconds = {}
     mesa_week.step()
     row = {"size": label, "organisations": len(source.orgs), "projects": len(source.projects),
            "memberships": len(source.memberships), "relationships": len(source.relationships), "pairs": len(source.pairs),
            "week": weeks_before + 1, "meetings_held": sum(x.held for x in mesa_week.projects),
-           "representatives_left": mesa_week.left}
+           "representatives_left": mesa_week.left,
+           "mesa_process_ms": {name: t * 1e3 for name, t in sorted(mesa_week.process_seconds.items(), key=lambda kv: -kv[1])}}
     ordered, shuffled = check(source)
     week_s, later_s, _ = fused_week(spec, weeks_before, fused_repeats, 25)
     return row | {"repeats": {"mesa": mesa_repeats, "fused_week": fused_repeats, "later_weeks": 25},
@@ -1017,17 +1026,29 @@ def main() -> None:
     if args.json:
         print(json.dumps(out, indent=2))
         return
-    print("load average before " + " ".join(f"{x:.2f}" for x in load_before)
-          + ", after " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
-    for r in rows:
-        shuffled = ", ".join(f"{name} {gap:.1e}" for name, gap in r["shuffled_differing"].items()) or "none"
-        print(f"{r['size']:>18} (week {r['week']}): {r['projects']:,} projects, {r['memberships']:,} memberships, "
-              f"{r['pairs']:,} pairs, {r['meetings_held']} meetings; identical to the model's week: {r['identical']} "
-              f"{r['differing'] or ''}; shuffled, differing: {shuffled}")
-        print(f"{'':>18}  Mesa whole week {r['mesa_week_ms']:.2f} ms (in index order {r['mesa_week_in_order_ms']:.2f} ms); "
-              f"fused week {r['fused_week_ms']:.3f} ms ({r['mesa_over_fused_week']:.1f}x; in order "
-              f"{r['mesa_in_order_over_fused_week']:.1f}x), later weeks {r['fused_later_weeks_ms']:.3f} ms "
-              f"({r['mesa_over_fused_later_weeks']:.1f}x)")
+    print_table(out)
+
+
+def print_table(out: dict[str, Any]) -> None:
+    """The measured rows as a rich table, with the check's result and where a Mesa week's time goes."""
+    console = Console(width=160)
+    load = " ".join(f"{x:.2f}" for x in out["load_average_before"])
+    table = Table(title=f"The whole week: idiomatic Mesa against the fused week (CPU time; load average before {load})")
+    for column in ("size", "week", "identical: in order / shuffled", "Mesa week", "in index order", "fused week",
+                   "ratio", "in index order", "fused later weeks", "ratio"):
+        table.add_column(column, justify="left" if column.startswith(("size", "identical")) else "right", no_wrap=True)
+    for r in out["rows"]:
+        table.add_row(r["size"], str(r["week"]), f"{'yes' if r['identical'] else r['differing']} / "
+                      f"{'yes' if not r['shuffled_differing'] else r['shuffled_differing']}",
+                      f"{r['mesa_week_ms']:.2f} ms", f"{r['mesa_week_in_order_ms']:.2f} ms", f"{r['fused_week_ms']:.3f} ms",
+                      f"{r['mesa_over_fused_week']:.1f}x", f"{r['mesa_in_order_over_fused_week']:.1f}x",
+                      f"{r['fused_later_weeks_ms']:.3f} ms", f"{r['mesa_over_fused_later_weeks']:.1f}x")
+    console.print(table)
+    for r in out["rows"]:
+        top = ", ".join(f"{name} {ms:.2f}" for name, ms in list(r["mesa_process_ms"].items())[:6])
+        console.print(f"{r['size']}: {r['projects']:,} projects, {r['memberships']:,} memberships, {r['pairs']:,} pairs, "
+                      f"{r['meetings_held']} meetings, {r['representatives_left']} representatives left; "
+                      f"slowest Mesa processes (ms, one week): {top}")
 
 
 if __name__ == "__main__":
