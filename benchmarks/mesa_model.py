@@ -39,7 +39,8 @@ other process is ``shuffle_do`` (successors get their traits in organisation ord
 
 The timing: a Mesa user's run, shuffled as above and with ``self.random`` draws, median CPU time
 (``time.process_time``) of ``step()`` over fresh Mesa models built from the same state (building is not
-timed); also every process in index order (``do``, no shuffling). Against it, the fused week as
+timed); also every process in index order (``do``, no shuffling), and the CPU time of each agent method in one
+more shuffled week (where a Mesa week's time goes). Against it, the fused week as
 ``mesa_baseline.fused_week`` measures it: ``run_for(1)`` of the recorded week on freshly built models
 (median). Repetitions: 15 Mesa weeks of each kind and 15 fused weeks (3 and 5 at 100,000 organisations).
 Typical weeks: the median over the 25 weeks after the recorded one of one Mesa week (shuffled) built from the
@@ -283,11 +284,11 @@ class Project(mesa.Agent):
         if self.champion is not None and self.champion in gone:
             self.champion = None
             if is_open(self.stage):
-                self.momentum = max(0.0, self.momentum - self.model.p["champion_loss"] * (1.0 - self.embedded))
+                self.momentum = max(0.0, self.momentum - self.model.params["champion_loss"] * (1.0 - self.embedded))
 
     def absorb_reorganisation(self, hit: set[Organisation]) -> None:
-        members = sum(1 for ms in self.members() if ms.org in hit)
-        self.absorb_shock(self.model.p["reorganisation_shock"] * members)
+        reorganised = sum(1 for ms in self.members() if ms.org in hit)
+        self.absorb_shock(self.model.params["reorganisation_shock"] * reorganised)
 
     def absorb_shock(self, shock: float) -> None:
         """Momentum lost where trust is weak; members lose half the loss in commitment."""
@@ -309,13 +310,13 @@ class Project(mesa.Agent):
         if not members or self.champion is not None or not is_open(self.stage):
             return
         best = max(members, key=lambda ms: ms.org.rep_skill).org
-        if self.model.draws.uniform(CHAMPION, self.index) < self.model.p["champion_emergence"] * best.rep_skill:
+        if self.model.draws.uniform(CHAMPION, self.index) < self.model.params["champion_emergence"] * best.rep_skill:
             self.champion = best
 
     # --- 4. funding call
     def bid(self) -> None:
         """Active or stalled projects with no live deadline and no unspent award bid; the lucky ones are funded."""
-        m, p = self.model, self.model.p
+        m, p = self.model, self.model.params
         if not ((is_active_stage(self.stage) or self.stage == STALLED) and self.catalyst_until < m.week
                 and self.external_funds <= 0.0):
             return
@@ -331,14 +332,14 @@ class Project(mesa.Agent):
         self.quality = 0.0
         self.held = is_open(self.stage) and self.model.week >= self.next_meeting
         if self.held:
-            self.next_meeting = self.model.week + self.model.p["meeting_interval"]
+            self.next_meeting = self.model.week + self.model.params["meeting_interval"]
 
     def attend(self) -> None:
         """Each active member attends with its representative's presence, the agenda and its capacity share."""
         if not self.held:
             return
         m = self.model
-        days = m.p["meeting_days"]
+        days = m.params["meeting_days"]
         for ms in self.members():
             org = ms.org
             ms.attended = m.draws.uniform(ATTEND, ms.index) < org.rep_presence * m.agenda * org.cap_share
@@ -351,7 +352,7 @@ class Project(mesa.Agent):
         """Trust among those present grows, absence costs it; the meeting's quality sets the action quality."""
         if not self.held:
             return
-        p = self.model.p
+        p = self.model.params
         pairs = 0
         for pair in self.active_pairs():
             pairs += 1
@@ -397,7 +398,7 @@ class Project(mesa.Agent):
             view = added(ms.contribution * ms.aim for ms in members) / stake
         else:
             view = added(ms.aim for ms in members) / len(members)
-        rate = self.model.p["deliberation_rate"]
+        rate = self.model.params["deliberation_rate"]
         for ms in members:
             if ms.attended:
                 ms.aim += min(1.0, rate * self.quality * ms.trust) * (view - ms.aim)
@@ -406,7 +407,7 @@ class Project(mesa.Agent):
     # --- 6. obstacles
     def face_obstacles(self) -> None:
         """A new obstacle may arrive (log-normal weeks of effort); one there is cleared by behaviour and money."""
-        m, p = self.model, self.model.p
+        m, p = self.model, self.model.params
         blocked = self.obstacle > 0.0
         if is_active_stage(self.stage) and not blocked and m.draws.uniform(OBSTACLE_ARRIVAL, self.index) < m.obstacle_chance:
             z = m.draws.normal(OBSTACLE_SIZE, self.index)
@@ -418,7 +419,7 @@ class Project(mesa.Agent):
             self.clear_obstacle()
 
     def clear_obstacle(self) -> None:
-        m, p = self.model, self.model.p
+        m, p = self.model, self.model.params
         running = p["funding_catalytic_effect"] and self.catalyst_until >= m.week
         manager = self.has_manager or (p["funding_resource_effect"] and self.external_funds > 0.0)
         cleared = 0.0
@@ -443,14 +444,14 @@ class Project(mesa.Agent):
 
     def manager_reserve(self) -> float:
         """£k of award money kept back to pay a manager until the deadline."""
-        p = self.model.p
+        p = self.model.params
         return manager_reserve.py_func(self.has_manager, p["funding_resource_effect"], p["manager_cost"], self.model.week,
                                        self.catalyst_until)
 
     # --- 7. work
     def work(self) -> None:
         """A week of work between meetings: effort (costed), momentum, progress, money spent (ODD 7.3)."""
-        m, p = self.model, self.model.p
+        m, p = self.model, self.model.params
         if not is_open(self.stage):
             return
         members = self.members()
@@ -479,7 +480,7 @@ class Project(mesa.Agent):
             self.progress_work(done, len(members), manager)
 
     def progress_work(self, done: float, n: int, manager: bool) -> None:
-        m, p = self.model, self.model.p
+        m, p = self.model, self.model.params
         pairs = n * (n - 1) / 2
         rate = p["work_rate"] * (0.25 + 0.75 * self.momentum) * done / (self.ambition * (1.0 + p["coordination_cost"] * pairs))
         if manager:
@@ -518,7 +519,7 @@ class Project(mesa.Agent):
 
     def vote(self, members: list[Membership]) -> tuple[dict[Membership, bool], dict[Membership, float]]:
         """Each member's consent: the log value ratio of the next stage against risk, trust, skill, commitment."""
-        m, p = self.model, self.model.p
+        m, p = self.model, self.model.params
         n = len(members)
         total_contribution = added(ms.contribution for ms in members)
         remaining = p["work_cost"] * self.ambition * (DELIVERY - self.stage)
@@ -551,10 +552,10 @@ class Project(mesa.Agent):
     def fit(self, ms: Membership) -> float:
         """How well (0-1) the member's aim fits the agreed aim (1 while none is agreed)."""
         agreed = self.agreed_aim
-        return 1.0 if math.isnan(agreed) else max(0.0, 1.0 - self.model.p["misalignment_weight"] * abs(ms.aim - agreed))
+        return 1.0 if math.isnan(agreed) else max(0.0, 1.0 - self.model.params["misalignment_weight"] * abs(ms.aim - agreed))
 
     def settle_gate(self, members: list[Membership], votes: dict[Membership, bool], stake: dict[Membership, float]) -> None:
-        p = self.model.p
+        p = self.model.params
         lead_votes = [votes[ms] for ms in members if ms.org is self.lead]
         pragmatic = self.lead_decides and bool(lead_votes)
         if pragmatic:
@@ -583,7 +584,7 @@ class Project(mesa.Agent):
 
     def resent_overruling(self, votes: dict[Membership, bool]) -> None:
         """Partners overruled by the lead trust its representative less (perceived misuse of power)."""
-        p = self.model.p
+        p = self.model.params
         overruled = {ms.org for ms, vote in votes.items() if not vote}
         for pair in self.pairs:
             if pair.a not in votes or pair.b not in votes:
@@ -607,7 +608,7 @@ class Project(mesa.Agent):
     # --- 9. stalls
     def update_stall(self) -> None:
         """Stall below the threshold, resume at twice it, abandon after ``patience`` weeks stalled."""
-        m, p = self.model, self.model.p
+        m, p = self.model, self.model.params
         failure = p["trust_gain"] * p["trust_loss_ratio"]
         self.trust_delta = 0.0
         if is_active_stage(self.stage):
@@ -630,7 +631,7 @@ class Project(mesa.Agent):
         """Benefits (£k) earned in delivery and after it, shared; short-changed partners lose commitment."""
         if self.stage not in (DELIVERY, REALISING_BENEFITS):
             return
-        p = self.model.p
+        p = self.model.params
         realising = self.stage == REALISING_BENEFITS
         members = self.members()
         full = (BENEFIT_PER_MEMBER_WEEK * len(members) * self.ambition * p["collaborative_advantage"]
@@ -676,7 +677,7 @@ class Project(mesa.Agent):
         """Institutional trust moves up towards interpersonal trust, faster with governance and in delivery."""
         if not is_open(self.stage):
             return
-        rate = self.model.p["embedding_rate"] * self.governance_level / 3.5
+        rate = self.model.params["embedding_rate"] * self.governance_level / 3.5
         if self.stage in (DELIVERY, REALISING_BENEFITS):
             rate *= 2.0
         for pair in self.active_pairs():
@@ -751,10 +752,10 @@ class MesaWeek(mesa.Model):
         if source.pending:
             raise ValueError("the Mesa week has no interventions")
         self.week = source.week + 1
-        self.p = {name: source.params[name] for name in PARAMETERS}
+        self.params = {name: source.params[name] for name in PARAMETERS}
         self.pressure_shock = source.pressure_shock
-        self.agenda = 0.5 + 0.5 * self.p["meeting_discipline"]
-        self.obstacle_chance = self.p["obstacle_rate"] / 52.0
+        self.agenda = 0.5 + 0.5 * self.params["meeting_discipline"]
+        self.obstacle_chance = self.params["obstacle_rate"] / 52.0
         self.draws: MesaDraws | StreamDraws = StreamDraws(source, self.week) if predrawn else MesaDraws(self)
         self.shuffled = shuffled
         self.process_seconds: dict[str, float] | None = None  # CPU seconds per agent method, when asked for
@@ -821,7 +822,7 @@ class MesaWeek(mesa.Model):
 
     def step(self) -> None:
         """One week, in the order of ODD section 3 (interventions and structure changes left out)."""
-        p = self.p
+        p = self.params
         self.pressure_shock *= SHOCK_DECAY
         self.org_set.do("squeeze", 1.0 - min(0.95, p["financial_pressure"] + self.pressure_shock))
         self.run(self.project_set, "measure_embeddedness")
@@ -848,16 +849,16 @@ class MesaWeek(mesa.Model):
 
     def turnover(self) -> int:
         """Representatives leave at ``leader_turnover`` a year; returns how many left."""
-        hazard = 1.0 - (1.0 - self.p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR)
+        hazard = 1.0 - (1.0 - self.params["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR)
         self.leaving = []
         self.run(self.org_set, "consider_leaving", hazard)
         return self.replace(REPLACEMENT)
 
     def reorganise(self) -> int:
         """Health bodies and agencies reorganise: their representative goes, their projects absorb a shock."""
-        if self.p["reorganisation_rate"] <= 0:
+        if self.params["reorganisation_rate"] <= 0:
             return 0
-        hazard = 1.0 - (1.0 - self.p["reorganisation_rate"]) ** (1.0 / WEEKS_PER_YEAR)
+        hazard = 1.0 - (1.0 - self.params["reorganisation_rate"]) ** (1.0 / WEEKS_PER_YEAR)
         self.leaving = []
         self.run(self.org_set, "consider_reorganising", hazard)
         hit = set(self.leaving)
@@ -871,7 +872,7 @@ class MesaWeek(mesa.Model):
         leaving = sorted(self.leaving, key=lambda o: o.index)
         if not leaving:
             return 0
-        traits = self.draws.successors([o.culture for o in leaving], self.p["autonomy_mean"], stream)
+        traits = self.draws.successors([o.culture for o in leaving], self.params["autonomy_mean"], stream)
         for org, (autonomy, presence, skill) in zip(leaving, traits, strict=True):
             org.new_representative(autonomy, presence, skill)
         self.run(self.project_set, "lose_champion", set(leaving))
