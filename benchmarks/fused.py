@@ -104,27 +104,18 @@ def per_week(n: int, weeks: int, twin_weeks: int, clock: Callable[[], float]) ->
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--runs", type=int, default=21, help="county rounds (default 21)")
-    parser.add_argument("--sizes", default="10000,100000", help="organisations of the large regions ('' for none)")
-    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu")
-    args = parser.parse_args()
-    clock = CLOCKS[args.clock]
-    results: dict[str, Any] = {"clock": args.clock, "load_before": load()}
-    results["county"] = county(args.runs, clock)
-    results["sizes"] = [per_week(int(n), weeks=9 if int(n) >= 100_000 else 15, twin_weeks=1 if int(n) >= 100_000 else 3,
-                                 clock=clock)
-                        for n in args.sizes.split(",") if n]
-    results["load_after"] = load()
-    if args.json:
-        print(json.dumps(results, indent=2))
-        return
+def measure(runs: int, sizes: list[int], clock: Callable[[], float]) -> dict[str, Any]:
+    """The county runs three ways and, per week, the large regions (fewer weeks at 100,000 organisations)."""
+    return {"county": county(runs, clock),
+            "sizes": [per_week(n, weeks=9 if n >= 100_000 else 15, twin_weeks=1 if n >= 100_000 else 3, clock=clock)
+                      for n in sizes]}
+
+
+def print_summary(results: dict[str, Any], clock: str) -> None:
+    """The county medians and the per-week times as lines of text."""
     c = results["county"]
     ms = c["median_ms"]
-    print(f"{results['load_before']} (before)")
-    print(f"county, {COUNTY_WEEKS} weeks, median of {c['runs']['fused']} runs ({args.clock} time):")
+    print(f"county, {COUNTY_WEEKS} weeks, median of {c['runs']['fused']} runs ({clock} time):")
     print(f"  fused run           {ms['fused']:8.2f} ms")
     print(f"  Python-glue run     {ms['python_glue']:8.2f} ms   {c['glue_over_fused']:5.1f}x the fused "
           f"(target {TARGET_RATIO:g}x: {'met' if c['glue_over_fused'] >= TARGET_RATIO else 'NOT met'})")
@@ -136,6 +127,24 @@ def main() -> None:
               f"{s['pairs']:,} pairs), per week: fused {s['fused_ms']:.2f} ms (in a block: {s['fused_block_ms']:.2f}), "
               f"Python glue {s['python_glue_ms']:.2f} ms ({s['glue_over_fused']:.1f}x), twins "
               f"{s['reference_twins_ms']:.1f} ms ({s['twins_over_fused']:.0f}x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--runs", type=int, default=21, help="county rounds (default 21)")
+    parser.add_argument("--sizes", default="10000,100000", help="organisations of the large regions ('' for none)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu")
+    args = parser.parse_args()
+    clock = CLOCKS[args.clock]
+    results: dict[str, Any] = {"clock": args.clock, "load_before": load()}
+    results |= measure(args.runs, [int(n) for n in args.sizes.split(",") if n], clock)
+    results["load_after"] = load()
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(f"{results['load_before']} (before)")
+    print_summary(results, args.clock)
     print(f"{results['load_after']} (after)")
 
 

@@ -3,6 +3,7 @@
 Run by hand (not part of the tests)::
 
     .venv/bin/python benchmarks/kernels.py [--json] [--sizes 1000,10000,100000] [--clock cpu|wall]
+                                           [--parts kernels,fused,mesa]
 
 For each size n it builds ``synthetic_region(n, n // 10)``, runs it 25 weeks, records the real
 arguments of every kernel during the next step (a funding call week, plus an award), then times
@@ -15,6 +16,12 @@ Each kernel's cost per element (its longest array argument: memberships, pairs, 
 organisations) is shown beside two minimal compiled loops over as many elements: one that streams
 a float64 array (a sum), and one that gathers through a random index (``x[index[i]]``, as a pair
 reads its two organisations), the limits of a loop on this machine.
+
+In the same run (issue 11) it also reports the whole model: ``fused.py``'s fused county run against the
+Python-glue run and the reference twins, and its per-week times at the sizes of 10,000 organisations and
+more (part ``fused``); and ``mesa_model.py``'s whole week written as idiomatic Mesa against the fused week,
+at county size and the sizes of 10,000 and 100,000 organisations asked for (part ``mesa``). ``--parts``
+picks the parts (all three by default; about five minutes).
 Targets: a compiled step at least 50x faster than the reference at 10,000 organisations; a year
 at 100,000 organisations under 10 s. Times are this process's CPU time by default, which other
 work on a shared machine disturbs far less than wall time (``--clock wall`` for elapsed time);
@@ -44,6 +51,8 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 import partnerships.model.kernels as k  # noqa: E402
+import fused  # noqa: E402  (benchmarks/ is on the path when this script runs)
+import mesa_model  # noqa: E402
 from reference import COMPILED, REFERENCES, reference_kernels  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
@@ -56,6 +65,9 @@ Clock = Callable[[], float]
 CLOCKS: dict[str, Clock] = {"cpu": time.process_time, "wall": time.perf_counter}
 WARM_UP_WEEKS = 25  # the next step is week 26, which holds a funding call: every kernel runs
 STEP_TARGET_SIZE, STEP_TARGET_RATIO = 10_000, 50.0
+MESA_TARGET_SIZE, MESA_TARGET_RATIO = 10_000, 30.0  # issue 11: the whole model against idiomatic Mesa
+PARTS = ("kernels", "fused", "mesa")
+COUNTY_RUNS = 21
 YEAR_SIZE, YEAR_WEEKS, YEAR_TARGET_S = 100_000, 52, 10.0
 
 
@@ -252,14 +264,46 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated numbers of organisations")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
                         help="cpu: this process's CPU time (steady on a shared machine); wall: elapsed time")
+    parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated, of: " + ", ".join(PARTS))
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    if unknown := sorted(set(parts) - set(PARTS)):
+        parser.error(f"--parts: unknown {', '.join(unknown)}; allowed: {', '.join(PARTS)}")
     console = Console(stderr=args.json, width=150)
 
     clock = CLOCKS[args.clock]
-    compilation = time_compilation(args.clock)
     results: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpu_count": os.cpu_count(),
-                               "clock": args.clock, "load_average": os.getloadavg()[0], "compilation": compilation,
+                               "clock": args.clock, "load_average": os.getloadavg()[0], "targets": {}}
+    if "kernels" in parts:
+        results |= kernels_part(sizes, clock, console)
+    if "fused" in parts:
+        console.log("the fused run against the Python glue and the twins")
+        results["fused"] = fused.measure(COUNTY_RUNS, [n for n in sizes if n >= STEP_TARGET_SIZE], clock)
+        results["targets"][f"county_run_at_least_{fused.TARGET_RATIO:g}x_the_python_glue_run"] = (
+            results["fused"]["county"]["glue_over_fused"] >= fused.TARGET_RATIO)
+    if "mesa" in parts:
+        console.log("the whole week as idiomatic Mesa against the fused week")
+        results["mesa"] = mesa_part(sizes)
+        results["targets"][f"whole_week_at_{MESA_TARGET_SIZE}_at_least_{MESA_TARGET_RATIO:g}x_idiomatic_mesa"] = (
+            mesa_target(results["mesa"]))
+    results["load_average_after"] = os.getloadavg()[0]
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    if "kernels" in parts:
+        print_kernels(results, console)
+    if "fused" in parts:
+        fused.print_summary(results["fused"], args.clock)
+    if "mesa" in parts:
+        mesa_model.print_table(results["mesa"])
+    for target, met in results["targets"].items():
+        console.print(f"target {target}: {'not measured' if met is None else 'met' if met else '[red]MISSED[/red]'}")
+
+
+def kernels_part(sizes: list[int], clock: Clock, console: Console) -> dict[str, Any]:
+    """Compilation, each kernel and the stepped week against the twins per size, and a year at 100,000."""
+    results: dict[str, Any] = {"compilation": time_compilation("cpu" if clock is time.process_time else "wall"),
                                "sizes": {}}
     for n in sizes:
         console.log(f"benchmarking {n:,} organisations")
@@ -272,11 +316,27 @@ def main() -> None:
             None if step_ratio is None else step_ratio >= STEP_TARGET_RATIO,
         f"year_at_{YEAR_SIZE}_under_{YEAR_TARGET_S:g}_s": results["year"]["seconds"] < YEAR_TARGET_S,
     }
-    if args.json:
-        print(json.dumps(results, indent=2))
-        return
+    return results
 
-    table = Table(title=f"Compiled kernels vs plain-Python references ({results['date']}, {args.clock} time, "
+
+def mesa_part(sizes: list[int]) -> dict[str, Any]:
+    """``mesa_model.py``'s rows (CPU time, its own clock): county and the asked-for sizes it knows."""
+    load_before = os.getloadavg()
+    keys = ["county"] + [str(n) for n in sizes if str(n) in mesa_model.SIZES]
+    rows = [mesa_model.measure(*mesa_model.SIZES[key], large=key == "100000") for key in keys]
+    return {"load_average_before": load_before, "load_average_after": os.getloadavg(), "rows": rows}
+
+
+def mesa_target(results: dict[str, Any]) -> bool | None:
+    """Whole fused week at least 30x faster than the idiomatic Mesa week (in index order, the slower ratio)."""
+    row = next((r for r in results["rows"] if r["organisations"] == MESA_TARGET_SIZE), None)
+    return None if row is None else row["mesa_in_order_over_fused_week"] >= MESA_TARGET_RATIO
+
+
+def print_kernels(results: dict[str, Any], console: Console) -> None:
+    """The kernels' table, the year and the compile times."""
+    compilation = results["compilation"]
+    table = Table(title=f"Compiled kernels vs plain-Python references ({results['date']}, {results['clock']} time, "
                         f"load average {results['load_average']:.1f} on {results['cpu_count']} cores)")
     for column in ("organisations", "kernel", "compiled ms", "reference ms", "ratio", "elements", "ns/element",
                    "loop floor ns: streamed / gathered"):
@@ -297,9 +357,6 @@ def main() -> None:
     console.print(f"Compilation of the fused driver (after the kernels), cold cache: "
                   f"[bold]{compilation['cold_driver_compile_s']:.1f} s[/bold]; from the warm cache: "
                   f"{compilation['warm_driver_compile_s']:.2f} s")
-    for target, met in results["targets"].items():
-        console.print(f"target {target}: {'not measured' if met is None else 'met' if met else '[red]MISSED[/red]'}")
-
 
 if __name__ == "__main__":
     main()
