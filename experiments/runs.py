@@ -14,6 +14,7 @@ import concurrent.futures as cf
 import contextlib
 import functools
 import hashlib
+import itertools
 import os
 import signal
 import socket
@@ -390,17 +391,31 @@ def _results(todo: list[RunSpec], workers: int | None, cluster,
         executor = cf.ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
                                           initializer=_worker_start, initargs=(os.getpid(),))
         close = functools.partial(executor.shutdown, wait=True, cancel_futures=True)
-    futures = {executor.submit(run_batch, chunk): chunk for chunk in _chunks(todo, n_workers)}
-    pending = set(futures)
+    # batches are submitted a window at a time, topped up as they finish: cf.wait's cost grows with the futures it
+    # watches (it locks each of them, twice), and watching a study's thousands at every finished batch cost this
+    # process a core's share (issue 11: a third of the CPU of the sensitivity study on 2 cores)
+    chunks = _chunks(todo, n_workers)
+    futures: dict[Any, list[RunSpec]] = {}
+    pending: set[Any] = set()
+
+    def submit_more() -> None:
+        for chunk in itertools.islice(chunks, max(0, IN_FLIGHT_PER_WORKER * n_workers - len(pending))):
+            future = executor.submit(run_batch, chunk)
+            futures[future] = chunk
+            pending.add(future)
+
     try:
+        submit_more()
         while pending:
             done, pending = cf.wait(pending, timeout=POLL_SECONDS, return_when=cf.FIRST_COMPLETED)
             if not done and _client_closed(executor):
                 # the client gave up on its scheduler: futures it had not settled would wait for ever
                 if lost is not None:
-                    lost.append((sum(len(futures[f]) for f in pending), "the Dask client lost its scheduler"))
+                    lost.append((sum(len(futures[f]) for f in pending) + sum(len(chunk) for chunk in chunks),
+                                 "the Dask client lost its scheduler"))
                 return
             for future in done:
+                chunk = futures.pop(future)  # (a finished batch's results are not kept here once handed on)
                 try:
                     yield future.result()
                 except (cf.process.BrokenProcessPool, KeyboardInterrupt, SystemExit, GeneratorExit):
@@ -408,9 +423,10 @@ def _results(todo: list[RunSpec], workers: int | None, cluster,
                 except BaseException as err:  # noqa: BLE001 - asyncio's CancelledError is a BaseException
                     if is_lost(err):
                         if lost is not None:
-                            lost.append((len(futures[future]), _describe(err)))
+                            lost.append((len(chunk), _describe(err)))
                         continue
-                    yield [(_failed(s.row(), err), {}) for s in futures[future]]
+                    yield [(_failed(s.row(), err), {}) for s in chunk]
+            submit_more()
     finally:
         for future in futures:
             future.cancel()
@@ -419,6 +435,8 @@ def _results(todo: list[RunSpec], workers: int | None, cluster,
 
 #: Seconds between checks, while no batch finishes, that a Dask client still has its scheduler.
 POLL_SECONDS = 2.0
+#: Batches submitted ahead per worker (enough to keep a worker busy between two looks at the finished ones).
+IN_FLIGHT_PER_WORKER = 8
 
 
 def _client_closed(executor) -> bool:
