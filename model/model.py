@@ -22,7 +22,8 @@ from partnerships.model.interventions import ACTIONS, CONDITIONS, DEFAULT_AWARD,
 from partnerships.model.mesa_scenario import settle
 from partnerships.model.parameters import ParameterError, lookup
 from partnerships.model.records import WEEKLY_REPORTERS, weekly_collector
-from partnerships.model.scenarios import RegionSpec, add_members, build_region, load_region, new_representatives, start_project
+from partnerships.model.joining import JoinerRoom
+from partnerships.model.scenarios import POOLED_SHARE, SPONSOR_STAKE, RegionSpec, build_region, load_region, new_representatives, start_project
 from partnerships.model.state import grown
 
 WEEKS_PER_YEAR = 52
@@ -46,12 +47,14 @@ class Stream(IntEnum):
     REFERRAL = 8
     CONSENT = 9
     JOIN = 10
-    JOINER = 11
+    JOINER = 11  # which organisation joins (uniform p for project p)
     FOLLOW_ON = 12
     INTERVENTION = 13  # + the number of events so far: each intervention has its own
     REORGANISE = 1001  # far above INTERVENTION + any number of events
     REORGANISED_SUCCESSOR = 1002
     AIM = 1003  # each membership's aim, drawn when it is created (at week 0 of the stream, by membership row)
+    JOINER_TRUST = 1004  # a late joiner's new relationship's starting trust (by relationship row)
+    JOINER_COMMITMENT = 1005  # a late joiner's commitment (a normal, by membership row)
 
 
 #: the compiled kernels, taken at import: a model whose kernel namespace holds anything else (the reference
@@ -137,6 +140,7 @@ class PartnershipModel(mesa.Model):
         self._last_open_trust = self.project_trust_mean[:n].copy()
         self._fused_records: dict[str, Any] | None = None  # the fused run's record buffers (_flush_fused_records)
         self._reorganisable: np.ndarray | None = None  # organisations of a kind that is reorganised (fused run)
+        self._joiner_room: JoinerRoom | None = None  # where late joiners are written (made when first needed)
         self._record(left=0, awards=0)
 
     # --- views onto the state -------------------------------------------------------------------
@@ -412,7 +416,7 @@ class PartnershipModel(mesa.Model):
                 week, status, phase = self._drive(week, last, phase, scalars, carry)
                 if status == driver.STOP_MIDWEEK:
                     self.time = float(week)
-                    if carry[2]:  # (the two return at once, changing nothing, when nobody qualifies)
+                    if carry[2]:  # joiners the driver had no room for
                         self._late_joiners(week, self._draw(Stream.JOIN, len(self.projects)))
                     if carry[3]:
                         self._follow_ons(week)
@@ -467,8 +471,14 @@ class PartnershipModel(mesa.Model):
                 else:
                     watched.append(i.project)
         shock_box = np.array([self.pressure_shock])
+        room = self._joiner_room_synced()
+        mem_room, rel_room, pair_room = mem.room(), rel.room(), pairs.room()
+        aim_seed, aim_stream = self.region.aim_stream
         stopped, status, row = cast(Any, driver.run_weeks)(
             week, last, phase, self.stream_seed, _DRIVER_STREAMS, SHOCK_DECAY, shock_box, carry, *scalars,
+            int(Stream.JOINER), int(Stream.JOINER_TRUST), int(Stream.JOINER_COMMITMENT), aim_seed, aim_stream,
+            POOLED_SHARE, SPONSOR_STAKE, proj.started, room.area_first, room.area_stop, orgs.kind, orgs.resources,
+            room.baseline_trust,
             watch_any, np.array(watched, dtype=np.int64),
             orgs.base_capacity, orgs.capacity, orgs.risk_appetite, orgs.selflessness, orgs.culture, orgs.rep_tenure,
             orgs.rep_autonomy, orgs.rep_presence, orgs.rep_skill, orgs.rep_generation,
@@ -478,13 +488,16 @@ class PartnershipModel(mesa.Model):
             proj.external_received, proj.pooled_funds, proj.action_quality, proj.costs, proj.benefits, proj.stalls,
             proj.stalled_since, proj.gate_refusals, proj.delivered_week, proj.closed_week, proj.first_stall_week,
             proj.net_benefit_spread, proj.agreed_aim,
-            mem.project, mem.org, mem.active, mem.commitment, mem.contribution, mem.benefit, mem.attended, mem.aim,
-            rel.a, rel.b, rel.interpersonal, rel.institutional,
-            pairs.project, pairs.rel, pairs.ma, pairs.mb,
-            self.project_trust_mean, self.project_trust_min, self.member_trust, self.n_initial_projects,
+            mem_room["project"], mem_room["org"], mem_room["active"], mem_room["commitment"], mem_room["contribution"],
+            mem_room["benefit"], mem_room["attended"], mem_room["joined"], mem_room["aim"],
+            rel_room["a"], rel_room["b"], rel_room["interpersonal"], rel_room["institutional"],
+            pair_room["project"], pair_room["rel"], pair_room["ma"], pair_room["mb"],
+            room.sizes, room.mem_next, room.proj_first, room.proj_last, room.keys, room.values, room.is_member,
+            self.project_trust_mean, self.project_trust_min, self._buffers["member_trust"], self.n_initial_projects,
             self.final_momentum, self.final_trust, self._last_open_trust,
             buffers["record"], buffers["row"], self.record_series, buffers["momentum"], buffers["trust_mean"],
             buffers["stage"])
+        room.settle(self)
         self.pressure_shock = float(shock_box[0])
         buffers["row"] = row
         return stopped, status, 0
@@ -592,23 +605,22 @@ class PartnershipModel(mesa.Model):
                         interpersonal=rel.interpersonal, institutional=rel.institutional)
 
     def _late_joiners(self, week: int, u_join: np.ndarray) -> None:
-        """Open pre-delivery projects gain a partner from their area at ``membership_change_rate`` a year."""
-        proj, mem, region = self.projects, self.memberships, self.region
-        chance = self.params["membership_change_rate"] / WEEKS_PER_YEAR
-        joining = np.flatnonzero((u_join < chance) & (proj.stage <= Stage.DESIGN_AND_FEASIBILITY))
-        if not len(joining):
-            return
-        rng = self._weekly_rng(Stream.JOINER)
-        joiners = []
-        for p in joining:
-            past_and_present = set(mem.org[mem.of_project(p)].tolist())  # a partner that withdrew does not rejoin
-            candidates = [o for o in region.orgs_in_area(region.area_of_org[proj.lead[p]]).tolist()
-                          if o not in past_and_present]  # in order, as np.setdiff1d gives them
-            if len(candidates):
-                joiners.append((int(p), int(rng.choice(candidates))))
-        if joiners:
-            add_members(region, joiners, week, self.params, rng)
-            self._resize_membership_scratch()
+        """Open pre-delivery projects gain a partner from their area at ``membership_change_rate`` a year
+        (:func:`model.kernels.joiners.add_late_joiners`, its draws keyed by project and row)."""
+        room = self._joiner_room_synced()
+        while k.add_late_joiners(seed=self.stream_seed, week=week,
+                                 join_chance=self.params["membership_change_rate"] / WEEKS_PER_YEAR, u_join=u_join,
+                                 choice_stream=int(Stream.JOINER), trust_stream=int(Stream.JOINER_TRUST),
+                                 commitment_stream=int(Stream.JOINER_COMMITMENT), **room.arguments(self)) < 0:
+            room.grow(self)  # too little room: nothing was written
+        room.settle(self)
+
+    def _joiner_room_synced(self) -> JoinerRoom:
+        """The model's :class:`model.joining.JoinerRoom`, with room and indexes for the tables as they are now."""
+        if self._joiner_room is None:
+            self._joiner_room = JoinerRoom(self)
+        self._joiner_room.sync(self)
+        return self._joiner_room
 
     def _follow_ons(self, week: int) -> None:
         """A project closed as delivered this week leads to a follow-on among the same partners (PAS 2007,

@@ -331,8 +331,8 @@ def _org_names(kind: np.ndarray) -> list[str]:
 
 
 class _Rows:
-    """What a build or a week's structure change queues, in two passes: :func:`_start_project` and
-    :func:`add_members` make the random draws in their order and queue the rows' keys and draws (plain lists
+    """What a build or a follow-on queues, in two passes: :func:`_start_project` makes the random draws in their
+    order and queues the rows' keys and draws (plain lists
     of numbers, one entry per row, no per-row dicts); :func:`_flush` computes the rows from them, vectorised
     over the whole batch, and appends them."""
 
@@ -559,22 +559,3 @@ def start_project(region: Region, params: dict[str, Any], rng: np.random.Generat
                            parent=parent, ambition=ambition)
     _flush(region, rows)
     return index
-
-
-def add_members(region: Region, joiners: list[tuple[int, int]], week: int, params: dict[str, Any],
-                rng: np.random.Generator) -> None:
-    """Late joiners: each ``(project, org)`` joins with a pair to every active co-member (one project each).
-
-    Draws, for each joiner in turn: a uniform for each new relationship, a normal for its commitment.
-    """
-    rows = _new_rows(params)
-    mem = region.memberships
-    for project, org in joiners:
-        index = len(mem) + len(rows.mem_org)
-        members = mem.of_project(project)
-        active = members[mem.active[members]].tolist()
-        new = _queue_pairs(region, rows, project, mem.org[active].tolist(), [org] * len(active), active,
-                           [index] * len(active))
-        rows.rel_u.append(rng.random(new))
-        _queue_memberships(rows, project, [org], week, rng)
-    _flush(region, rows)

@@ -74,6 +74,30 @@ class _Columns:
                                               self._buffers.get(name))
             setattr(self, name, view)
 
+    def reserve(self, rows: int) -> None:
+        """Room for at least ``rows`` more rows in every column's buffer (a full buffer doubles); the live rows and
+        their values are unchanged, but views of them taken before may be stale."""
+        n = len(self)
+        for f in fields(self):  # type: ignore[arg-type]
+            live, buffer = getattr(self, f.name), self._buffers.get(f.name)
+            if buffer is None or live.base is not buffer or len(buffer) < n + rows:
+                buffer = np.empty(max(n + rows, 2 * n), dtype=live.dtype)
+                buffer[:n] = live
+                self._buffers[f.name] = buffer
+                setattr(self, f.name, buffer[:n])
+
+    def room(self) -> dict[str, np.ndarray]:
+        """Each column's buffer, live rows then room, all as long as the shortest (call :meth:`reserve` first): what
+        a kernel that adds rows writes into before :meth:`set_length` makes them live."""
+        buffers = {f.name: self._buffers[f.name] for f in fields(self)}  # type: ignore[arg-type]
+        capacity = min(len(b) for b in buffers.values())
+        return {name: b[:capacity] for name, b in buffers.items()}
+
+    def set_length(self, n: int) -> None:
+        """Make the first ``n`` rows of the buffers live (rows a kernel wrote into the room of :meth:`room`)."""
+        for f in fields(self):  # type: ignore[arg-type]
+            setattr(self, f.name, self._buffers[f.name][:n])
+
 
 @dataclass
 class Organisations(_Columns):
@@ -179,6 +203,12 @@ class Memberships(_Columns):
     def append(self, **columns: ArrayLike) -> None:
         first = len(self)
         super().append(**columns)
+        if self._rows_of is not None:
+            self._index_rows(first)
+
+    def set_length(self, n: int) -> None:
+        first = len(self)
+        super().set_length(n)
         if self._rows_of is not None:
             self._index_rows(first)
 

@@ -47,3 +47,19 @@ def fill_normal(seed, week, stream, out):
         u1 = (mix64(key + np.uint64(2 * i + 1) * GOLDEN_GAMMA) >> np.uint64(11)) * TWO_TO_MINUS_53
         u2 = (mix64(key + np.uint64(2 * i + 2) * GOLDEN_GAMMA) >> np.uint64(11)) * TWO_TO_MINUS_53
         out[i] = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+
+
+@njit(cache=True)
+def uniform_at(seed, week, stream, i):
+    """The i-th uniform of the stream: ``fill_uniform``'s ``out[i]``, without drawing the ones before it."""
+    z = mix64(stream_key(seed, week, stream) + np.uint64(i + 1) * GOLDEN_GAMMA)
+    return (z >> np.uint64(11)) * TWO_TO_MINUS_53
+
+
+@njit(cache=True)
+def normal_at(seed, week, stream, i):
+    """The i-th standard normal of the stream: ``fill_normal``'s ``out[i]``, without drawing the ones before it."""
+    key = stream_key(seed, week, stream)
+    u1 = (mix64(key + np.uint64(2 * i + 1) * GOLDEN_GAMMA) >> np.uint64(11)) * TWO_TO_MINUS_53
+    u2 = (mix64(key + np.uint64(2 * i + 2) * GOLDEN_GAMMA) >> np.uint64(11)) * TWO_TO_MINUS_53
+    return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)

@@ -39,6 +39,7 @@ from partnerships.model.kernels.benefits import realise_benefits
 from partnerships.model.kernels.decisions import decide_stage_gates
 from partnerships.model.kernels.draws import fill_normal, fill_uniform
 from partnerships.model.kernels.funding import funding_call
+from partnerships.model.kernels.joiners import add_late_joiners
 from partnerships.model.kernels.meetings import capacity_share, hold_meetings
 from partnerships.model.kernels.membership import withdraw_uncommitted
 from partnerships.model.kernels.obstacles import obstacles_arrive_and_resolve
@@ -180,6 +181,8 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
               misalignment_weight,
               drawn_first_week, leave_starts, leave_org, leave_autonomy, leave_presence, leave_skill,
               reorg_starts, reorg_org, reorg_autonomy, reorg_presence, reorg_skill, reorganisable,
+              choice_stream, trust_stream, commitment_stream, aim_seed, aim_stream, pooled_share, sponsor_stake,
+              started, area_first, area_stop, kind, resources, baseline_trust,
               watch_any, watch,
               base_capacity, capacity, risk_appetite, selflessness, culture, rep_tenure, rep_autonomy, rep_presence,
               rep_skill, rep_generation,
@@ -188,10 +191,12 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
               external_funds, external_received, pooled_funds, action_quality, costs, benefits, stalls,
               stalled_since, gate_refusals, delivered_week, closed_week, first_stall_week, net_benefit_spread,
               agreed_aim,
-              mem_project, mem_org, mem_active, commitment, contribution, benefit, attended, aim,
-              rel_a, rel_b, interpersonal, institutional,
-              pair_project, pair_rel, pair_ma, pair_mb,
-              trust_mean, trust_min, member_trust, n_initial, final_momentum, final_trust, last_open_trust,
+              mem_project_room, mem_org_room, mem_active_room, commitment_room, contribution_room, benefit_room,
+              attended_room, joined_room, aim_room,
+              rel_a_room, rel_b_room, interpersonal_room, institutional_room,
+              pair_project_room, pair_rel_room, pair_ma_room, pair_mb_room,
+              sizes, mem_next, proj_first, proj_last, rel_keys, rel_values, is_member,
+              trust_mean, trust_min, member_trust_room, n_initial, final_momentum, final_trust, last_open_trust,
               record, row, record_series, series_momentum, series_trust, series_stage):
     """Run weeks ``week..last_week`` (``phase`` 1: resume ``week`` at the embedding, after Python's late
     joiners and follow-ons). Returns ``(week, status, row)``: the week it stopped in (``last_week + 1``
@@ -206,14 +211,14 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
     """
     n_orgs = capacity.shape[0]
     n_proj = stage.shape[0]
-    n_mem = mem_project.shape[0]
     n_watch = watch.shape[0]
+    room_rows = mem_project_room.shape[0]
     # scratch, each written before it is read (np.empty: a large region pays no zeroing per call)
     u_orgs = np.empty(n_orgs)
     u_proj = np.empty(n_proj)
     z_proj = np.empty(n_proj)
-    u_mem = np.empty(n_mem)
-    z_mem = np.empty(n_mem)
+    u_mem_room = np.empty(room_rows)
+    z_mem_room = np.empty(room_rows)
     new_autonomy = np.empty(n_orgs)
     new_presence = np.empty(n_orgs)
     new_skill = np.empty(n_orgs)
@@ -229,11 +234,22 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
     held = np.empty(n_proj, dtype=np.bool_)
     quality = np.empty(n_proj)
     done = np.empty(n_proj)
-    consent = np.empty(n_mem, dtype=np.bool_)
+    consent_room = np.empty(room_rows, dtype=np.bool_)
     trust_delta = np.empty(n_proj)
-    member_sum = np.empty(n_mem)
-    member_count = np.empty(n_mem)
+    member_sum_room = np.empty(room_rows)
+    member_count_room = np.empty(room_rows)
     scratch = np.empty(max(n_proj, 1))
+    # the live rows of the tables late joiners grow (their buffers' room: model.joining), again after joiners
+    n_mem, n_rel, n_pairs = sizes[0], sizes[1], sizes[2]
+    mem_project, mem_org, mem_active = mem_project_room[:n_mem], mem_org_room[:n_mem], mem_active_room[:n_mem]
+    commitment, contribution, benefit = commitment_room[:n_mem], contribution_room[:n_mem], benefit_room[:n_mem]
+    attended, aim, member_trust = attended_room[:n_mem], aim_room[:n_mem], member_trust_room[:n_mem]
+    u_mem, z_mem, consent = u_mem_room[:n_mem], z_mem_room[:n_mem], consent_room[:n_mem]
+    member_sum, member_count = member_sum_room[:n_mem], member_count_room[:n_mem]
+    rel_a, rel_b = rel_a_room[:n_rel], rel_b_room[:n_rel]
+    interpersonal, institutional = interpersonal_room[:n_rel], institutional_room[:n_rel]
+    pair_project, pair_rel = pair_project_room[:n_pairs], pair_rel_room[:n_pairs]
+    pair_ma, pair_mb = pair_ma_room[:n_pairs], pair_mb_room[:n_pairs]
     reorganisation_trigger = 0.5  # the hazard _reorganise gives the kernel, with u = 0 when hit and 1 otherwise
     while week <= last_week:
         if phase == 0:
@@ -455,13 +471,36 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
             carry[0] = n_left + n_reorganised
             carry[1] = awards
 
-            # --- 12.-13. late joiners and follow-ons change the structure: Python does them
+            # --- 12. late joiners, written into the tables' room (Python adds them when the room is too small)
             fill_uniform(seed=seed, week=week, stream=streams[S_JOIN], out=u_proj)
-            carry[2] = 0  # a project may gain a joiner
-            carry[3] = 0  # a project closed as delivered: a follow-on may start
+            joiners = add_late_joiners(
+                seed=seed, week=week, join_chance=join_chance, u_join=u_proj, choice_stream=choice_stream,
+                trust_stream=trust_stream, commitment_stream=commitment_stream, aim_seed=aim_seed,
+                aim_stream=aim_stream, pooled_share=pooled_share, sponsor_stake=sponsor_stake, stage=stage,
+                lead=lead, sponsor=sponsor, started=started, area_first=area_first, area_stop=area_stop, kind=kind,
+                selflessness=selflessness, resources=resources, baseline_trust=baseline_trust,
+                mem_project=mem_project_room, mem_org=mem_org_room, mem_active=mem_active_room,
+                commitment=commitment_room, contribution=contribution_room, benefit=benefit_room,
+                attended=attended_room, joined=joined_room, aim=aim_room, rel_a=rel_a_room, rel_b=rel_b_room,
+                interpersonal=interpersonal_room, institutional=institutional_room,
+                pair_project=pair_project_room, pair_rel=pair_rel_room, pair_ma=pair_ma_room,
+                pair_mb=pair_mb_room, sizes=sizes, mem_next=mem_next, proj_first=proj_first,
+                proj_last=proj_last, keys=rel_keys, values=rel_values, is_member=is_member)
+            if joiners > 0:
+                n_mem, n_rel, n_pairs = sizes[0], sizes[1], sizes[2]
+                mem_project, mem_org, mem_active = mem_project_room[:n_mem], mem_org_room[:n_mem], mem_active_room[:n_mem]
+                commitment, contribution, benefit = commitment_room[:n_mem], contribution_room[:n_mem], benefit_room[:n_mem]
+                attended, aim, member_trust = attended_room[:n_mem], aim_room[:n_mem], member_trust_room[:n_mem]
+                u_mem, z_mem, consent = u_mem_room[:n_mem], z_mem_room[:n_mem], consent_room[:n_mem]
+                member_sum, member_count = member_sum_room[:n_mem], member_count_room[:n_mem]
+                rel_a, rel_b = rel_a_room[:n_rel], rel_b_room[:n_rel]
+                interpersonal, institutional = interpersonal_room[:n_rel], institutional_room[:n_rel]
+                pair_project, pair_rel = pair_project_room[:n_pairs], pair_rel_room[:n_pairs]
+                pair_ma, pair_mb = pair_ma_room[:n_pairs], pair_mb_room[:n_pairs]
+            # --- 13. a project closed as delivered: a follow-on may start, which Python does
+            carry[2] = 1 if joiners < 0 else 0  # joiners still to add (Python grows the room first)
+            carry[3] = 0
             for p in range(n_proj):
-                if u_proj[p] < join_chance and stage[p] <= DESIGN_AND_FEASIBILITY:
-                    carry[2] = 1
                 if closed_week[p] == week and stage[p] == DELIVERED:
                     carry[3] = 1
             if carry[2] or carry[3]:
