@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from partnerships.model import kernels as k
-from partnerships.model.kernels.joiners import EMPTY
+from partnerships.model.kernels.joiners import EMPTY, index_relationships, link_memberships
 from partnerships.model.scenarios import POOLED_SHARE, SPONSOR_STAKE, baseline_trust_table
 
 if TYPE_CHECKING:
@@ -54,16 +53,16 @@ class JoinerRoom:
             self.proj_first = np.concatenate([self.proj_first, extra])
             self.proj_last = np.concatenate([self.proj_last, extra])
         if self.linked < len(mem):
-            k.link_memberships(first=self.linked, mem_project=mem.project, mem_next=self.mem_next,
-                               proj_first=self.proj_first, proj_last=self.proj_last)
+            link_memberships(first=self.linked, mem_project=mem.project, mem_next=self.mem_next,
+                             proj_first=self.proj_first, proj_last=self.proj_last)
             self.linked = len(mem)
         slots = 2 * len(rel.room()["a"])
         if len(self.keys) < slots:  # a new table, a power of 2 long, at most half full
             size = 1 << (slots - 1).bit_length()
             self.keys, self.values, self.indexed = np.full(size, EMPTY), np.zeros(size, dtype=np.int64), 0
         if self.indexed < len(rel):
-            k.index_relationships(first=self.indexed, rel_a=rel.a, rel_b=rel.b, n_orgs=len(model.orgs), keys=self.keys,
-                                  values=self.values)
+            index_relationships(first=self.indexed, rel_a=rel.a, rel_b=rel.b, n_orgs=len(model.orgs), keys=self.keys,
+                                values=self.values)
             self.indexed = len(rel)
         member_trust = model._buffers.get("member_trust")
         if member_trust is None or len(member_trust) < capacity or model.member_trust.base is not member_trust:

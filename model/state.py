@@ -37,7 +37,7 @@ def grown(live: np.ndarray, extra: np.ndarray, buffer: np.ndarray | None) -> tup
     n = len(live)
     total = n + len(extra)
     if buffer is None or live.base is not buffer or len(buffer) < total:
-        buffer = np.empty(max(total, 2 * n), dtype=live.dtype)
+        buffer = np.zeros(max(total, 2 * n), dtype=live.dtype)  # the room zeroed: a run's buffers are the same bytes
         buffer[:n] = live
     buffer[n:total] = extra
     return buffer[:total], buffer
@@ -81,7 +81,7 @@ class _Columns:
         for f in fields(self):  # type: ignore[arg-type]
             live, buffer = getattr(self, f.name), self._buffers.get(f.name)
             if buffer is None or live.base is not buffer or len(buffer) < n + rows:
-                buffer = np.empty(max(n + rows, 2 * n), dtype=live.dtype)
+                buffer = np.zeros(max(n + rows, 2 * n), dtype=live.dtype)
                 buffer[:n] = live
                 self._buffers[f.name] = buffer
                 setattr(self, f.name, buffer[:n])

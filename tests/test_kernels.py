@@ -22,8 +22,10 @@ import numba
 import numpy as np
 import pytest
 from reference import COMPILED, REFERENCES, reference_kernels
+from reference import joiners as joiners_twin
 
 from partnerships.model.codes import Stage
+from partnerships.model.kernels import joiners
 from partnerships.model.model import PartnershipModel
 from partnerships.model.parameters import PARAMETERS
 
@@ -35,6 +37,8 @@ WORLD_SIZES = {  # name: (organisations, projects, most members per project)
     "medium": (60, 48, 7),
 }
 SEEDS = (0, 1, 2, 3)
+#: compiled functions the model calls outside the kernel namespace (model.joining keeps the joiners' indexes)
+INDEXES = {"link_memberships": joiners.link_memberships, "index_relationships": joiners.index_relationships}
 PARAMETER_MODES = ("random", "low", "high", "random")  # one per seed: the bounds are edge cases too
 
 
@@ -243,13 +247,69 @@ def kernel_arguments(name: str, w: dict[str, Any], P: dict[str, Any], rng: np.ra
                      quality=rng.random(n_projects))
     elif name == "withdraw_uncommitted":
         extra = dict(week=week)
+    elif name in ("add_late_joiners", "link_memberships", "index_relationships"):  # the last two: the model's indexes
+        extra = joiner_arguments(name, w, rng)
     elif name in ("fill_uniform", "fill_normal"):
         extra = dict(seed=int(rng.integers(2**63)), week=week, stream=int(rng.integers(1, 20)),
                      out=np.full(n_mem + n_projects, -1.0))
     else:
         raise KeyError(name)
     available = {**world, **extra}
-    return {parameter: available[parameter] for parameter in inspect.signature(COMPILED[name].py_func).parameters}
+    function = INDEXES[name] if name in INDEXES else COMPILED[name]
+    return {parameter: available[parameter] for parameter in inspect.signature(function.py_func).parameters}
+
+
+def joiner_arguments(name: str, w: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """The late joiners' tables as buffers with room (none, a little or plenty: the kernel refuses when too little),
+    their indexes over the first rows (all of them, or some still to add), areas of 1-6 organisations."""
+    n_orgs, n_projects, week = w["n_orgs"], w["n_projects"], w["week"]
+    room = int(rng.choice([0, 1, 4, 200]))
+
+    def with_room(values: np.ndarray) -> np.ndarray:
+        return np.concatenate([values, np.zeros(room, dtype=values.dtype)])
+
+    mem = {name: with_room(w[key]) for name, key in (
+        ("mem_project", "mem_project"), ("mem_org", "mem_org"), ("mem_active", "mem_active"),
+        ("commitment", "commitment"), ("contribution", "contribution"), ("benefit", "benefit"),
+        ("attended", "attended"), ("aim", "aim"))}
+    n_mem, n_rel = len(w["mem_project"]), len(w["rel_a"])
+    mem["joined"] = with_room(rng.integers(0, week, n_mem).astype(np.int32))
+    tables = {name: with_room(w[name]) for name in ("rel_a", "rel_b", "interpersonal", "institutional", "pair_project",
+                                                     "pair_rel", "pair_ma", "pair_mb")}
+    linked, indexed = int(rng.integers(0, n_mem + 1)), int(rng.integers(0, n_rel + 1))
+    mem_next = np.full(n_mem + room, -1, dtype=np.int64)
+    proj_first = np.full(n_projects, -1, dtype=np.int64)
+    proj_last = np.full(n_projects, -1, dtype=np.int64)
+    joiners_twin.link_memberships(first=0, mem_project=w["mem_project"][:linked], mem_next=mem_next,
+                                   proj_first=proj_first, proj_last=proj_last)
+    keys = np.full(1 << int(2 * (n_rel + room)).bit_length(), -1, dtype=np.int64)
+    values = np.zeros(len(keys), dtype=np.int64)
+    joiners_twin.index_relationships(first=0, rel_a=w["rel_a"][:indexed], rel_b=w["rel_b"][:indexed], n_orgs=n_orgs,
+                                      keys=keys, values=values)
+    cuts = np.cumsum(rng.integers(1, 7, n_orgs))
+    area = np.searchsorted(cuts[cuts < n_orgs], np.arange(n_orgs), side="right")
+    baseline_trust = rng.uniform(0.1, 0.6, (6, 6))
+    baseline_trust.flags.writeable = False  # as the model's (scenarios.baseline_trust_table, cached)
+    args = dict(
+        seed=int(rng.integers(2**63)), week=week, join_chance=float(rng.choice([0.0, 0.3, 1.0])),
+        u_join=rng.random(n_projects), choice_stream=11, trust_stream=1004, commitment_stream=1005,
+        aim_seed=int(rng.integers(2**63)), aim_stream=1003, pooled_share=0.02, sponsor_stake=10.0,
+        started=np.where(rng.random(n_projects) < 0.2, week, 0).astype(np.int32),
+        area_first=np.searchsorted(area, area, side="left"), area_stop=np.searchsorted(area, area, side="right"),
+        kind=rng.integers(0, 6, n_orgs).astype(np.int8), resources=rng.uniform(0.0, 500.0, n_orgs),
+        baseline_trust=baseline_trust, sizes=np.array([n_mem, n_rel, len(w["pair_project"])]),
+        mem_next=mem_next, proj_first=proj_first, proj_last=proj_last, keys=keys, values=values,
+        is_member=np.zeros(n_orgs, dtype=np.bool_), **mem, **tables)
+    if name == "link_memberships":  # the rows not yet linked
+        return args | dict(first=linked, mem_project=w["mem_project"])
+    if name == "index_relationships":  # the rows not yet entered
+        return args | dict(first=indexed, rel_a=w["rel_a"], rel_b=w["rel_b"], n_orgs=n_orgs)
+    if linked < n_mem or indexed < n_rel:  # the joiners' kernel is given complete indexes
+        joiners_twin.link_memberships(first=linked, mem_project=w["mem_project"], mem_next=mem_next,
+                                       proj_first=proj_first, proj_last=proj_last)
+        joiners_twin.index_relationships(first=indexed, rel_a=w["rel_a"], rel_b=w["rel_b"], n_orgs=n_orgs, keys=keys,
+                                          values=values)
+    return args
 
 
 def assert_same(label: str, got: Any, expected: Any) -> None:
@@ -476,3 +536,54 @@ def test_counter_based_draws_are_uniform_and_normal_and_keyed_by_stream(base_see
     prefix = np.empty(10)
     COMPILED["fill_uniform"](base_seed, 3, 1, prefix)
     np.testing.assert_array_equal(prefix, u[:10])  # entity i gets the same number whatever the array's length
+
+
+def test_a_single_keyed_draw_is_that_element_of_the_stream(base_seed: int) -> None:
+    """``uniform_at`` and ``normal_at`` (the late joiners' draws, one at a time) give element i of ``fill_uniform`` and
+    ``fill_normal``, compiled and in the plain-Python twins."""
+    from reference import draws as reference_draws
+
+    from partnerships.model.kernels.draws import normal_at, uniform_at
+
+    u, z = np.empty(500), np.empty(500)
+    COMPILED["fill_uniform"](base_seed, 7, 1004, u)
+    COMPILED["fill_normal"](base_seed, 7, 1005, z)
+    for i in (0, 1, 17, 499):
+        assert uniform_at(base_seed, 7, 1004, i) == u[i] == reference_draws.uniform_at(base_seed, 7, 1004, i)
+        assert normal_at(base_seed, 7, 1005, i) == z[i]
+        assert reference_draws.normal_at(base_seed, 7, 1005, i) == pytest.approx(z[i], rel=1e-12, abs=1e-12)
+
+
+def test_the_random_worlds_give_late_joiners_every_outcome(base_seed: int) -> None:
+    """The joiners' agreement inputs reach each branch: no joiner, too little room (-1, nothing written), joiners with
+    new relationships and joiners whose relationship already exists."""
+    outcomes, new_relationships, reused = set(), 0, 0
+    for seed in range(12):
+        for size in ("crowded", "small", "medium"):
+            rng = np.random.default_rng([base_seed, seed, 98])
+            args = kernel_arguments("add_late_joiners", random_world(rng, *WORLD_SIZES[size]), random_parameters(rng, "random"),
+                                    rng)
+            before = args["sizes"].copy()
+            got, after = run_both("add_late_joiners", args)
+            outcomes.add(int(np.sign(got)))
+            if got < 0:
+                np.testing.assert_array_equal(after["sizes"], before)
+            pairs, rels = after["sizes"][2] - before[2], after["sizes"][1] - before[1]
+            new_relationships += rels
+            reused += pairs - rels
+    assert outcomes == {-1, 0, 1}
+    assert new_relationships > 0 and reused > 0
+
+
+@pytest.mark.parametrize("name", sorted(INDEXES))
+def test_the_joiners_indexes_agree_with_their_twins(name: str, base_seed: int) -> None:
+    """The membership chains and the relationship hash table, extended from a random row, as their twins extend them."""
+    assert inspect.signature(INDEXES[name].py_func) == inspect.signature(getattr(joiners_twin, name))
+    for seed in SEEDS:
+        for size in WORLD_SIZES:
+            rng = np.random.default_rng([base_seed, seed, list(WORLD_SIZES).index(size), 97])
+            args = kernel_arguments(name, random_world(rng, *WORLD_SIZES[size]), random_parameters(rng, "random"), rng)
+            kernel_args, reference_args = copy.deepcopy(args), copy.deepcopy(args)
+            assert_same(f"{name} returned", INDEXES[name](**kernel_args), getattr(joiners_twin, name)(**reference_args))
+            for argument in args:
+                assert_same(f"{name} argument {argument}", kernel_args[argument], reference_args[argument])

@@ -11,7 +11,7 @@ from partnerships.model.kernels.benefits import realise_benefits
 from partnerships.model.kernels.draws import fill_normal, fill_uniform
 from partnerships.model.kernels.decisions import decide_stage_gates
 from partnerships.model.kernels.funding import award_funding, funding_call
-from partnerships.model.kernels.joiners import add_late_joiners, index_relationships, link_memberships
+from partnerships.model.kernels.joiners import add_late_joiners
 from partnerships.model.kernels.meetings import capacity_share, hold_meetings
 from partnerships.model.kernels.membership import withdraw_uncommitted
 from partnerships.model.kernels.obstacles import obstacles_arrive_and_resolve
@@ -26,8 +26,7 @@ __all__ = [
     "absorb_shocks", "add_late_joiners", "award_funding", "capacity_share", "fill_normal", "fill_uniform", "champions_emerge", "decide_stage_gates",
     "deliberate_aims",
     "embed_institutional_trust",
-    "forget_interpersonal_trust", "funding_call", "hold_meetings", "index_relationships", "link_memberships",
-    "lose_champions", "obstacles_arrive_and_resolve",
+    "forget_interpersonal_trust", "funding_call", "hold_meetings", "lose_champions", "obstacles_arrive_and_resolve",
     "project_trust", "realise_benefits", "replace_representatives", "shift_project_trust", "update_stalls",
     "withdraw_uncommitted", "work_between_meetings",
 ]

@@ -21,12 +21,14 @@ from types import FunctionType
 
 import partnerships.model.kernels as compiled
 
-from . import aims, benefits, decisions, draws, funding, meetings, membership, obstacles, stalls, trust, turnover, work
+from . import (aims, benefits, decisions, draws, funding, joiners, meetings, membership, obstacles, stalls, trust, turnover,
+               work)
 
 #: kernel name -> plain-Python reference, for every kernel :mod:`model.kernels` exports
 REFERENCES: dict[str, FunctionType] = {
     name: getattr(module, name)
-    for module in (aims, turnover, meetings, work, decisions, obstacles, stalls, funding, trust, benefits, membership, draws)
+    for module in (aims, turnover, meetings, work, decisions, obstacles, stalls, funding, trust, benefits, membership, draws,
+                   joiners)
     for name in dir(module)
     if name in compiled.__all__
 }

@@ -35,3 +35,15 @@ def fill_normal(seed, week, stream, out):
     for i in range(len(out)):
         u1, u2 = _uniform(key, 2 * i + 1), _uniform(key, 2 * i + 2)
         out[i] = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+
+
+def uniform_at(seed, week, stream, i):
+    """The i-th uniform of the stream (``fill_uniform``'s ``out[i]``)."""
+    return _uniform(_key(int(seed), int(week), int(stream)), int(i) + 1)
+
+
+def normal_at(seed, week, stream, i):
+    """The i-th standard normal of the stream (``fill_normal``'s ``out[i]``)."""
+    key = _key(int(seed), int(week), int(stream))
+    u1, u2 = _uniform(key, 2 * int(i) + 1), _uniform(key, 2 * int(i) + 2)
+    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)

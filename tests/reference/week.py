@@ -9,8 +9,9 @@ stream) makes a model stepped by ``step`` differ from one stepped by this week
 their own.
 
 It reuses the model's Python code that calls no kernel: the successors' traits
-(``scenarios.new_representatives``), the weekly generators (``_weekly_rng``), late joiners and
-follow-ons (``_late_joiners``, ``_follow_ons``), the intervention check and the records (``_record``).
+(``scenarios.new_representatives``), the weekly generators (``_weekly_rng``), the room and indexes late
+joiners are written into (``model.joining``), follow-ons (``_follow_ons``), the intervention check and the
+records (``_record``).
 
 To change a process: change its twin, then its function here (they are in the ODD's order); to add
 one, write its twin and kernel, add a function here, and call it from :func:`reference_week` where
@@ -27,13 +28,14 @@ from partnerships.model.interventions import DEFAULT_AWARD, DEFAULT_SHOCK, Inter
 from partnerships.model.model import (
     REORGANISING_KINDS, SHOCK_DECAY, WEEKS_PER_YEAR, Event, PartnershipModel, Stream, check_intervention,
 )
-from partnerships.model.scenarios import new_representatives
+from partnerships.model.scenarios import POOLED_SHARE, SPONSOR_STAKE, baseline_trust_table, new_representatives
 
 from .aims import deliberate_aims
 from .benefits import realise_benefits
 from .decisions import decide_stage_gates
 from .draws import fill_normal, fill_uniform
 from .funding import award_funding, funding_call
+from .joiners import add_late_joiners
 from .meetings import capacity_share, hold_meetings
 from .membership import withdraw_uncommitted
 from .obstacles import obstacles_arrive_and_resolve
@@ -62,7 +64,7 @@ def reference_week(model: PartnershipModel) -> None:
     stalls(model, week)  # 9
     benefits(model, week)  # 10
     withdrawal(model, week)  # 11
-    model._late_joiners(week, uniforms(model, Stream.JOIN, len(model.projects)))  # 12
+    late_joiners(model, week)  # 12
     model._follow_ons(week)  # 13
     embedding(model)  # 14
     refresh_trust(model)
@@ -421,6 +423,37 @@ def withdrawal(model: PartnershipModel, week: int) -> None:
     proj, mem = model.projects, model.memberships
     withdraw_uncommitted(week=week, stage=proj.stage, closed_week=proj.closed_week, mem_project=mem.project,
                          mem_active=mem.active, commitment=mem.commitment)
+
+
+# --- 12. late joiners (ODD 7.11) ----------------------------------------------------------------------
+def late_joiners(model: PartnershipModel, week: int) -> None:
+    """A partner joins an open project up to design and feasibility at ``membership_change_rate`` a year, written
+    into the room of the tables (the model's :class:`model.joining.JoinerRoom` keeps the room and the indexes)."""
+    proj, orgs = model.projects, model.orgs
+    room = model._joiner_room_synced()
+    u_join = uniforms(model, Stream.JOIN, len(proj))
+    while True:
+        mem, rel, pairs = model.memberships.room(), model.relationships.room(), model.pairs.room()
+        aim_seed, aim_stream = model.region.aim_stream
+        added = add_late_joiners(
+            seed=model.stream_seed, week=week, join_chance=model.params["membership_change_rate"] / WEEKS_PER_YEAR,
+            u_join=u_join, choice_stream=int(Stream.JOINER),
+            trust_stream=int(Stream.JOINER_TRUST), commitment_stream=int(Stream.JOINER_COMMITMENT),
+            aim_seed=aim_seed, aim_stream=aim_stream, pooled_share=POOLED_SHARE, sponsor_stake=SPONSOR_STAKE,
+            stage=proj.stage, lead=proj.lead, sponsor=proj.sponsor, started=proj.started,
+            area_first=room.area_first, area_stop=room.area_stop, kind=orgs.kind, selflessness=orgs.selflessness,
+            resources=orgs.resources, baseline_trust=baseline_trust_table(model.params["sector_trust_gap"]),
+            mem_project=mem["project"], mem_org=mem["org"], mem_active=mem["active"], commitment=mem["commitment"],
+            contribution=mem["contribution"], benefit=mem["benefit"], attended=mem["attended"], joined=mem["joined"],
+            aim=mem["aim"], rel_a=rel["a"], rel_b=rel["b"], interpersonal=rel["interpersonal"],
+            institutional=rel["institutional"], pair_project=pairs["project"], pair_rel=pairs["rel"],
+            pair_ma=pairs["ma"], pair_mb=pairs["mb"], sizes=room.sizes, mem_next=room.mem_next,
+            proj_first=room.proj_first, proj_last=room.proj_last, keys=room.keys, values=room.values,
+            is_member=room.is_member)
+        if added >= 0:
+            break
+        room.grow(model)
+    room.settle(model)
 
 
 # --- 14. embedding (ODD 7.9) --------------------------------------------------------------------------
