@@ -284,7 +284,11 @@ def report(lessons: Mapping[str, Lesson]) -> list[str]:
     """One line per lesson: its contrast's gap against its margin."""
     out = []
     for lesson in lessons.values():
-        gap = lesson.gap()
+        try:
+            gap = lesson.gap()
+        except LessonError as err:
+            out.append(f"{lesson.id}: DOES NOT WORK ({err})")
+            continue
         verdict = "works" if gap >= lesson.contrast.margin else "DOES NOT WORK"
         out.append(f"{lesson.id}: {lesson.contrast.measure} gap {gap:+.3f} (margin {lesson.contrast.margin:g}): {verdict}")
     return out
