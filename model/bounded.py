@@ -20,7 +20,7 @@ _LOW = 0xFFFFFFFF
 
 class FastIntegers:
     """A stand-in for ``rng`` (a PCG64 ``Generator``) until :meth:`close`: ``integers(low, high)`` (scalars),
-    ``choice(a, size, replace=False)``, ``random`` and ``standard_normal``. Use nothing else of ``rng`` while open."""
+    ``choice(a, size, replace=False)`` (and its positions, ``sample``), ``random`` and ``standard_normal``. Use nothing else of ``rng`` while open."""
 
     def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng
@@ -60,9 +60,15 @@ class FastIntegers:
 
     def choice(self, a: np.ndarray, size: int, replace: bool = False) -> np.ndarray:
         """As ``Generator.choice(a, size, replace=False)`` for a 1-D array ``a`` of at most 10,000 items."""
-        if replace or len(a) > 10_000:
-            raise ValueError("FastIntegers.choice samples at most 10,000 items without replacement")
-        pop = len(a)
+        if replace:
+            raise ValueError("FastIntegers.choice samples without replacement")
+        return a[self.sample(len(a), size)]
+
+    def sample(self, pop: int, size: int) -> list[int]:
+        """The positions ``Generator.choice(pop, size, replace=False)`` picks, in its order, for ``pop`` of at most
+        10,000 (the draws of :meth:`choice`, as a list, without indexing an array)."""
+        if pop > 10_000:
+            raise ValueError("FastIntegers samples at most 10,000 items without replacement")
         picked: list[int] = []
         seen: set[int] = set()
         for j in range(pop - size, pop):  # Floyd's algorithm
@@ -74,7 +80,7 @@ class FastIntegers:
         for i in range(size - 1, 0, -1):  # then shuffled
             k = self.below(i + 1)
             picked[i], picked[k] = picked[k], picked[i]
-        return a[picked]
+        return picked
 
     def close(self) -> None:
         """Hand the half-word buffer back to the generator: ``rng`` is then as its own methods would have left it."""

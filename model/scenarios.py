@@ -14,6 +14,7 @@ import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -264,60 +265,92 @@ def build_region(spec: RegionSpec, params: dict[str, Any], rng: np.random.Genera
     """Create organisations, projects, memberships and relationships for ``spec`` (all draws from ``rng``, except
     the memberships' aims, which come from the counter-based stream ``aim_stream``, (seed, stream number), so that
     drawing them changes no other draw)."""
-    kinds_per_area = np.concatenate([np.full(n, int(k), dtype=np.int8) for k, n in spec.composition.items() if n > 0])
-    kind = np.tile(kinds_per_area, spec.areas)
-    area_of_org = np.repeat(np.arange(spec.areas, dtype=np.int32), len(kinds_per_area))
+    layout = _layout(spec.areas, tuple(spec.composition.items()))
+    orgs = _new_organisations(layout.kind.copy(), params, rng)
+    draws = FastIntegers(rng)  # the generator's own integers, in plain Python: cheaper for scalars
+    projects = _choose_members(spec, layout, draws)
+    region = Region(orgs=orgs, projects=Projects.empty(), memberships=Memberships.empty(),
+                    relationships=Relationships.empty(), pairs=Pairs.empty(), org_names=list(layout.names),
+                    area_of_org=layout.area_of_org.copy(), relationship_index={}, aim_stream=aim_stream)
+    rows = _new_rows(params)
+    for theme, members in projects:
+        _start_project(region, rows, params, draws, theme=theme, lead=members[0], members=members, week=0, parent=-1)
+    draws.close()
+    for name, columns in _queued_tables(region, rows):  # each table made at once: cheaper than appending
+        setattr(region, name, type(getattr(region, name))(**columns))
+    return region
+
+
+#: KIND_TRAITS as a table, one row per OrgKind code.
+_TRAIT_TABLE = np.array([KIND_TRAITS[OrgKind(k)] for k in range(len(OrgKind))])
+_TRAIT_TABLE.flags.writeable = False
+
+
+def _new_organisations(kind: np.ndarray, params: dict[str, Any], rng: np.random.Generator) -> Organisations:
+    """Draw the traits of organisations of ``kind`` (int8 OrgKind codes; the array becomes the table's column)."""
     n = len(kind)
-    traits = np.array([KIND_TRAITS[OrgKind(k)] for k in range(len(OrgKind))])
-    base_capacity = traits[kind, 0] * rng.lognormal(0.0, 0.3, n)
-    resources = traits[kind, 1] * rng.lognormal(0.0, 0.5, n)
-    risk_appetite = _clip01(rng.beta(2.0, 3.0, n) + (params["risk_appetite_mean"] - 0.4) + traits[kind, 2])
-    selflessness = _clip01(rng.beta(2.0, 4.0, n) + (params["selflessness_mean"] - 1 / 3) + traits[kind, 3])
-    culture = _clip01(traits[kind, 4] + 0.15 * rng.standard_normal(n))
+    traits = _TRAIT_TABLE[kind]
+    base_capacity = traits[:, 0] * rng.lognormal(0.0, 0.3, n)
+    resources = traits[:, 1] * rng.lognormal(0.0, 0.5, n)
+    risk_appetite = _clip01(rng.beta(2.0, 3.0, n) + (params["risk_appetite_mean"] - 0.4) + traits[:, 2])
+    selflessness = _clip01(rng.beta(2.0, 4.0, n) + (params["selflessness_mean"] - 1 / 3) + traits[:, 3])
+    culture = _clip01(traits[:, 4] + 0.15 * rng.standard_normal(n))
     autonomy, presence, skill = new_representatives(n, culture, params["autonomy_mean"], rng)
-    orgs = Organisations(
+    return Organisations(
         kind=kind, base_capacity=base_capacity, capacity=base_capacity * (1.0 - params["financial_pressure"]),
         resources=resources, risk_appetite=risk_appetite, selflessness=selflessness, culture=culture,
         rep_tenure=rng.integers(0, 260, n).astype(np.int32), rep_autonomy=autonomy, rep_presence=presence,
         rep_skill=skill, rep_generation=np.ones(n, dtype=np.int32),
     )
-    names = _org_names(kind)
 
-    projects_in_area = np.full(spec.areas, spec.projects_per_area, dtype=np.int64)
-    projects_in_area[: spec.extra_projects] += 1
-    members_of_project: list[np.ndarray] = []
-    themes: list[int] = []
-    leads: list[int] = []
-    area_start = np.arange(spec.areas) * len(kinds_per_area)
-    by_kind_offsets = {k: np.flatnonzero(kinds_per_area == k) for k in np.unique(kinds_per_area)}
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a region's organisations are: the same for every build of a spec's areas and composition."""
+
+    per_area: int  # organisations in each area
+    kind: np.ndarray  # int8 OrgKind code of each organisation (read-only)
+    area_of_org: np.ndarray  # int32 area of each organisation (read-only)
+    names: tuple[str, ...]  # each organisation's name (_org_names)
+    pools: tuple[list[int] | None, ...]  # by OrgKind code: positions within an area of that kind (None: no such)
+
+
+@functools.lru_cache(maxsize=8)
+def _layout(areas: int, composition: tuple[tuple[OrgKind, int], ...]) -> _Layout:
+    """The layout of ``areas`` areas, each of ``composition`` ((kind, how many), in the spec's order)."""
+    kinds_per_area = np.concatenate([np.full(n, int(k), dtype=np.int8) for k, n in composition if n > 0])
+    kind = np.tile(kinds_per_area, areas)
+    area_of_org = np.repeat(np.arange(areas, dtype=np.int32), len(kinds_per_area))
+    kind.flags.writeable = area_of_org.flags.writeable = False
+    pools = [np.flatnonzero(kinds_per_area == k).tolist() for k in range(len(OrgKind))]
+    return _Layout(per_area=len(kinds_per_area), kind=kind, area_of_org=area_of_org, names=tuple(_org_names(kind)),
+                   pools=tuple(pool or None for pool in pools))
+
+
+def _choose_members(spec: RegionSpec, layout: _Layout, draws: FastIntegers) -> list[tuple[int, list[int]]]:
+    """Each project's theme and members (organisation indices, the lead first), area after area.
+
+    Draws, for each project: its theme (only in a region of several areas), then for each kind of the theme's
+    members how many and which ones; in an area lacking the theme's kinds, which others fill it to two.
+    """
+    projects: list[tuple[int, list[int]]] = []
     synthetic = spec.areas > 1
-    draws = FastIntegers(rng)  # the generator's own integers, in plain Python: cheaper for scalars
     for area in range(spec.areas):
-        for j in range(projects_in_area[area]):
+        first = area * layout.per_area
+        for j in range(spec.projects_per_area + (area < spec.extra_projects)):
             theme = THEME_CYCLE[draws.integers(len(THEME_CYCLE))] if synthetic else THEME_CYCLE[j % len(THEME_CYCLE)]
             chosen: list[int] = []
             for member_kind, fewest, most in THEME_MEMBERS[theme]:
-                pool = by_kind_offsets.get(int(member_kind))
+                pool = layout.pools[member_kind]
                 if pool is None:
                     continue
-                take = min(len(pool), int(draws.integers(fewest, most + 1)))
-                chosen.extend(area_start[area] + draws.choice(pool, size=take, replace=False))
+                take = min(len(pool), draws.integers(fewest, most + 1))
+                chosen.extend([first + pool[k] for k in draws.sample(len(pool), take)])
             if len(chosen) < 2:  # an area lacking the theme's kinds: fill with any others
-                others = np.setdiff1d(np.arange(len(kinds_per_area)) + area_start[area], chosen)
-                chosen.extend(draws.choice(others, size=min(len(others), 2 - len(chosen)), replace=False))
-            members_of_project.append(np.array(chosen, dtype=np.int32))
-            themes.append(int(theme))
-            leads.append(int(chosen[0]))
-
-    region = Region(orgs=orgs, projects=Projects.empty(), memberships=Memberships.empty(),
-                    relationships=Relationships.empty(), pairs=Pairs.empty(), org_names=names,
-                    area_of_org=area_of_org, relationship_index={}, aim_stream=aim_stream)
-    rows = _new_rows(params)
-    for project_theme, lead, members in zip(themes, leads, members_of_project):
-        _start_project(region, rows, params, draws, theme=project_theme, lead=lead, members=members, week=0, parent=-1)
-    draws.close()
-    _flush(region, rows)
-    return region
+                others = sorted(set(range(first, first + layout.per_area)) - set(chosen))
+                chosen.extend([others[k] for k in draws.sample(len(others), min(len(others), 2 - len(chosen)))])
+            projects.append((int(theme), chosen))
+    return projects
 
 
 def _org_names(kind: np.ndarray) -> list[str]:
@@ -436,21 +469,34 @@ def _pair_positions(m: int) -> tuple[list[int], list[int]]:
     return j.tolist(), i.tolist()
 
 
-def _segments(values: np.ndarray, lengths: np.ndarray, reduce: str) -> np.ndarray:
-    """``values[start:start + length]`` reduced, for consecutive segments of ``lengths`` (each at least 1):
-    ``"sum"``, ``"mean"`` or ``"argmax"`` (the position of the first largest within the segment).
+class _Segments:
+    """Consecutive segments of an array, of ``lengths`` (each at least 1), grouped by length once for any
+    number of reductions of arrays laid out alike.
 
     Segments of one length are reduced together as the rows of a C-contiguous block, along its last axis:
     NumPy reduces each row as it would the segment alone (the same pairwise summation), so the values are
     those of ``np.sum``, ``np.mean`` and ``np.argmax`` of each segment, bit for bit."""
-    starts = np.zeros(len(lengths), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=starts[1:])
-    out = np.zeros(len(lengths), dtype=np.int64 if reduce == "argmax" else np.float64)
-    for m in np.unique(lengths).tolist():
-        which = np.flatnonzero(lengths == m)
-        block = values[starts[which, None] + np.arange(m)]
-        out[which] = getattr(block, reduce)(axis=1)
-    return out
+
+    def __init__(self, lengths: np.ndarray) -> None:
+        starts = np.zeros(len(lengths), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        self.n = len(lengths)
+        # for each length: which segments have it, and the positions of their values (one row each)
+        self.groups = [(which, starts[which, None] + np.arange(m))
+                       for m in np.unique(lengths).tolist() for which in [np.flatnonzero(lengths == m)]]
+
+    def reduce(self, values: np.ndarray, reduce: str) -> np.ndarray:
+        """Each segment of ``values`` reduced: ``"sum"``, ``"mean"`` or ``"argmax"`` (the position of the first
+        largest within the segment, int64)."""
+        out = np.zeros(self.n, dtype=np.int64 if reduce == "argmax" else np.float64)
+        for which, positions in self.groups:
+            out[which] = getattr(values[positions], reduce)(axis=1)
+        return out
+
+
+def _segments(values: np.ndarray, lengths: np.ndarray, reduce: str) -> np.ndarray:
+    """``values[start:start + length]`` reduced, for consecutive segments of ``lengths`` (:class:`_Segments`)."""
+    return _Segments(lengths).reduce(values, reduce)
 
 
 def _project_columns(region: Region, rows: _Rows, pair_trust: np.ndarray, params: dict[str, Any]) -> dict[str, Any]:
@@ -471,11 +517,13 @@ def _project_columns(region: Region, rows: _Rows, pair_trust: np.ndarray, params
     n_members = np.array(rows.p_members, dtype=np.int64)
     first_member = np.zeros(n, dtype=np.int64)
     np.cumsum(n_members[:-1], out=first_member[1:])
+    of_project = _Segments(n_members)
+    resources = orgs.resources[members]
     # PAS 2007, 'resourcing collaboration', p. 25: the partner investing most sponsors
-    sponsor = members[first_member + _segments(orgs.resources[members], n_members, "argmax")]
-    champion = members[first_member + _segments(orgs.rep_skill[members], n_members, "argmax")]
+    sponsor = members[first_member + of_project.reduce(resources, "argmax")]
+    champion = members[first_member + of_project.reduce(orgs.rep_skill[members], "argmax")]
     week = np.array(rows.p_week, dtype=np.int64)
-    none = np.full(n, -1)
+    none = np.full(n, -1, dtype=np.int64)  # each column given it stores its own int32 copy
     return dict(
         theme=rows.p_theme, stage=np.full(n, int(Stage.INITIATING)), stage_before_stall=np.full(n, int(Stage.INITIATING)),
         momentum=np.full(n, 0.5), ambition=ambition, progress=np.zeros(n), lead=rows.p_lead, sponsor=sponsor,
@@ -485,7 +533,7 @@ def _project_columns(region: Region, rows: _Rows, pair_trust: np.ndarray, params
         equitable=equitable_u < params["equitable_share"],
         governance_level=rows.p_governance, next_meeting=week + 1, deferred_until=none, obstacle=np.zeros(n),
         catalyst_until=none, external_funds=np.zeros(n), external_received=np.zeros(n),
-        pooled_funds=POOLED_SHARE * _segments(orgs.resources[members], n_members, "sum"), costs=np.zeros(n),
+        pooled_funds=POOLED_SHARE * of_project.reduce(resources, "sum"), costs=np.zeros(n),
         benefits=np.zeros(n), stalls=np.zeros(n, dtype=np.int64), stalled_since=none,
         gate_refusals=np.zeros(n, dtype=np.int64), started=week, delivered_week=none, closed_week=none,
         parent=rows.p_parent, first_stall_week=none, net_benefit_spread=np.full(n, np.nan),
@@ -500,6 +548,14 @@ def _new_rows(params: dict[str, Any]) -> _Rows:
 
 def _flush(region: Region, rows: _Rows) -> None:
     """Compute the queued rows from their keys and draws and append them to the region's tables."""
+    for name, columns in _queued_tables(region, rows):
+        getattr(region, name).append(**columns)
+
+
+def _queued_tables(region: Region, rows: _Rows) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The queued rows as (the region's table, its new columns), for the tables that gain rows, in the order they
+    must be stored: each is computed when asked for, after those before it are stored (a membership's contribution
+    reads its project's row)."""
     params = rows.params
     rel, n_rel = region.relationships, len(region.relationships)
     kind = region.orgs.kind
@@ -514,21 +570,21 @@ def _flush(region: Region, rows: _Rows) -> None:
     pair_trust[in_table] = combined_trust(rel.interpersonal[pair_rel[in_table]], rel.institutional[pair_rel[in_table]])
     pair_trust[~in_table] = combined_trust(interpersonal, institutional)[pair_rel[~in_table] - n_rel]
     if rows.n_projects:
-        region.projects.append(**_project_columns(region, rows, pair_trust, params))
+        yield "projects", _project_columns(region, rows, pair_trust, params)
     if rows.mem_org:
         org = np.array(rows.mem_org, dtype=np.int64)
         z = np.concatenate(rows.mem_z)
         n = len(org)
-        region.memberships.append(
+        yield "memberships", dict(
             project=rows.mem_project, org=org, active=np.ones(n, dtype=np.bool_),
             commitment=np.clip(0.55 + 0.3 * region.orgs.selflessness[org] + 0.1 * z, 0.25, 1.0),
             contribution=_starting_contribution(region, rows, org), benefit=np.zeros(n),
             attended=np.zeros(n, dtype=np.bool_), joined=rows.mem_week, aim=_new_aims(region, n))
     if len(a):
-        region.relationships.append(a=np.minimum(a, b), b=np.maximum(a, b), interpersonal=interpersonal,
+        yield "relationships", dict(a=np.minimum(a, b), b=np.maximum(a, b), interpersonal=interpersonal,
                                     institutional=institutional)
     if len(pair_rel):
-        region.pairs.append(project=rows.pair_project, rel=pair_rel, ma=rows.pair_ma, mb=rows.pair_mb)
+        yield "pairs", dict(project=rows.pair_project, rel=pair_rel, ma=rows.pair_ma, mb=rows.pair_mb)
 
 
 def _new_aims(region: Region, n: int) -> np.ndarray:

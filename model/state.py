@@ -47,28 +47,40 @@ class _Columns:
     """Shared helpers for a set of equally long column arrays."""
 
     def __post_init__(self) -> None:
-        for f in fields(self):  # type: ignore[arg-type]
-            value, dtype = np.asarray(getattr(self, f.name)), f.metadata["dtype"]
+        for name, dtype in self._dtypes():
+            value = getattr(self, name)
+            if type(value) is np.ndarray and value.ndim == 1 and value.dtype == dtype and value.flags.c_contiguous:
+                continue  # already stored as it would be (np.ascontiguousarray would return it as it is)
+            value = np.asarray(value)
             if not np.can_cast(value.dtype, dtype, "same_kind"):
-                raise TypeError(f"{type(self).__name__}.{f.name}: {value.dtype} cannot be stored as {dtype}")
-            setattr(self, f.name, np.ascontiguousarray(value, dtype=dtype))
+                raise TypeError(f"{type(self).__name__}.{name}: {value.dtype} cannot be stored as {dtype}")
+            setattr(self, name, np.ascontiguousarray(value, dtype=dtype))
         self._buffers: dict[str, np.ndarray] = {}  # column name -> its buffer with spare capacity
+
+    @classmethod
+    def _dtypes(cls) -> tuple[tuple[str, np.dtype], ...]:
+        """Each column's name and declared dtype, in declaration order (read once per class)."""
+        found = cls.__dict__.get("_declared")
+        if found is None:
+            found = tuple((f.name, f.metadata["dtype"]) for f in fields(cls))  # type: ignore[arg-type]
+            cls._declared = found  # type: ignore[attr-defined]
+        return found
 
     @classmethod
     def empty(cls) -> Self:
         """A table with no rows (every column of its declared dtype)."""
-        return cls(**{f.name: np.zeros(0, dtype=f.metadata["dtype"]) for f in fields(cls)})  # type: ignore[arg-type]
+        return cls(**{name: np.zeros(0, dtype=dtype) for name, dtype in cls._dtypes()})
 
     def __len__(self) -> int:  # each table names its first column here: len() is on the hot path
         raise NotImplementedError
 
     def append(self, **columns: ArrayLike) -> None:
         """Append rows; every column must be given."""
-        names = [f.name for f in fields(self)]  # type: ignore[arg-type]
-        missing = set(names) - set(columns)
+        declared = self._dtypes()
+        missing = [name for name, _ in declared if name not in columns]
         if missing:
             raise ValueError(f"append is missing columns {sorted(missing)}")
-        for name in names:
+        for name, _ in declared:
             live = getattr(self, name)
             view, self._buffers[name] = grown(live, np.asarray(columns[name], dtype=live.dtype),
                                               self._buffers.get(name))

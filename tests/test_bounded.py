@@ -14,7 +14,7 @@ def test_fast_integers_match_the_generator_draw_for_draw(seed):
     fast = FastIntegers(ours)
     plan = np.random.default_rng(1000 + seed)
     for _ in range(300):
-        what = plan.integers(4)
+        what = plan.integers(5)
         if what == 0:
             low, high = sorted(int(v) for v in plan.integers(0, 3_000_000_000, 2))
             high += 1
@@ -23,6 +23,10 @@ def test_fast_integers_match_the_generator_draw_for_draw(seed):
             pool = np.arange(int(plan.integers(1, 40))) * 3 + 1
             size = int(plan.integers(0, len(pool) + 1))
             assert np.array_equal(fast.choice(pool, size=size, replace=False), numpy_rng.choice(pool, size, replace=False))
+        elif what == 4:  # the positions only
+            pop = int(plan.integers(1, 40))
+            size = int(plan.integers(0, pop + 1))
+            assert fast.sample(pop, size) == numpy_rng.choice(pop, size, replace=False).tolist()
         elif what == 2:  # a whole-word draw between integer draws
             assert fast.random() == numpy_rng.random()
         else:
