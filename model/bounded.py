@@ -20,7 +20,8 @@ _LOW = 0xFFFFFFFF
 
 class FastIntegers:
     """A stand-in for ``rng`` (a PCG64 ``Generator``) until :meth:`close`: ``integers(low, high)`` (scalars),
-    ``choice(a, size, replace=False)`` (and its positions, ``sample``), ``random`` and ``standard_normal``. Use nothing else of ``rng`` while open."""
+    ``choice(a, size, replace=False)`` (and its positions, ``sample``), ``random`` and ``standard_normal``. Use nothing
+    else of ``rng`` while open."""
 
     def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng

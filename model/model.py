@@ -23,7 +23,9 @@ from partnerships.model.mesa_scenario import settle
 from partnerships.model.parameters import ParameterError, lookup
 from partnerships.model.records import WEEKLY_REPORTERS, weekly_collector
 from partnerships.model.joining import JoinerRoom
-from partnerships.model.scenarios import POOLED_SHARE, SPONSOR_STAKE, RegionSpec, build_region, load_region, new_representatives, start_project
+from partnerships.model.scenarios import (
+    POOLED_SHARE, SPONSOR_STAKE, RegionSpec, build_region, load_region, new_representatives, start_project,
+)
 from partnerships.model.state import grown
 
 WEEKS_PER_YEAR = 52

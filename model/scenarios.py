@@ -429,7 +429,8 @@ def _queue_memberships(rows: _Rows, project: int, orgs: list[int], week: int,
 
 
 def _start_project(region: Region, rows: _Rows, params: dict[str, Any], rng: np.random.Generator | FastIntegers, *,
-                   theme: int, lead: int, members: np.ndarray, week: int, parent: int, ambition: float | None = None) -> int:
+                   theme: int, lead: int, members: np.ndarray | list[int], week: int, parent: int,
+                   ambition: float | None = None) -> int:
     """Queue a new project and its memberships and pairs in ``rows``; returns the project's index.
 
     Draws, in order: a uniform for each new relationship's starting trust, one for the ambition (unless given),

@@ -23,7 +23,8 @@ from partnerships.model.kernels.turnover import (
 from partnerships.model.kernels.work import work_between_meetings
 
 __all__ = [
-    "absorb_shocks", "add_late_joiners", "award_funding", "capacity_share", "fill_normal", "fill_uniform", "champions_emerge", "decide_stage_gates",
+    "absorb_shocks", "add_late_joiners", "award_funding", "capacity_share", "fill_normal", "fill_uniform", "champions_emerge",
+    "decide_stage_gates",
     "deliberate_aims",
     "embed_institutional_trust",
     "forget_interpersonal_trust", "funding_call", "hold_meetings", "lose_champions", "obstacles_arrive_and_resolve",
