@@ -16,6 +16,7 @@ import numpy as np
 
 from partnerships.model.kernels.joiners import EMPTY, index_relationships, link_memberships
 from partnerships.model.scenarios import POOLED_SHARE, SPONSOR_STAKE, baseline_trust_table
+from partnerships.model.state import with_room
 
 if TYPE_CHECKING:
     from partnerships.model.model import PartnershipModel
@@ -44,7 +45,7 @@ class JoinerRoom:
         mem, rel, pairs = model.memberships, model.relationships, model.pairs
         for table in (mem, rel, pairs):
             table.reserve(1)  # a full buffer doubles
-        capacity = len(mem.room()["project"])
+        capacity = mem.buffer_rows()
         if len(self.mem_next) < capacity:
             self.mem_next = np.concatenate([self.mem_next, np.full(capacity - len(self.mem_next), EMPTY)])
         n_proj = len(model.projects)
@@ -56,7 +57,7 @@ class JoinerRoom:
             link_memberships(first=self.linked, mem_project=mem.project, mem_next=self.mem_next,
                              proj_first=self.proj_first, proj_last=self.proj_last)
             self.linked = len(mem)
-        slots = 2 * len(rel.room()["a"])
+        slots = 2 * rel.buffer_rows()
         if len(self.keys) < slots:  # a new table, a power of 2 long, at most half full
             size = 1 << (slots - 1).bit_length()
             self.keys, self.values, self.indexed = np.full(size, EMPTY), np.zeros(size, dtype=np.int64), 0
@@ -64,12 +65,8 @@ class JoinerRoom:
             index_relationships(first=self.indexed, rel_a=rel.a, rel_b=rel.b, n_orgs=len(model.orgs), keys=self.keys,
                                 values=self.values)
             self.indexed = len(rel)
-        member_trust = model._buffers.get("member_trust")
-        if member_trust is None or len(member_trust) < capacity or model.member_trust.base is not member_trust:
-            member_trust = np.zeros(capacity)
-            member_trust[:len(model.member_trust)] = model.member_trust
-            model._buffers["member_trust"] = member_trust
-        model.member_trust = member_trust[:len(mem)]
+        member_trust = with_room(model.member_trust, model._buffers.get("member_trust"), capacity)
+        model._buffers["member_trust"], model.member_trust = member_trust, member_trust[:len(mem)]
         self.sizes[:] = len(mem), len(rel), len(pairs)
 
     def grow(self, model: PartnershipModel) -> None:

@@ -36,11 +36,19 @@ def grown(live: np.ndarray, extra: np.ndarray, buffer: np.ndarray | None) -> tup
     a view of it or it is full, into a new buffer of twice the length; returns the view and its buffer."""
     n = len(live)
     total = n + len(extra)
-    if buffer is None or live.base is not buffer or len(buffer) < total:
-        buffer = np.zeros(max(total, 2 * n), dtype=live.dtype)  # the room zeroed: a run's buffers are the same bytes
-        buffer[:n] = live
+    buffer = with_room(live, buffer, total)
     buffer[n:total] = extra
     return buffer[:total], buffer
+
+
+def with_room(live: np.ndarray, buffer: np.ndarray | None, total: int) -> np.ndarray:
+    """``buffer`` if ``live`` is a view of its start and it holds ``total`` rows, else a new buffer of
+    ``max(total, 2 * len(live))`` rows starting with ``live`` (its room zeroed: a run's buffers are the same bytes)."""
+    if buffer is None or live.base is not buffer or len(buffer) < total:
+        n = len(live)
+        buffer = np.zeros(max(total, 2 * n), dtype=live.dtype)
+        buffer[:n] = live
+    return buffer
 
 
 class _Columns:
@@ -89,26 +97,27 @@ class _Columns:
     def reserve(self, rows: int) -> None:
         """Room for at least ``rows`` more rows in every column's buffer (a full buffer doubles); the live rows and
         their values are unchanged, but views of them taken before may be stale."""
-        n = len(self)
-        for f in fields(self):  # type: ignore[arg-type]
-            live, buffer = getattr(self, f.name), self._buffers.get(f.name)
-            if buffer is None or live.base is not buffer or len(buffer) < n + rows:
-                buffer = np.zeros(max(n + rows, 2 * n), dtype=live.dtype)
-                buffer[:n] = live
-                self._buffers[f.name] = buffer
-                setattr(self, f.name, buffer[:n])
+        total = len(self) + rows
+        for name, _ in self._dtypes():
+            live = getattr(self, name)
+            buffer = self._buffers[name] = with_room(live, self._buffers.get(name), total)
+            if live.base is not buffer:
+                setattr(self, name, buffer[:len(live)])
+
+    def buffer_rows(self) -> int:
+        """Rows every column's buffer holds (call :meth:`reserve` first)."""
+        return min(len(self._buffers[name]) for name, _ in self._dtypes())
 
     def room(self) -> dict[str, np.ndarray]:
-        """Each column's buffer, live rows then room, all as long as the shortest (call :meth:`reserve` first): what
-        a kernel that adds rows writes into before :meth:`set_length` makes them live."""
-        buffers = {f.name: self._buffers[f.name] for f in fields(self)}  # type: ignore[arg-type]
-        capacity = min(len(b) for b in buffers.values())
-        return {name: b[:capacity] for name, b in buffers.items()}
+        """Each column's buffer, live rows then room, all :meth:`buffer_rows` long: what a kernel that adds rows writes
+        into before :meth:`set_length` makes them live."""
+        capacity = self.buffer_rows()
+        return {name: self._buffers[name][:capacity] for name, _ in self._dtypes()}
 
     def set_length(self, n: int) -> None:
         """Make the first ``n`` rows of the buffers live (rows a kernel wrote into the room of :meth:`room`)."""
-        for f in fields(self):  # type: ignore[arg-type]
-            setattr(self, f.name, self._buffers[f.name][:n])
+        for name, _ in self._dtypes():
+            setattr(self, name, self._buffers[name][:n])
 
 
 @dataclass

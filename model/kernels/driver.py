@@ -3,10 +3,10 @@
 :func:`run_weeks` runs weeks ``week..last_week`` of :meth:`model.model.PartnershipModel.step` over the
 model's state arrays without returning to Python: the capacity squeeze, embeddedness, turnover and
 reorganisation (their successors' traits drawn beforehand in Python, :func:`who_leaves`), champions, the
-funding call, meetings, trust refresh, obstacles, work, gates, stalls, benefits, withdrawal, embedding
-and the weekly record (the columns of :data:`model.records.WEEKLY_REPORTERS`, the closed-project
-freeze of ``_freeze_closed`` and, if kept, each project's momentum, trust and stage) into preallocated
-arrays. It calls the same kernels with the same arguments and draws the same counter-based streams
+funding call, meetings, trust refresh, obstacles, work, gates, stalls, benefits, withdrawal, late joiners
+(:mod:`model.kernels.joiners`, into the tables' room), embedding and the weekly record (the columns of
+:data:`model.records.WEEKLY_REPORTERS`, the closed-project freeze of ``_freeze_closed`` and, if kept, each
+project's momentum, trust and stage) into preallocated arrays. It calls the same kernels with the same arguments and draws the same counter-based streams
 (:mod:`model.kernels.draws`) as ``step``, so the two give the same run bit for bit
 (``tests/test_fused_driver.py``). Draws a week's kernels do not read are not made (obstacle sizes when no
 obstacle may arrive, referrals and consent noise when no gate meets): a draw depends only on its
@@ -14,10 +14,10 @@ obstacle may arrive, referrals and consent noise when no gate meets): a draw dep
 
 It returns to Python where ``step`` changes the structure or applies an intervention:
 
-- ``STOP_MIDWEEK``: after withdrawal, when a project may gain a late joiner (``u_join < join_chance``
-  at a stage up to design and feasibility) or a project closed as delivered this week (a follow-on may
-  start). Python runs ``_late_joiners`` and ``_follow_ons`` and calls again with ``phase = 1``, which
-  resumes the week at the trust embedding.
+- ``STOP_MIDWEEK``: after the late joiners, when the tables' room was too small for them (Python grows it
+  and runs ``_late_joiners``) or a project closed as delivered this week (a follow-on may start: Python
+  runs ``_follow_ons``). Python calls again with ``phase = 1``, which resumes the week at the trust
+  embedding.
 - ``STOP_INTERVENTION``: at the start of a week in which a pending ``first_stall`` intervention fires
   (a watched project first stalled in an earlier week). Python steps that week itself.
 
@@ -198,14 +198,16 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
               sizes, mem_next, proj_first, proj_last, rel_keys, rel_values, is_member,
               trust_mean, trust_min, member_trust_room, n_initial, final_momentum, final_trust, last_open_trust,
               record, row, record_series, series_momentum, series_trust, series_stage):
-    """Run weeks ``week..last_week`` (``phase`` 1: resume ``week`` at the embedding, after Python's late
-    joiners and follow-ons). Returns ``(week, status, row)``: the week it stopped in (``last_week + 1``
+    """Run weeks ``week..last_week`` (``phase`` 1: resume ``week`` at the embedding, after the structure
+    changed). Returns ``(week, status, row)``: the week it stopped in (``last_week + 1``
     when done), why (:data:`DONE`, :data:`STOP_MIDWEEK`, :data:`STOP_INTERVENTION`) and the next free
     row of ``record`` (one row per week recorded, columns :data:`RECORD_COLUMNS`) and of the series.
 
     ``shock_box[0]`` is the policy shock's extra pressure and ``carry`` the week's (departures, awards)
-    across a mid-week stop, then whether a joiner and whether a follow-on may come (at a mid-week stop);
-    both are updated. Successors' traits come pre-drawn for weeks from
+    across a mid-week stop, then whether joiners are still to add (the room was too small) and whether a
+    follow-on may come (at a mid-week stop); both are updated. The memberships', relationships' and pairs'
+    columns are their buffers (``*_room``, live rows ``sizes``; :mod:`model.joining`), as is
+    ``member_trust_room``. Successors' traits come pre-drawn for weeks from
     ``drawn_first_week`` (``leave_*``: turnover; ``reorg_*``: reorganisations), as CSR arrays from
     :func:`who_leaves`.
     """
@@ -239,19 +241,19 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
     member_sum_room = np.empty(room_rows)
     member_count_room = np.empty(room_rows)
     scratch = np.empty(max(n_proj, 1))
-    # the live rows of the tables late joiners grow (their buffers' room: model.joining), again after joiners
-    n_mem, n_rel, n_pairs = sizes[0], sizes[1], sizes[2]
-    mem_project, mem_org, mem_active = mem_project_room[:n_mem], mem_org_room[:n_mem], mem_active_room[:n_mem]
-    commitment, contribution, benefit = commitment_room[:n_mem], contribution_room[:n_mem], benefit_room[:n_mem]
-    attended, aim, member_trust = attended_room[:n_mem], aim_room[:n_mem], member_trust_room[:n_mem]
-    u_mem, z_mem, consent = u_mem_room[:n_mem], z_mem_room[:n_mem], consent_room[:n_mem]
-    member_sum, member_count = member_sum_room[:n_mem], member_count_room[:n_mem]
-    rel_a, rel_b = rel_a_room[:n_rel], rel_b_room[:n_rel]
-    interpersonal, institutional = interpersonal_room[:n_rel], institutional_room[:n_rel]
-    pair_project, pair_rel = pair_project_room[:n_pairs], pair_rel_room[:n_pairs]
-    pair_ma, pair_mb = pair_ma_room[:n_pairs], pair_mb_room[:n_pairs]
     reorganisation_trigger = 0.5  # the hazard _reorganise gives the kernel, with u = 0 when hit and 1 otherwise
     while week <= last_week:
+        # the live rows of the tables late joiners grow (their buffers' room, model.joining), as of now
+        n_mem, n_rel, n_pairs = sizes[0], sizes[1], sizes[2]
+        mem_project, mem_org, mem_active = mem_project_room[:n_mem], mem_org_room[:n_mem], mem_active_room[:n_mem]
+        commitment, contribution, benefit = commitment_room[:n_mem], contribution_room[:n_mem], benefit_room[:n_mem]
+        attended, aim, member_trust = attended_room[:n_mem], aim_room[:n_mem], member_trust_room[:n_mem]
+        u_mem, z_mem, consent = u_mem_room[:n_mem], z_mem_room[:n_mem], consent_room[:n_mem]
+        member_sum, member_count = member_sum_room[:n_mem], member_count_room[:n_mem]
+        rel_a, rel_b = rel_a_room[:n_rel], rel_b_room[:n_rel]
+        interpersonal, institutional = interpersonal_room[:n_rel], institutional_room[:n_rel]
+        pair_project, pair_rel = pair_project_room[:n_pairs], pair_rel_room[:n_pairs]
+        pair_ma, pair_mb = pair_ma_room[:n_pairs], pair_mb_room[:n_pairs]
         if phase == 0:
             # --- 1. a pending 'first_stall' intervention due: Python steps this week
             due = False
@@ -486,17 +488,6 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
                 pair_project=pair_project_room, pair_rel=pair_rel_room, pair_ma=pair_ma_room,
                 pair_mb=pair_mb_room, sizes=sizes, mem_next=mem_next, proj_first=proj_first,
                 proj_last=proj_last, keys=rel_keys, values=rel_values, is_member=is_member)
-            if joiners > 0:
-                n_mem, n_rel, n_pairs = sizes[0], sizes[1], sizes[2]
-                mem_project, mem_org, mem_active = mem_project_room[:n_mem], mem_org_room[:n_mem], mem_active_room[:n_mem]
-                commitment, contribution, benefit = commitment_room[:n_mem], contribution_room[:n_mem], benefit_room[:n_mem]
-                attended, aim, member_trust = attended_room[:n_mem], aim_room[:n_mem], member_trust_room[:n_mem]
-                u_mem, z_mem, consent = u_mem_room[:n_mem], z_mem_room[:n_mem], consent_room[:n_mem]
-                member_sum, member_count = member_sum_room[:n_mem], member_count_room[:n_mem]
-                rel_a, rel_b = rel_a_room[:n_rel], rel_b_room[:n_rel]
-                interpersonal, institutional = interpersonal_room[:n_rel], institutional_room[:n_rel]
-                pair_project, pair_rel = pair_project_room[:n_pairs], pair_rel_room[:n_pairs]
-                pair_ma, pair_mb = pair_ma_room[:n_pairs], pair_mb_room[:n_pairs]
             # --- 13. a project closed as delivered: a follow-on may start, which Python does
             carry[2] = 1 if joiners < 0 else 0  # joiners still to add (Python grows the room first)
             carry[3] = 0
@@ -505,6 +496,9 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
                     carry[3] = 1
             if carry[2] or carry[3]:
                 return week, STOP_MIDWEEK, row
+            if joiners > 0:  # the week resumes at the embedding with the new rows in view
+                phase = 1
+                continue
 
         # --- 14. embedding, then the trust the record reads
         embed_institutional_trust(embedding_rate=embedding_rate, stage=stage, governance_level=governance_level,

@@ -53,14 +53,19 @@ def index_relationships(first, rel_a, rel_b, n_orgs, keys, values):
 def link_memberships(first, mem_project, mem_next, proj_first, proj_last):
     """Append membership rows ``first..`` to their projects' chains, in row order. Returns how many were linked."""
     for m in range(first, mem_project.shape[0]):
-        p = mem_project[m]
-        mem_next[m] = EMPTY
-        if proj_last[p] == EMPTY:
-            proj_first[p] = m
-        else:
-            mem_next[proj_last[p]] = m
-        proj_last[p] = m
+        _link(m, mem_project[m], mem_next, proj_first, proj_last)
     return max(0, mem_project.shape[0] - first)
+
+
+@njit(cache=True)
+def _link(m, p, mem_next, proj_first, proj_last):
+    """Membership row ``m`` at the end of project ``p``'s chain."""
+    mem_next[m] = EMPTY
+    if proj_last[p] == EMPTY:
+        proj_first[p] = m
+    else:
+        mem_next[proj_last[p]] = m
+    proj_last[p] = m
 
 
 @njit(cache=True)
@@ -163,12 +168,7 @@ def add_late_joiners(seed, week, join_chance, u_join, choice_stream, trust_strea
             attended[new] = False
             joined[new] = week
             aim[new] = uniform_at(aim_seed, 0, aim_stream, new)
-            mem_next[new] = EMPTY
-            if proj_last[p] == EMPTY:
-                proj_first[p] = new
-            else:
-                mem_next[proj_last[p]] = new
-            proj_last[p] = new
+            _link(new, p, mem_next, proj_first, proj_last)
             n_mem += 1
             added += 1
         m = proj_first[p]
