@@ -609,9 +609,12 @@ class PartnershipModel(mesa.Model):
     def _late_joiners(self, week: int, u_join: np.ndarray) -> None:
         """Open pre-delivery projects gain a partner from their area at ``membership_change_rate`` a year
         (:func:`model.kernels.joiners.add_late_joiners`, its draws keyed by project and row)."""
+        chance = self.params["membership_change_rate"] / WEEKS_PER_YEAR
+        if not np.any((u_join < chance) & (self.projects.stage <= Stage.DESIGN_AND_FEASIBILITY)):
+            return  # most weeks: nobody may join, and the room need not be made ready
         room = self._joiner_room_synced()
         while k.add_late_joiners(seed=self.stream_seed, week=week,
-                                 join_chance=self.params["membership_change_rate"] / WEEKS_PER_YEAR, u_join=u_join,
+                                 join_chance=chance, u_join=u_join,
                                  choice_stream=int(Stream.JOINER), trust_stream=int(Stream.JOINER_TRUST),
                                  commitment_stream=int(Stream.JOINER_COMMITMENT), **room.arguments(self)) < 0:
             room.grow(self)  # too little room: nothing was written

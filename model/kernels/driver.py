@@ -6,9 +6,9 @@ reorganisation (their successors' traits drawn beforehand in Python, :func:`who_
 funding call, meetings, trust refresh, obstacles, work, gates, stalls, benefits, withdrawal, late joiners
 (:mod:`model.kernels.joiners`, into the tables' room), embedding and the weekly record (the columns of
 :data:`model.records.WEEKLY_REPORTERS`, the closed-project freeze of ``_freeze_closed`` and, if kept, each
-project's momentum, trust and stage) into preallocated arrays. It calls the same kernels with the same arguments and draws the same counter-based streams
-(:mod:`model.kernels.draws`) as ``step``, so the two give the same run bit for bit
-(``tests/test_fused_driver.py``). Draws a week's kernels do not read are not made (obstacle sizes when no
+project's momentum, trust and stage) into preallocated arrays. It calls the same kernels with the same
+arguments and draws the same counter-based streams (:mod:`model.kernels.draws`) as ``step``, so the two give
+the same run bit for bit (``tests/test_fused_driver.py``). Draws a week's kernels do not read are not made (obstacle sizes when no
 obstacle may arrive, referrals and consent noise when no gate meets): a draw depends only on its
 (seed, week, stream, index) key, so the draws that are read are the same.
 

@@ -35,6 +35,7 @@ from .benefits import realise_benefits
 from .decisions import decide_stage_gates
 from .draws import fill_normal, fill_uniform
 from .funding import award_funding, funding_call
+from ._common import DESIGN_AND_FEASIBILITY
 from .joiners import add_late_joiners
 from .meetings import capacity_share, hold_meetings
 from .membership import withdraw_uncommitted
@@ -430,13 +431,16 @@ def late_joiners(model: PartnershipModel, week: int) -> None:
     """A partner joins an open project up to design and feasibility at ``membership_change_rate`` a year, written
     into the room of the tables (the model's :class:`model.joining.JoinerRoom` keeps the room and the indexes)."""
     proj, orgs = model.projects, model.orgs
-    room = model._joiner_room_synced()
     u_join = uniforms(model, Stream.JOIN, len(proj))
+    chance = model.params["membership_change_rate"] / WEEKS_PER_YEAR
+    if not any(u < chance and s <= DESIGN_AND_FEASIBILITY for u, s in zip(u_join.tolist(), proj.stage.tolist())):
+        return  # nobody may join this week
+    room = model._joiner_room_synced()
     while True:
         mem, rel, pairs = model.memberships.room(), model.relationships.room(), model.pairs.room()
         aim_seed, aim_stream = model.region.aim_stream
         added = add_late_joiners(
-            seed=model.stream_seed, week=week, join_chance=model.params["membership_change_rate"] / WEEKS_PER_YEAR,
+            seed=model.stream_seed, week=week, join_chance=chance,
             u_join=u_join, choice_stream=int(Stream.JOINER),
             trust_stream=int(Stream.JOINER_TRUST), commitment_stream=int(Stream.JOINER_COMMITMENT),
             aim_seed=aim_seed, aim_stream=aim_stream, pooled_share=POOLED_SHARE, sponsor_stake=SPONSOR_STAKE,
