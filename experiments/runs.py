@@ -450,21 +450,32 @@ def _cancel_all() -> None:
     """Closing a cluster's executor is left to :func:`execute` (which made it); its futures are cancelled."""
 
 
+QUIET_DASK_LOGS = ("distributed.client", "distributed.batched", "distributed.core", "distributed.comm")
+"""Loggers of the Dask client that log a lost scheduler with tracebacks (``distributed.batched`` at INFO level,
+with the CommClosedError's traceback); they are silenced while a sweep's client is open."""
+
+
 def _dask_executor(address: str):
     """(executor, workers, close) of the Dask scheduler at ``address``. While it is open, the Dask client's own
-    error log is quiet: a cluster that goes away is told in one line by :func:`execute` (its runs were lost),
-    not by the client's tracebacks of its attempts to reconnect."""
+    logs are quiet: a cluster that goes away is told in one line by :func:`execute` (its runs were lost),
+    not by the tracebacks that the client and its batched connection log when the connection closes."""
     import logging
 
     from dask.distributed import Client
 
-    log = logging.getLogger("distributed.client")
-    level = log.level
-    log.setLevel(logging.CRITICAL)
+    logs = [logging.getLogger(name) for name in QUIET_DASK_LOGS]
+    levels = [log.level for log in logs]
+
+    def restore() -> None:
+        for log, level in zip(logs, levels):
+            log.setLevel(level)
+
+    for log in logs:
+        log.setLevel(logging.CRITICAL)
     try:
         client = Client(address, timeout="10s")
     except Exception as err:  # noqa: BLE001 - OSError, TimeoutError, ValueError, or a malformed address's own error
-        log.setLevel(level)
+        restore()
         raise UserError(f"--scheduler '{address}' cannot be reached ({_describe(err)}): allowed the address of a running "
                         "Dask scheduler, such as tcp://127.0.0.1:8786") from None
     n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
@@ -473,7 +484,7 @@ def _dask_executor(address: str):
         try:
             client.close()
         finally:
-            log.setLevel(level)
+            restore()
 
     return client.get_executor(pure=False, retries=DASK_RETRIES), n_workers, close
 
