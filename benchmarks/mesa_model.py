@@ -25,7 +25,7 @@ projects and memberships after it; a follow-on draw that starts nothing changes 
 
 The check: Mesa agents are built from a ``PartnershipModel``'s state before the recorded week, given the
 model's pre-drawn counter-based numbers (:class:`StreamDraws`: entity i gets number i of each stream, and the
-successors' traits from the week's keyed generators) and stepped twice, agents in index order (``do``) and
+successors' traits from the model's keyed ``draw_successors``) and stepped twice, agents in index order (``do``) and
 shuffled as below; the model is then stepped the same week (``run_for(1)``) and every state column it
 changes (organisations' capacity and representatives, every project column, memberships, relationships,
 project and member trust, the pressure shock, the frozen closing values and the week's record row) must be
@@ -135,14 +135,15 @@ class MesaDraws:
     def normal(self, stream: int, index: int) -> float:
         return self.random.gauss(0.0, 1.0)
 
-    def successors(self, culture: list[float], autonomy_mean: float, stream: int) -> Iterable[tuple[float, ...]]:
-        """(autonomy, presence, skill) for successors of organisations of these cultures (0-1)."""
+    def successors(self, indices: list[int], culture: list[float], autonomy_mean: float,
+                   stream: int) -> Iterable[tuple[float, ...]]:
+        """(autonomy, presence, skill) for successors of organisations ``indices`` of these cultures (0-1)."""
         return zip(*(v.tolist() for v in new_representatives(len(culture), np.array(culture), autonomy_mean, self.rng)))
 
 
 class StreamDraws:
     """The model's draws of ``week``: entity ``index`` gets number ``index`` of each counter-based stream, and
-    successors' traits come from the week's keyed generator of their stream (``PartnershipModel._weekly_rng``)."""
+    successors' traits from the model's keyed ``draw_successors``."""
 
     def __init__(self, source: PartnershipModel, week: int) -> None:
         self.seed, self.week = source.stream_seed, week
@@ -161,9 +162,17 @@ class StreamDraws:
     def normal(self, stream: int, index: int) -> float:
         return self.normals[stream][index]
 
-    def successors(self, culture: list[float], autonomy_mean: float, stream: int) -> Iterable[tuple[float, ...]]:
-        rng = np.random.default_rng([self.seed, self.week, stream])
-        return zip(*(v.tolist() for v in new_representatives(len(culture), np.array(culture), autonomy_mean, rng)))
+    def successors(self, indices: list[int], culture: list[float], autonomy_mean: float,
+                   stream: int) -> Iterable[tuple[float, ...]]:
+        """The model's keyed successors' traits (``draw_successors``) of organisations ``indices``."""
+        n = max(indices) + 1
+        u_leave, cultures = np.ones(n), np.zeros(n)
+        u_leave[indices], cultures[indices] = 0.0, culture
+        traits = [np.zeros(n) for _ in range(3)]
+        k.draw_successors(seed=self.seed, week=self.week, stream=stream, autonomy_mean=float(autonomy_mean),
+                          culture=cultures, u_leave=u_leave, weekly_hazard=0.5, new_autonomy=traits[0],
+                          new_presence=traits[1], new_skill=traits[2])
+        return zip(*(t[indices].tolist() for t in traits))
 
 
 # --- memberships, relationships and pairs: plain objects ------------------------------------------------
@@ -872,7 +881,8 @@ class MesaWeek(mesa.Model):
         leaving = sorted(self.leaving, key=lambda o: o.index)
         if not leaving:
             return 0
-        traits = self.draws.successors([o.culture for o in leaving], self.params["autonomy_mean"], stream)
+        traits = self.draws.successors([o.index for o in leaving], [o.culture for o in leaving],
+                                       self.params["autonomy_mean"], stream)
         for org, (autonomy, presence, skill) in zip(leaving, traits, strict=True):
             org.new_representative(autonomy, presence, skill)
         self.run(self.project_set, "lose_champion", set(leaving))

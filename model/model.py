@@ -24,7 +24,7 @@ from partnerships.model.parameters import ParameterError, lookup
 from partnerships.model.records import WEEKLY_REPORTERS, weekly_collector
 from partnerships.model.joining import JoinerRoom
 from partnerships.model.scenarios import (
-    POOLED_SHARE, SPONSOR_STAKE, RegionSpec, build_region, load_region, new_representatives, start_project,
+    POOLED_SHARE, SPONSOR_STAKE, RegionSpec, build_region, load_region, start_project,
 )
 from partnerships.model.state import grown
 
@@ -379,17 +379,9 @@ class PartnershipModel(mesa.Model):
             _driver_cache_checked = True
         first, end = self.week + 1, self.week + weeks
         p = self.params
-        leavers = self._predraw_successors(first, end, Stream.LEAVE, Stream.REPLACEMENT,
-                                           1.0 - (1.0 - p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR),
-                                           np.ones(len(self.orgs), dtype=np.bool_))
         reorganise = p["reorganisation_rate"] > 0
         if self._reorganisable is None or len(self._reorganisable) != len(self.orgs):  # kinds never change
             self._reorganisable = np.isin(self.orgs.kind, REORGANISING_KINDS)
-        reorganisable = self._reorganisable
-        reorganised = self._predraw_successors(
-            first, end, Stream.REORGANISE, Stream.REORGANISED_SUCCESSOR,
-            1.0 - (1.0 - p["reorganisation_rate"]) ** (1.0 / WEEKS_PER_YEAR) if reorganise else 0.0,
-            reorganisable if reorganise else np.zeros(len(self.orgs), dtype=np.bool_))
         scalars = (
             float(p["financial_pressure"]), 1.0 - (1.0 - p["leader_turnover"]) ** (1.0 / WEEKS_PER_YEAR), reorganise,
             1.0 - (1.0 - p["reorganisation_rate"]) ** (1.0 / WEEKS_PER_YEAR), float(p["reorganisation_shock"]),
@@ -404,7 +396,7 @@ class PartnershipModel(mesa.Model):
             float(p["stall_threshold"]), int(p["patience"]), float(p["fairness_tolerance"]),
             p["membership_change_rate"] / WEEKS_PER_YEAR, float(p["embedding_rate"]), float(p["deliberation_rate"]),
             float(p["trust_consent_weight"]), float(p["skill_consent_weight"]), float(p["misalignment_weight"]),
-            first, *leavers, *reorganised, reorganisable)
+            float(p["autonomy_mean"]), self._reorganisable)
         carry = np.zeros(4, dtype=np.int64)  # the week's departures and awards; joiners, follow-ons due
         week, phase = first, 0
         try:
@@ -440,23 +432,6 @@ class PartnershipModel(mesa.Model):
         self._flush_fused_records()
         self.time = float(week)
         PartnershipModel.step(self)
-
-    def _predraw_successors(self, first: int, last: int, stream: int, successor_stream: int, hazard: float,
-                            eligible: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Who leaves in weeks ``first..last`` (``u < hazard`` on ``stream``, among ``eligible``) and their
-        successors' traits, drawn as :meth:`_turnover` draws them (``new_representatives`` from this week's
-        ``successor_stream`` generator): ``(starts, org, autonomy, presence, skill)`` in the driver's CSR form."""
-        starts = np.zeros(last - first + 2, dtype=np.int64)
-        org = driver.who_leaves(self.stream_seed, first, last, int(stream), hazard, eligible, starts)
-        traits = [np.zeros(len(org)) for _ in range(3)]
-        culture, autonomy_mean = self.orgs.culture, self.params["autonomy_mean"]
-        for i in np.flatnonzero(np.diff(starts)).tolist():
-            rows = slice(starts[i], starts[i + 1])
-            rng = np.random.default_rng([self.stream_seed, first + i, int(successor_stream)])
-            for column, values in zip(traits, new_representatives(rows.stop - rows.start, culture[org[rows]],
-                                                                  autonomy_mean, rng)):
-                column[rows] = values
-        return starts, org, *traits
 
     def _drive(self, week: int, last: int, phase: int, scalars: tuple[Any, ...], carry: np.ndarray) -> tuple[int, int, int]:
         """One call of the driver from ``week`` (``phase`` 1: resumed after the structure changed) to at most
@@ -553,25 +528,24 @@ class PartnershipModel(mesa.Model):
         return np.random.default_rng([self.stream_seed, self.week, int(stream)])
 
     def _turnover(self, u_leave: np.ndarray, weekly_hazard: float, stream: int, embedded: np.ndarray) -> np.ndarray:
-        """Representatives leave with ``u_leave < weekly_hazard``; successors are drawn from ``stream``.
+        """Representatives leave with ``u_leave < weekly_hazard``; successors' traits are this week's draws of
+        ``stream`` (:func:`model.kernels.draw_successors`).
 
         ``embedded`` is :meth:`_embeddedness` now. Returns the mask of who left.
         """
         orgs, proj, rel = self.orgs, self.projects, self.relationships
         n = len(orgs)
-        leaving = np.flatnonzero(u_leave < weekly_hazard)
         new = [np.zeros(n) for _ in range(3)]
-        if len(leaving):
-            for column, values in zip(new, new_representatives(len(leaving), orgs.culture[leaving],
-                                                               self.params["autonomy_mean"],
-                                                               self._weekly_rng(stream))):
-                column[leaving] = values
+        n_leaving = k.draw_successors(seed=self.stream_seed, week=self.week, stream=int(stream),
+                                      autonomy_mean=float(self.params["autonomy_mean"]), culture=orgs.culture,
+                                      u_leave=u_leave, weekly_hazard=weekly_hazard, new_autonomy=new[0],
+                                      new_presence=new[1], new_skill=new[2])
         left = np.zeros(n, dtype=np.bool_)
         k.replace_representatives(u_leave=u_leave, weekly_hazard=weekly_hazard, new_autonomy=new[0],
                                   new_presence=new[1], new_skill=new[2], rep_tenure=orgs.rep_tenure,
                                   rep_autonomy=orgs.rep_autonomy, rep_presence=orgs.rep_presence,
                                   rep_skill=orgs.rep_skill, rep_generation=orgs.rep_generation, left=left)
-        if len(leaving):
+        if n_leaving:
             k.forget_interpersonal_trust(left=left, rel_a=rel.a, rel_b=rel.b, interpersonal=rel.interpersonal,
                                          institutional=rel.institutional)
             k.lose_champions(left=left, champion=proj.champion, stage=proj.stage, momentum=proj.momentum,

@@ -246,7 +246,7 @@ def test_the_driver_is_used_only_with_the_compiled_kernels() -> None:
 def test_a_changed_kernel_module_drops_the_cached_driver(monkeypatch, tmp_path) -> None:
     """Numba's cache sees only the driver's own file: a new fingerprint of the kernels flushes its cache."""
     flushed: list[str] = []
-    functions = (driver.run_weeks, driver.who_leaves, driver.pairwise_sum, driver._block_sum, driver._mean_over_open,
+    functions = (driver.run_weeks, driver.pairwise_sum, driver._block_sum, driver._mean_over_open,
                  driver._refresh_trust)
     for function in functions:
         monkeypatch.setattr(function._cache, "flush", lambda name=function.__name__: flushed.append(name))

@@ -18,14 +18,14 @@ from partnerships.model.kernels.obstacles import obstacles_arrive_and_resolve
 from partnerships.model.kernels.stalls import absorb_shocks, update_stalls
 from partnerships.model.kernels.trust import embed_institutional_trust, project_trust, shift_project_trust
 from partnerships.model.kernels.turnover import (
-    champions_emerge, forget_interpersonal_trust, lose_champions, replace_representatives,
+    champions_emerge, draw_successors, forget_interpersonal_trust, lose_champions, replace_representatives,
 )
 from partnerships.model.kernels.work import work_between_meetings
 
 __all__ = [
     "absorb_shocks", "add_late_joiners", "award_funding", "capacity_share", "fill_normal", "fill_uniform", "champions_emerge",
     "decide_stage_gates",
-    "deliberate_aims",
+    "deliberate_aims", "draw_successors",
     "embed_institutional_trust",
     "forget_interpersonal_trust", "funding_call", "hold_meetings", "lose_champions", "obstacles_arrive_and_resolve",
     "project_trust", "realise_benefits", "replace_representatives", "shift_project_trust", "update_stalls",

@@ -50,6 +50,13 @@ def fill_normal(seed, week, stream, out):
 
 
 @njit(cache=True)
+def keyed_uniform(key, i):
+    """The i-th uniform of the stream whose key (:func:`stream_key`) is ``key``: ``fill_uniform``'s ``out[i]``."""
+    z = mix64(key + np.uint64(i + 1) * GOLDEN_GAMMA)
+    return (z >> np.uint64(11)) * TWO_TO_MINUS_53
+
+
+@njit(cache=True)
 def uniform_at(seed, week, stream, i):
     """The i-th uniform of the stream: ``fill_uniform``'s ``out[i]``, without drawing the ones before it."""
     z = mix64(stream_key(seed, week, stream) + np.uint64(i + 1) * GOLDEN_GAMMA)

@@ -2,7 +2,7 @@
 
 :func:`run_weeks` runs weeks ``week..last_week`` of :meth:`model.model.PartnershipModel.step` over the
 model's state arrays without returning to Python: the capacity squeeze, embeddedness, turnover and
-reorganisation (their successors' traits drawn beforehand in Python, :func:`who_leaves`), champions, the
+reorganisation (successors' traits from keyed draws, :func:`model.kernels.turnover.draw_successors`), champions, the
 funding call, meetings, trust refresh, obstacles, work, gates, stalls, benefits, withdrawal, late joiners
 (:mod:`model.kernels.joiners`, into the tables' room), embedding and the weekly record (the columns of
 :data:`model.records.WEEKLY_REPORTERS`, the closed-project freeze of ``_freeze_closed`` and, if kept, each
@@ -47,7 +47,7 @@ from partnerships.model.kernels.stages import ABANDONED, DELIVERED, DESIGN_AND_F
 from partnerships.model.kernels.stalls import absorb_shocks, update_stalls
 from partnerships.model.kernels.trust import embed_institutional_trust, project_trust, shift_project_trust
 from partnerships.model.kernels.turnover import (
-    champions_emerge, forget_interpersonal_trust, lose_champions, replace_representatives,
+    champions_emerge, draw_successors, forget_interpersonal_trust, lose_champions, replace_representatives,
 )
 from partnerships.model.kernels.work import work_between_meetings
 
@@ -56,9 +56,10 @@ DONE, STOP_MIDWEEK, STOP_INTERVENTION = 0, 1, 2
 RECORD_COLUMNS = ("week", "mean_momentum", "mean_trust", "mean_momentum_all", "mean_trust_all", "open_projects",
                   "stalled_projects", "delivered_projects", "abandoned_projects", "representatives_left", "awards")
 #: positions in the ``streams`` array of the stream ids (model.model.Stream) the driver draws
-S_LEAVE, S_CHAMPION, S_BID, S_ATTEND, S_OBSTACLE_ARRIVAL, S_OBSTACLE_SIZE, S_REFERRAL, S_CONSENT, S_JOIN = range(9)
+(S_LEAVE, S_CHAMPION, S_BID, S_ATTEND, S_OBSTACLE_ARRIVAL, S_OBSTACLE_SIZE, S_REFERRAL, S_CONSENT, S_JOIN,
+ S_REPLACEMENT, S_REORGANISE, S_REORGANISED_SUCCESSOR) = range(12)
 STREAM_NAMES = ("LEAVE", "CHAMPION", "BID", "ATTEND", "OBSTACLE_ARRIVAL", "OBSTACLE_SIZE", "REFERRAL", "CONSENT",
-                "JOIN")
+                "JOIN", "REPLACEMENT", "REORGANISE", "REORGANISED_SUCCESSOR")
 
 
 @njit(cache=True)
@@ -134,30 +135,6 @@ def pairwise_sum(a, lo, n):
 
 
 @njit(cache=True)
-def who_leaves(seed, first_week, last_week, stream, hazard, eligible, starts):
-    """The organisations whose representative leaves (``u < hazard`` on ``stream``, and ``eligible``) in
-    each week ``first_week..last_week``: ``starts[i]:starts[i+1]`` of the returned array for week
-    ``first_week + i``, in index order (as ``np.flatnonzero`` gives them). One pass over the draws."""
-    n = eligible.shape[0]
-    u = np.empty(n)
-    out = np.empty(max(16, int(2.0 * hazard * n * (last_week - first_week + 1)) + 16), dtype=np.int64)
-    k = 0
-    starts[0] = 0
-    for w in range(first_week, last_week + 1):
-        fill_uniform(seed=seed, week=w, stream=stream, out=u)
-        for i in range(n):
-            if u[i] < hazard and eligible[i]:
-                if k == out.shape[0]:
-                    grown = np.empty(2 * k, dtype=np.int64)
-                    grown[:k] = out
-                    out = grown
-                out[k] = i
-                k += 1
-        starts[w - first_week + 1] = k
-    return out[:k].copy()
-
-
-@njit(cache=True)
 def _mean_over_open(values, stage, scratch):
     count = 0
     for p in range(stage.shape[0]):
@@ -178,9 +155,7 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
               meeting_days, obstacle_rate, obstacle_severity, risk_aversion_amplifier, work_rate, work_cost,
               manager_cost, momentum_rate, collaborative_advantage, stall_threshold, patience, fairness_tolerance,
               join_chance, embedding_rate, deliberation_rate, trust_consent_weight, skill_consent_weight,
-              misalignment_weight,
-              drawn_first_week, leave_starts, leave_org, leave_autonomy, leave_presence, leave_skill,
-              reorg_starts, reorg_org, reorg_autonomy, reorg_presence, reorg_skill, reorganisable,
+              misalignment_weight, autonomy_mean, reorganisable,
               choice_stream, trust_stream, commitment_stream, aim_seed, aim_stream, pooled_share, sponsor_stake,
               started, area_first, area_stop, kind, resources, baseline_trust,
               watch_any, watch,
@@ -207,9 +182,7 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
     across a mid-week stop, then whether joiners are still to add (the room was too small) and whether a
     follow-on may come (at a mid-week stop); both are updated. The memberships', relationships' and pairs'
     columns are their buffers (``*_room``, live rows ``sizes``; :mod:`model.joining`), as is
-    ``member_trust_room``. Successors' traits come pre-drawn for weeks from
-    ``drawn_first_week`` (``leave_*``: turnover; ``reorg_*``: reorganisations), as CSR arrays from
-    :func:`who_leaves`.
+    ``member_trust_room``. ``reorganisable`` marks the organisations of a kind that reorganises.
     """
     n_orgs = capacity.shape[0]
     n_proj = stage.shape[0]
@@ -290,19 +263,14 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
                 embedded[p] = total[p] / count[p] if count[p] > 0 else 0.0
 
             # --- 3. turnover (PartnershipModel._turnover)
-            i = week - drawn_first_week
-            for j in range(leave_starts[i], leave_starts[i + 1]):
-                o = leave_org[j]
-                new_autonomy[o] = leave_autonomy[j]
-                new_presence[o] = leave_presence[j]
-                new_skill[o] = leave_skill[j]
             fill_uniform(seed=seed, week=week, stream=streams[S_LEAVE], out=u_orgs)
-            n_left = replace_representatives(u_leave=u_orgs, weekly_hazard=turnover_hazard, new_autonomy=new_autonomy,
-                                             new_presence=new_presence, new_skill=new_skill, rep_tenure=rep_tenure,
-                                             rep_autonomy=rep_autonomy, rep_presence=rep_presence,
-                                             rep_skill=rep_skill, rep_generation=rep_generation, left=left)
-            if n_left != leave_starts[i + 1] - leave_starts[i]:
-                raise RuntimeError("fused driver: the pre-drawn departures differ from the week's")
+            n_left = draw_successors(seed=seed, week=week, stream=streams[S_REPLACEMENT], autonomy_mean=autonomy_mean,
+                                     culture=culture, u_leave=u_orgs, weekly_hazard=turnover_hazard,
+                                     new_autonomy=new_autonomy, new_presence=new_presence, new_skill=new_skill)
+            replace_representatives(u_leave=u_orgs, weekly_hazard=turnover_hazard, new_autonomy=new_autonomy,
+                                    new_presence=new_presence, new_skill=new_skill, rep_tenure=rep_tenure,
+                                    rep_autonomy=rep_autonomy, rep_presence=rep_presence, rep_skill=rep_skill,
+                                    rep_generation=rep_generation, left=left)
             if n_left > 0:
                 forget_interpersonal_trust(left=left, rel_a=rel_a, rel_b=rel_b, interpersonal=interpersonal,
                                            institutional=institutional)
@@ -312,24 +280,24 @@ def run_weeks(week, last_week, phase, seed, streams, shock_decay, shock_box, car
             # --- reorganisations (PartnershipModel._reorganise)
             n_reorganised = 0
             if reorganise:
-                n_reorganised = reorg_starts[i + 1] - reorg_starts[i]
-            if n_reorganised > 0:
+                fill_uniform(seed=seed, week=week, stream=streams[S_REORGANISE], out=u_hit)
                 for o in range(n_orgs):
-                    hit[o] = False
-                for j in range(reorg_starts[i], reorg_starts[i + 1]):
-                    o = reorg_org[j]
-                    hit[o] = True
-                    new_autonomy[o] = reorg_autonomy[j]
-                    new_presence[o] = reorg_presence[j]
-                    new_skill[o] = reorg_skill[j]
+                    hit[o] = u_hit[o] < reorganisation_hazard and reorganisable[o]
+                    if hit[o]:
+                        n_reorganised += 1
+            if n_reorganised > 0:
                 for o in range(n_orgs):
                     u_hit[o] = 0.0 if hit[o] else 1.0
                     tenure[o] = rep_tenure[o]
-                n_hit = replace_representatives(u_leave=u_hit, weekly_hazard=reorganisation_trigger,
-                                                new_autonomy=new_autonomy, new_presence=new_presence,
-                                                new_skill=new_skill, rep_tenure=rep_tenure,
-                                                rep_autonomy=rep_autonomy, rep_presence=rep_presence,
-                                                rep_skill=rep_skill, rep_generation=rep_generation, left=left)
+                n_hit = draw_successors(seed=seed, week=week, stream=streams[S_REORGANISED_SUCCESSOR],
+                                        autonomy_mean=autonomy_mean, culture=culture, u_leave=u_hit,
+                                        weekly_hazard=reorganisation_trigger, new_autonomy=new_autonomy,
+                                        new_presence=new_presence, new_skill=new_skill)
+                replace_representatives(u_leave=u_hit, weekly_hazard=reorganisation_trigger,
+                                        new_autonomy=new_autonomy, new_presence=new_presence,
+                                        new_skill=new_skill, rep_tenure=rep_tenure,
+                                        rep_autonomy=rep_autonomy, rep_presence=rep_presence,
+                                        rep_skill=rep_skill, rep_generation=rep_generation, left=left)
                 if n_hit > 0:
                     forget_interpersonal_trust(left=left, rel_a=rel_a, rel_b=rel_b, interpersonal=interpersonal,
                                                institutional=institutional)
@@ -591,7 +559,7 @@ def refresh_cache() -> None:
     cache; when it differs, the driver's cache is flushed (it recompiles on its next call).
     """
     fingerprint = kernels_fingerprint()
-    functions: tuple[Any, ...] = (run_weeks, who_leaves, pairwise_sum, _block_sum, _mean_over_open, _refresh_trust)
+    functions: tuple[Any, ...] = (run_weeks, pairwise_sum, _block_sum, _mean_over_open, _refresh_trust)
     try:
         stamp = Path(functions[0]._cache._cache_path) / "driver.kernels-fingerprint"
         if stamp.exists() and stamp.read_text() == fingerprint:

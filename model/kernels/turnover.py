@@ -4,7 +4,47 @@ leadership changes")."""
 import numpy as np
 from numba import njit
 
+from partnerships.model.kernels.draws import keyed_uniform, stream_key
 from partnerships.model.kernels.stages import is_open
+
+#: uniforms of the successors' stream per organisation: organisation ``o`` reads numbers
+#: ``SUCCESSOR_DRAWS * o + j``: ``j`` = 0, 1 the autonomy's normal (Box-Muller), 2-10 the presence, 11-13 the skill
+SUCCESSOR_DRAWS = 14
+
+
+@njit(cache=True)
+def draw_successors(seed, week, stream, autonomy_mean, culture, u_leave, weekly_hazard, new_autonomy, new_presence,
+                    new_skill):
+    """The traits of the successor of each representative who leaves (``u_leave[o] < weekly_hazard``), drawn
+    as ``scenarios.new_representatives`` draws a first representative, from this week's numbers of ``stream``
+    at the organisation's own indices (:data:`SUCCESSOR_DRAWS`), so a successor's traits do not depend on who
+    else leaves: ``new_autonomy[o]`` = clip01(``autonomy_mean`` + 0.3 (``culture[o]`` - 0.5) + 0.15 z), z
+    standard normal; ``new_presence[o]`` ~ Beta(8, 2), the 8th smallest of 9 uniforms; ``new_skill[o]`` ~
+    Beta(2, 2), the median of 3 (order statistics of uniforms, exact). Others' entries are not written.
+    Returns how many successors were drawn."""
+    key = stream_key(seed, week, stream)
+    n = 0
+    for o in range(u_leave.shape[0]):
+        if not u_leave[o] < weekly_hazard:
+            continue
+        first = SUCCESSOR_DRAWS * o
+        u1, u2 = keyed_uniform(key, first), keyed_uniform(key, first + 1)
+        z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+        autonomy = autonomy_mean + 0.3 * (culture[o] - 0.5) + 0.15 * z
+        new_autonomy[o] = min(1.0, max(0.0, autonomy))
+        largest, second = -1.0, -1.0  # of 9 uniforms: the second largest is the 8th smallest
+        for j in range(2, 11):
+            u = keyed_uniform(key, first + j)
+            if u > largest:
+                second = largest
+                largest = u
+            elif u > second:
+                second = u
+        new_presence[o] = second
+        a, b, c = keyed_uniform(key, first + 11), keyed_uniform(key, first + 12), keyed_uniform(key, first + 13)
+        new_skill[o] = max(min(a, b), min(max(a, b), c))  # the median of three
+        n += 1
+    return n
 
 
 @njit(cache=True)

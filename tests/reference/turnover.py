@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import math
+
 from ._common import active_members, is_open
+from .draws import _key, _uniform
+
+
+def draw_successors(seed, week, stream, autonomy_mean, culture, u_leave, weekly_hazard, new_autonomy, new_presence,
+                    new_skill):
+    """Each leaver's successor: 14 numbers of the stream at 14 x its index; autonomy from a Box-Muller normal of
+    the first two, presence the 8th smallest of the next nine, skill the middle one of the last three."""
+    key = _key(int(seed), int(week), int(stream))
+    leavers = [o for o, u in enumerate(u_leave.tolist()) if u < weekly_hazard]
+    for o in leavers:
+        u = [_uniform(key, 14 * o + j + 1) for j in range(14)]
+        z = math.sqrt(-2.0 * math.log(1.0 - u[0])) * math.cos(2.0 * math.pi * u[1])
+        new_autonomy[o] = min(1.0, max(0.0, autonomy_mean + 0.3 * (culture[o] - 0.5) + 0.15 * z))
+        new_presence[o] = sorted(u[2:11])[7]
+        new_skill[o] = sorted(u[11:14])[1]
+    return len(leavers)
 
 
 def replace_representatives(u_leave, weekly_hazard, new_autonomy, new_presence, new_skill, rep_tenure, rep_autonomy,

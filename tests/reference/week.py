@@ -8,8 +8,7 @@ stream) makes a model stepped by ``step`` differ from one stepped by this week
 (``tests/test_reference_week.py``). Interventions (ODD 7.12) are applied here too, with calls of
 their own.
 
-It reuses the model's Python code that calls no kernel: the successors' traits
-(``scenarios.new_representatives``), the weekly generators (``_weekly_rng``), the room and indexes late
+It reuses the model's Python code that calls no kernel: the weekly generators (``_weekly_rng``), the room and indexes late
 joiners are written into (``model.joining``), follow-ons (``_follow_ons``), the intervention check and the
 records (``_record``).
 
@@ -28,7 +27,7 @@ from partnerships.model.interventions import DEFAULT_AWARD, DEFAULT_SHOCK, Inter
 from partnerships.model.model import (
     REORGANISING_KINDS, SHOCK_DECAY, WEEKS_PER_YEAR, Event, PartnershipModel, Stream, check_intervention,
 )
-from partnerships.model.scenarios import POOLED_SHARE, SPONSOR_STAKE, baseline_trust_table, new_representatives
+from partnerships.model.scenarios import POOLED_SHARE, SPONSOR_STAKE, baseline_trust_table
 
 from .aims import deliberate_aims
 from .benefits import realise_benefits
@@ -42,7 +41,9 @@ from .membership import withdraw_uncommitted
 from .obstacles import obstacles_arrive_and_resolve
 from .stalls import absorb_shocks, update_stalls
 from .trust import embed_institutional_trust, project_trust, shift_project_trust
-from .turnover import champions_emerge, forget_interpersonal_trust, lose_champions, replace_representatives
+from .turnover import (
+    champions_emerge, draw_successors, forget_interpersonal_trust, lose_champions, replace_representatives,
+)
 from .work import work_between_meetings
 
 
@@ -205,12 +206,10 @@ def representatives_leave(model: PartnershipModel, u_leave: np.ndarray, hazard: 
     """Those with ``u_leave < hazard`` leave: successors (traits drawn from ``stream``) take their seats, their
     interpersonal trust is forgotten and the projects they championed lose their champion. Returns how many left."""
     orgs, proj, rel = model.orgs, model.projects, model.relationships
-    leaving = u_leave < hazard
     successors = [np.zeros(len(orgs)) for _ in range(3)]
-    drawn = new_representatives(int(leaving.sum()), orgs.culture[leaving], model.params["autonomy_mean"],
-                                model._weekly_rng(stream))
-    for column, values in zip(successors, drawn):
-        column[leaving] = values
+    draw_successors(seed=model.stream_seed, week=model.week, stream=int(stream), autonomy_mean=model.params["autonomy_mean"],
+                    culture=orgs.culture, u_leave=u_leave, weekly_hazard=hazard, new_autonomy=successors[0],
+                    new_presence=successors[1], new_skill=successors[2])
     autonomy, presence, skill = successors
     left = np.zeros(len(orgs), dtype=np.bool_)
     n_left = replace_representatives(u_leave=u_leave, weekly_hazard=hazard, new_autonomy=autonomy,
