@@ -71,20 +71,33 @@ class RunSpec:
                 "spec_sha256": self.digest(), **self.parameters}
 
     def digest(self) -> str:
-        """sha256 (16 hex digits) of :meth:`record`: a stored run whose digest differs was made from other inputs."""
-        record = self.record() | {"region": region_digest(self.region)}
+        """sha256 (16 hex digits) of :meth:`record` with the region as its digest: a stored run whose digest differs
+        was made from other inputs."""
+        record = self._record(region_digest(self.region))
         return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def record(self) -> dict[str, Any]:
         """Everything the run depends on, as plain data (what :func:`digest` hashes)."""
+        return self._record(region_record(self.region))
+
+    def _record(self, region: Any) -> dict[str, Any]:
         return {"run_id": self.run_id, "point": self.point, "replication": self.replication, "seed": self.seed,
-                "region": region_record(self.region), "parameters": dict(self.parameters), "weeks": self.weeks,
+                "region": region, "parameters": dict(self.parameters), "weeks": self.weeks,
                 "interventions": [asdict(i) for i in self.interventions], "tables": list(self.tables)}
 
 
 def region_record(region: RegionSpec) -> dict[str, Any]:
-    """A region spec as plain data (organisation kinds by name)."""
-    return asdict(region) | {"composition": {kind.name: n for kind, n in region.composition.items()}}
+    """A region spec as plain data (organisation kinds by name). A study's specs share one region object, so the
+    last region's record is kept: the same dict, not to be changed by the caller."""
+    cached = _REGION_RECORD
+    if cached and cached[0] is region:
+        return cached[1]
+    record = asdict(region) | {"composition": {kind.name: n for kind, n in region.composition.items()}}
+    _REGION_RECORD[:] = [region, record]
+    return record
+
+
+_REGION_RECORD: list[Any] = []  # [region, its record]: the last region recorded
 
 
 def region_digest(region: RegionSpec) -> str:
@@ -153,8 +166,21 @@ def build_specs(points: Sequence[Mapping[str, Any]], replications: int | Sequenc
 
 
 def digest(specs: Iterable[RunSpec]) -> str:
-    """sha256 of everything the runs depend on, in run-id order: equal digests mean the same runs."""
+    """sha256 of everything the runs depend on, in run-id order: equal digests mean the same runs.
+
+    Each line is ``json.dumps(spec.record(), sort_keys=True, default=str)``; the region's part of it, the same
+    in every spec of a study, is encoded once and put in its place."""
     hasher = hashlib.sha256()
+    regions: dict[int, tuple[RegionSpec, str]] = {}
     for spec in sorted(specs, key=lambda s: s.run_id):
-        hasher.update(json.dumps(spec.record(), sort_keys=True, default=str).encode() + b"\n")
+        known = regions.get(id(spec.region))
+        if known is None or known[0] is not spec.region:
+            known = regions[id(spec.region)] = (spec.region, json.dumps(region_record(spec.region), sort_keys=True,
+                                                                        default=str))
+        line = json.dumps(spec._record(_REGION_SLOT), sort_keys=True, default=str)
+        hasher.update(line.replace(_REGION_SLOT_TEXT, known[1], 1).encode() + b"\n")
     return hasher.hexdigest()
+
+
+_REGION_SLOT = "\x00region\x00"  # no parameter, intervention or table name holds a NUL
+_REGION_SLOT_TEXT = json.dumps(_REGION_SLOT)
