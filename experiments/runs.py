@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from partnerships.model.run import Columns
 
 FLUSH_SECONDS = 2.0  # a part file at least this often while runs finish
-FLUSH_RUNS = 256  # ... or once this many runs are waiting
+FLUSH_RUNS = 2048  # ... or once this many runs are waiting (fewer, larger parts: cheaper to write and to read back)
+FLUSH_TABLE_ROWS = 262_144  # ... or once their per-run tables hold this many rows (bounds the memory they take)
 DASK_RETRIES = 2  # re-runs of a task that raised on a Dask worker
 
 
@@ -513,6 +514,7 @@ class _Writer:
         self.store, self.part_of = store, part_of
         self.rows: list[dict] = []
         self.columns: dict[str, list[tuple[int, Columns]]] = {}  # table -> (run id, its columns) of each run
+        self.table_rows = 0  # rows of the per-run tables waiting
         self.last = time.monotonic()
 
     def add(self, finished: list[tuple[dict, dict]]) -> None:
@@ -522,7 +524,9 @@ class _Writer:
             self.rows.append(row)
             for table, columns in tables.items():
                 self.columns.setdefault(table, []).append((row["run_id"], columns))
-        if len(self.rows) >= FLUSH_RUNS or time.monotonic() - self.last >= FLUSH_SECONDS:
+                self.table_rows += len(next(iter(columns.values()), ()))
+        if (len(self.rows) >= FLUSH_RUNS or self.table_rows >= FLUSH_TABLE_ROWS
+                or time.monotonic() - self.last >= FLUSH_SECONDS):
             self.flush()
 
     def flush(self) -> None:
@@ -531,7 +535,7 @@ class _Writer:
             tables = {t: _table(t, runs_columns) for t, runs_columns in self.columns.items()}
             name = self.store.write_part(runs, tables)
             self.part_of.update(dict.fromkeys(runs["run_id"].tolist(), name))
-        self.rows, self.columns, self.last = [], {}, time.monotonic()
+        self.rows, self.columns, self.table_rows, self.last = [], {}, 0, time.monotonic()
 
 
 def _table(name: str, runs_columns: list[tuple[int, Columns]]) -> pd.DataFrame:
