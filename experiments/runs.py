@@ -464,9 +464,11 @@ def _cancel_all() -> None:
     """Closing a cluster's executor is left to :func:`execute` (which made it); its futures are cancelled."""
 
 
-QUIET_DASK_LOGS = ("distributed.client", "distributed.batched", "distributed.core", "distributed.comm")
-"""Loggers of the Dask client that log a lost scheduler with tracebacks (``distributed.batched`` at INFO level,
-with the CommClosedError's traceback); they are silenced while a sweep's client is open."""
+QUIET_DASK_LOGS = ("distributed.client", "distributed.batched", "distributed.core", "distributed.comm",
+                   "tornado.application")
+"""Loggers that log a lost scheduler with tracebacks in the Dask client's process (``distributed.batched`` at INFO
+level, Tornado's event loop, on which the client runs, at ERROR level, each with the CommClosedError's traceback);
+they are silenced while a sweep's client is open."""
 
 
 def _dask_executor(address: str):

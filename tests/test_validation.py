@@ -156,6 +156,11 @@ FINDINGS = {
     "2a_catalyst_unlocks": "model 2: an award no longer restarts a stalled project; the deadline's pull on commitment "
                            "and consent does not cut abandonment clearly (INLOGOV 2015, §3 'Momentum' not reproduced)",
     "2b_beyond_money": "model 2: the catalyst does no more than the same money without it",
+    "3b_mature_hurt_less": "model 2 with aims: mature partnerships are hurt less in the right direction but not clearly "
+                           "(the full form's finding, docs/ODD.md; the quick form agrees since successors' traits became "
+                           "keyed draws)",
+    "9_trust_less_brittle": "model 2: strong trust does not clearly cut stalls after a policy shock (the full form's "
+                            "finding, docs/ODD.md; the quick form agrees since successors' traits became keyed draws)",
     "10b_consensus_evener": "model 2: consensus spreads net benefits less evenly than a lead who decides, not more "
                             "(partners' aims differ and a lead's aim is the agreed one, ODD 7.16, but at the default "
                             "misalignment_weight dissenters under a lead contributing less outweighs it, ODD 7.4)",
