@@ -76,8 +76,9 @@ def run_batch(specs: Sequence[RunSpec]) -> list[tuple[dict, dict]]:
 
 
 #: The pool workers' garbage-collector threshold for the youngest generation (Python's default is 700): a run
-#: allocates many short-lived containers, and collecting them less often made a county run about 5% cheaper
-#: (benchmarks/README.md). Collections still run, so reference cycles are still freed.
+#: allocates many short-lived containers, and collecting them less often made the sensitivity study's runs about
+#: 7% cheaper (benchmarks/study_runs.py, quoted in benchmarks/README.md). Collections still run, so reference
+#: cycles are still freed.
 WORKER_GC_THRESHOLD = 50_000
 
 

@@ -87,35 +87,31 @@ class RunSpec:
 
 
 def region_record(region: RegionSpec) -> dict[str, Any]:
-    """A region spec as plain data (organisation kinds by name). A study's specs share one region object, so the
-    last region's record is kept: the same dict, not to be changed by the caller."""
-    cached = _REGION_RECORD
-    if cached and cached[0] is region:
-        return cached[1]
-    record = asdict(region) | {"composition": {kind.name: n for kind, n in region.composition.items()}}
-    _REGION_RECORD[:] = [region, record]
-    return record
-
-
-_REGION_RECORD: list[Any] = []  # [region, its record]: the last region recorded
+    """A region spec as plain data (organisation kinds by name); the same dict for the same region object (a
+    study's specs share one), not to be changed by the caller."""
+    return _encoded(region)[1]
 
 
 def region_digest(region: RegionSpec) -> str:
     """sha256 (first 16 hex digits) of everything a region spec holds: its areas, composition, projects,
     parameters and interventions. The run table records it beside the scenario's name."""
-    key = id(region)
-    cached = _REGION_DIGESTS.get(key)
+    return _encoded(region)[3]
+
+
+def _encoded(region: RegionSpec) -> tuple[RegionSpec, dict[str, Any], str, str]:
+    """(region, its record, the record as sorted JSON, its digest), made once per region object."""
+    cached = _ENCODED.get(id(region))
     if cached is not None and cached[0] is region:
-        return cached[1]
-    text = json.dumps(region_record(region), sort_keys=True, default=str)
-    value = hashlib.sha256(text.encode()).hexdigest()[:16]
-    if len(_REGION_DIGESTS) > 64:
-        _REGION_DIGESTS.clear()
-    _REGION_DIGESTS[key] = (region, value)
-    return value
+        return cached
+    record = asdict(region) | {"composition": {kind.name: n for kind, n in region.composition.items()}}
+    text = json.dumps(record, sort_keys=True, default=str)
+    if len(_ENCODED) > 64:
+        _ENCODED.clear()
+    encoded = _ENCODED[id(region)] = (region, record, text, hashlib.sha256(text.encode()).hexdigest()[:16])
+    return encoded
 
 
-_REGION_DIGESTS: dict[int, tuple[RegionSpec, str]] = {}  # a study's specs share one region object
+_ENCODED: dict[int, tuple[RegionSpec, dict[str, Any], str, str]] = {}  # by id; the region kept so the id stays its
 
 
 def run_seed(base_seed: int, key: int) -> int:
@@ -171,14 +167,9 @@ def digest(specs: Iterable[RunSpec]) -> str:
     Each line is ``json.dumps(spec.record(), sort_keys=True, default=str)``; the region's part of it, the same
     in every spec of a study, is encoded once and put in its place."""
     hasher = hashlib.sha256()
-    regions: dict[int, tuple[RegionSpec, str]] = {}
     for spec in sorted(specs, key=lambda s: s.run_id):
-        known = regions.get(id(spec.region))
-        if known is None or known[0] is not spec.region:
-            known = regions[id(spec.region)] = (spec.region, json.dumps(region_record(spec.region), sort_keys=True,
-                                                                        default=str))
         line = json.dumps(spec._record(_REGION_SLOT), sort_keys=True, default=str)
-        hasher.update(line.replace(_REGION_SLOT_TEXT, known[1], 1).encode() + b"\n")
+        hasher.update(line.replace(_REGION_SLOT_TEXT, _encoded(spec.region)[2], 1).encode() + b"\n")
     return hasher.hexdigest()
 
 

@@ -31,42 +31,42 @@ def stream_key(seed, week, stream):
 
 
 @njit(cache=True)
-def fill_uniform(seed, week, stream, out):
-    """``out[i]`` = the i-th uniform in [0, 1) of the stream (53 random bits each)."""
-    key = stream_key(seed, week, stream)
-    for i in range(out.shape[0]):
-        z = mix64(key + np.uint64(i + 1) * GOLDEN_GAMMA)
-        out[i] = (z >> np.uint64(11)) * TWO_TO_MINUS_53
-
-
-@njit(cache=True)
-def fill_normal(seed, week, stream, out):
-    """``out[i]`` = a standard normal from uniforms 2i and 2i+1 of the stream (Box-Muller)."""
-    key = stream_key(seed, week, stream)
-    for i in range(out.shape[0]):
-        u1 = (mix64(key + np.uint64(2 * i + 1) * GOLDEN_GAMMA) >> np.uint64(11)) * TWO_TO_MINUS_53
-        u2 = (mix64(key + np.uint64(2 * i + 2) * GOLDEN_GAMMA) >> np.uint64(11)) * TWO_TO_MINUS_53
-        out[i] = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
-
-
-@njit(cache=True)
 def keyed_uniform(key, i):
-    """The i-th uniform of the stream whose key (:func:`stream_key`) is ``key``: ``fill_uniform``'s ``out[i]``."""
+    """The i-th uniform in [0, 1) of the stream whose key (:func:`stream_key`) is ``key`` (53 random bits)."""
     z = mix64(key + np.uint64(i + 1) * GOLDEN_GAMMA)
     return (z >> np.uint64(11)) * TWO_TO_MINUS_53
 
 
 @njit(cache=True)
+def keyed_normal(key, i):
+    """The i-th standard normal of the stream whose key is ``key``: Box-Muller from its uniforms 2i and 2i+1."""
+    u1, u2 = keyed_uniform(key, 2 * i), keyed_uniform(key, 2 * i + 1)
+    return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+
+
+@njit(cache=True)
+def fill_uniform(seed, week, stream, out):
+    """``out[i]`` = the i-th uniform in [0, 1) of the stream (:func:`keyed_uniform`)."""
+    key = stream_key(seed, week, stream)
+    for i in range(out.shape[0]):
+        out[i] = keyed_uniform(key, i)
+
+
+@njit(cache=True)
+def fill_normal(seed, week, stream, out):
+    """``out[i]`` = the i-th standard normal of the stream (:func:`keyed_normal`)."""
+    key = stream_key(seed, week, stream)
+    for i in range(out.shape[0]):
+        out[i] = keyed_normal(key, i)
+
+
+@njit(cache=True)
 def uniform_at(seed, week, stream, i):
     """The i-th uniform of the stream: ``fill_uniform``'s ``out[i]``, without drawing the ones before it."""
-    z = mix64(stream_key(seed, week, stream) + np.uint64(i + 1) * GOLDEN_GAMMA)
-    return (z >> np.uint64(11)) * TWO_TO_MINUS_53
+    return keyed_uniform(stream_key(seed, week, stream), i)
 
 
 @njit(cache=True)
 def normal_at(seed, week, stream, i):
     """The i-th standard normal of the stream: ``fill_normal``'s ``out[i]``, without drawing the ones before it."""
-    key = stream_key(seed, week, stream)
-    u1 = (mix64(key + np.uint64(2 * i + 1) * GOLDEN_GAMMA) >> np.uint64(11)) * TWO_TO_MINUS_53
-    u2 = (mix64(key + np.uint64(2 * i + 2) * GOLDEN_GAMMA) >> np.uint64(11)) * TWO_TO_MINUS_53
-    return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+    return keyed_normal(stream_key(seed, week, stream), i)

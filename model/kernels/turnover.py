@@ -4,7 +4,7 @@ leadership changes")."""
 import numpy as np
 from numba import njit
 
-from partnerships.model.kernels.draws import keyed_uniform, stream_key
+from partnerships.model.kernels.draws import keyed_normal, keyed_uniform, stream_key
 from partnerships.model.kernels.stages import is_open
 
 #: uniforms of the successors' stream per organisation: organisation ``o`` reads numbers
@@ -27,10 +27,8 @@ def draw_successors(seed, week, stream, autonomy_mean, culture, u_leave, weekly_
     for o in range(u_leave.shape[0]):
         if not u_leave[o] < weekly_hazard:
             continue
-        first = SUCCESSOR_DRAWS * o
-        u1, u2 = keyed_uniform(key, first), keyed_uniform(key, first + 1)
-        z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
-        autonomy = autonomy_mean + 0.3 * (culture[o] - 0.5) + 0.15 * z
+        first = SUCCESSOR_DRAWS * o  # even: the normal from uniforms first and first + 1 is normal first // 2
+        autonomy = autonomy_mean + 0.3 * (culture[o] - 0.5) + 0.15 * keyed_normal(key, first // 2)
         new_autonomy[o] = min(1.0, max(0.0, autonomy))
         largest, second = -1.0, -1.0  # of 9 uniforms: the second largest is the 8th smallest
         for j in range(2, 11):

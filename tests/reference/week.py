@@ -8,9 +8,9 @@ stream) makes a model stepped by ``step`` differ from one stepped by this week
 (``tests/test_reference_week.py``). Interventions (ODD 7.12) are applied here too, with calls of
 their own.
 
-It reuses the model's Python code that calls no kernel: the weekly generators (``_weekly_rng``), the room and indexes late
-joiners are written into (``model.joining``), follow-ons (``_follow_ons``), the intervention check and the
-records (``_record``).
+It reuses the model's Python code that calls no kernel: the room and indexes late joiners are written into
+(``model.joining``), follow-ons (``_follow_ons``, with their weekly generator ``_weekly_rng``), the intervention
+check and the records (``_record``).
 
 To change a process: change its twin, then its function here (they are in the ODD's order); to add
 one, write its twin and kernel, add a function here, and call it from :func:`reference_week` where
